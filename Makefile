@@ -1,0 +1,49 @@
+# Gazette: `make demo` and `make test` work on a fresh machine with nothing installed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test lint format golden bench browser clean
+
+# (Re)install when the venv is missing or pyproject.toml changed.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Gazette needs Python 3.11 or newer")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) scripts/demo.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check gazette tests scripts
+	$(VENV)/bin/ruff format --check gazette tests scripts
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format gazette tests scripts
+	$(VENV)/bin/ruff check --fix gazette tests scripts
+
+# Headless Chromium for the page and email tests (Debian's package; Playwright
+# drives it through executable_path, it never downloads a browser of its own).
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: browser tests will fail"; \
+	  else echo "chromium not found at $(CHROMIUM): install Debian's chromium package"; fi; }
+
+test: $(STAMP) browser lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+# Regenerate the golden files, then review them with `git diff`.
+golden: $(STAMP)
+	GAZETTE_REGEN_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider -k golden
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,66 @@
+"""Cleaning of everything that comes from a source: HTML, titles and links.
+
+Scraped data is hostile. Every HTML field goes through nh3 with an allow-list and
+only http(s) links; titles become plain text (the templates escape them again on
+output, autoescape stays on everywhere).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+from gazette.urls import safe_url
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2",
+    "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "q", "s",
+    "small", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "tt", "ul",
+}  # fmt: skip
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}}
+_WHITESPACE = re.compile(r"\s+")
+_BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|blockquote|pre|tr)>|<br\s*/?>", re.I)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def clean_html(fragment: str | None, base_url: str | None = None) -> str:
+    """Sanitize an HTML fragment; relative links resolve against ``base_url``."""
+    if not fragment:
+        return ""
+
+    def keep_safe_links(element: str, attribute: str, value: str) -> str | None:
+        if (element, attribute) in (("a", "href"), ("img", "src")):
+            return safe_url(value, base_url) or None
+        return value
+
+    return nh3.clean(
+        fragment,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https"},
+        attribute_filter=keep_safe_links,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Plain text of an HTML fragment: paragraphs kept as blank-line breaks."""
+    if not fragment:
+        return ""
+    cleaned = nh3.clean(fragment, tags={"p", "br", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6",
+                                        "blockquote", "pre", "tr"}, attributes={})
+    marked = _BLOCK_END.sub("\n\n", cleaned)
+    text = html.unescape(_ANY_TAG.sub("", marked))
+    paragraphs = [_WHITESPACE.sub(" ", p).strip() for p in text.split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def clean_title(text: str | None) -> str:
+    """A title as plain text on one line: markup removed, entities decoded."""
+    if not text:
+        return ""
+    stripped = nh3.clean(text, tags=set(), attributes={})
+    return _WHITESPACE.sub(" ", html.unescape(stripped)).strip()

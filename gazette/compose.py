@@ -1,0 +1,89 @@
+"""Compose a first draft of an issue from the week's ranked candidates.
+
+Everything here is a suggestion for the editor: headline, emoji, summary and
+link text come from the source, and the editor rewrites what they like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gazette.config import Publication
+from gazette.models import Candidate, Issue, Pick
+from gazette.summarize import extractive_summary, key_points
+
+LINK_TEXT = {
+    "discourse": "Read the thread on Elixir Forum",
+    "hexpm": "See the package on Hex.pm",
+    "github": "Read the release notes on GitHub",
+    "reddit": "Join the discussion on Reddit",
+    "hackernews": "Discuss on Hacker News",
+    "feed": "Read the full post",
+}
+FEATURE_MIN_WORDS = 300
+
+
+def compose_issue(
+    week: str, candidates: Sequence[Candidate], publication: Publication, picks: int
+) -> Issue:
+    feature_candidate = _feature(candidates)
+    chosen = [c for c in candidates if c is not feature_candidate][:picks]
+    stories = tuple(candidate_pick(c) for c in chosen)
+    feature = _feature_pick(feature_candidate) if feature_candidate else None
+    top = stories[0] if stories else None
+    return Issue(
+        week=week,
+        title=top.headline if top else f"{publication.name}: {week}",
+        emoji=top.emoji if top else "",
+        subtitle=f"Plus: {stories[1].headline}" if len(stories) > 1 else publication.tagline,
+        welcome=publication.welcome,
+        picks=stories,
+        feature=feature,
+        sponsor=publication.sponsor,
+        sign_off=publication.sign_off,
+        editor=publication.editor,
+        ps=publication.ps,
+    )
+
+
+def candidate_pick(candidate: Candidate) -> Pick:
+    item = candidate.lead.item
+    return Pick(
+        headline=item.title,
+        emoji=candidate.emoji,
+        body=extractive_summary(item),
+        url=item.url,
+        link_text=LINK_TEXT.get(item.kind, "Read more"),
+        item_id=candidate.id,
+        tags=candidate.tags,
+    )
+
+
+def _feature(candidates: Sequence[Candidate]) -> Candidate | None:
+    """The best long-form piece of the week: an article with real body text."""
+    for candidate in candidates:
+        if candidate.lead.item.kind == "feed" and len(candidate.lead.item.text.split()) >= FEATURE_MIN_WORDS:
+            return candidate
+    return None
+
+
+def _feature_pick(candidate: Candidate) -> Pick:
+    item = candidate.lead.item
+    paragraphs = item.text.split("\n\n")
+    body_words = 0
+    body = []
+    for paragraph in paragraphs:
+        body.append(paragraph)
+        body_words += len(paragraph.split())
+        if body_words >= 180:
+            break
+    return Pick(
+        headline=item.title,
+        emoji=candidate.emoji,
+        body="\n\n".join(body),
+        url=item.url,
+        link_text=LINK_TEXT.get(item.kind, "Read more"),
+        item_id=candidate.id,
+        tags=candidate.tags,
+        remember=key_points(item.text),
+    )

@@ -1,0 +1,193 @@
+"""The async fetch engine: polite, bounded, conditional, and never fatal for the run.
+
+One ``HttpFetcher`` wraps one ``httpx.AsyncClient`` (passed in, so tests and the
+replay server can supply their own transport). It applies a global and a
+per-host concurrency limit, retries connection errors, 5xx and 429 with
+exponential backoff and jitter (honouring Retry-After up to a cap), sends the
+stored ETag / Last-Modified so unchanged documents come back as 304 and are not
+parsed again, and stops reading a body past ``max_bytes``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from gazette import __version__
+from gazette.config import FetchSettings
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class FetchFailed(Exception):
+    """A URL could not be fetched after retries; the message says why in a few words."""
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched document. ``content`` is empty when ``not_modified``."""
+
+    url: str
+    status: int
+    content: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+    validators: Validators = Validators()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def encoding(self) -> str | None:
+        content_type = self.headers.get("content-type", "")
+        for part in content_type.split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip('"')
+        return None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0  # cap on any single wait, Retry-After included
+
+
+def build_client(settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The client every source shares. Hex.pm rejects requests without a User-Agent."""
+    return httpx.AsyncClient(
+        headers={"User-Agent": settings.user_agent or f"gazette/{__version__}"},
+        timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
+        follow_redirects=True,
+        max_redirects=5,
+        limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
+        transport=transport,
+    )
+
+
+class HttpFetcher:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        settings: FetchSettings,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.client = client
+        self.max_bytes = settings.max_bytes
+        self.per_host = settings.per_host
+        self.retry = retry or RetryPolicy()
+        self._global = asyncio.Semaphore(settings.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    def _host_limit(self, url: str) -> asyncio.Semaphore:
+        host = urlsplit(url).netloc.lower()
+        if host not in self._hosts:
+            self._hosts[host] = asyncio.Semaphore(self.per_host)
+        return self._hosts[host]
+
+    async def get(self, url: str, validators: Validators | None = None, headers: Mapping[str, str] | None = None) -> Page:
+        """GET ``url``; raises :class:`FetchFailed` once retries are exhausted."""
+        request_headers = dict(headers or {})
+        if validators and validators.etag:
+            request_headers["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            request_headers["If-Modified-Since"] = validators.last_modified
+        last_reason = "no attempt made"
+        for attempt in range(self.retry.attempts):
+            try:
+                async with self._global, self._host_limit(url):
+                    page = await self._get_once(url, request_headers)
+            except httpx.TooManyRedirects:
+                raise FetchFailed(f"too many redirects from {url}") from None
+            except (httpx.TransportError, _Truncated) as exc:
+                last_reason = _describe(exc)
+                delay = self._backoff(attempt, None)
+            else:
+                if page.status not in RETRY_STATUSES:
+                    if page.status >= 400:
+                        raise FetchFailed(f"HTTP {page.status} from {url}")
+                    return page
+                last_reason = f"HTTP {page.status}"
+                delay = self._backoff(attempt, page.headers.get("retry-after"))
+            if attempt + 1 < self.retry.attempts:
+                await asyncio.sleep(delay)
+        raise FetchFailed(f"{last_reason} from {url} after {self.retry.attempts} attempts")
+
+    async def _get_once(self, url: str, headers: Mapping[str, str]) -> Page:
+        async with self.client.stream("GET", url, headers=headers) as response:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                raise FetchFailed(f"body of {declared} bytes is over the {self.max_bytes}-byte cap ({url})")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise FetchFailed(f"body is over the {self.max_bytes}-byte cap ({url})")
+                chunks.append(chunk)
+            body = b"".join(chunks)
+            if declared and declared.isdigit() and response.status_code != 304:
+                # A server that closes early without chunked encoding can slip past httpx.
+                encoded = response.headers.get("content-encoding", "identity") != "identity"
+                if not encoded and len(body) < int(declared):
+                    raise _Truncated(f"body cut off at {len(body)} of {declared} bytes")
+            return Page(
+                url=str(response.url),
+                status=response.status_code,
+                content=body,
+                headers={k.lower(): v for k, v in response.headers.items()},
+                validators=Validators(
+                    etag=response.headers.get("etag", ""),
+                    last_modified=response.headers.get("last-modified", ""),
+                ),
+            )
+
+    def _backoff(self, attempt: int, retry_after: str | None) -> float:
+        wanted = _retry_after_seconds(retry_after)
+        if wanted is None:
+            wanted = self.retry.base_delay * (2**attempt) * (0.5 + random.random())
+        return max(0.0, min(wanted, self.retry.max_delay))
+
+
+class _Truncated(Exception):
+    pass
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC, datetime
+
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    if isinstance(exc, httpx.RemoteProtocolError | _Truncated):
+        return "connection closed mid-response"
+    if isinstance(exc, httpx.ReadError):
+        return "connection reset"
+    return type(exc).__name__

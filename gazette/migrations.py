@@ -1,0 +1,89 @@
+"""The database schema, only ever changed by appending a named migration.
+
+Never edit a migration that has shipped: add a new one. Tests check the final
+columns (tests/test_store.py), so a migration that forgets a column is caught.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "gazette"
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations()
+def m001_items(db: Database) -> None:
+    db["items"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "source": str,
+            "kind": str,
+            "external_id": str,
+            "url": str,
+            "canonical_url": str,
+            "title": str,
+            "author": str,
+            "text": str,
+            "html": str,
+            "tags": str,  # JSON list
+            "metrics": str,  # JSON object
+            "flags": str,  # JSON list
+            "raw": str,  # JSON: the source's own fields
+            "published_at": str,  # ISO 8601 UTC
+            "fetched_at": str,  # first seen, never moved by later fetches
+            "updated_at": str,  # last time a fetch changed the row
+        },
+        pk="id",
+        not_null={"source", "external_id", "url", "title", "published_at", "fetched_at"},
+    )
+    db["items"].create_index(["source", "external_id"], unique=True)  # type: ignore[union-attr]
+    db["items"].create_index(["published_at"])  # type: ignore[union-attr]
+    db["items"].create_index(["canonical_url"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m002_fetch_state(db: Database) -> None:
+    # One row per URL a source asked for: conditional-GET validators and outcome.
+    db["fetch_state"].create(  # type: ignore[union-attr]
+        {
+            "source": str,
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "status": str,
+            "error": str,
+            "checked_at": str,
+        },
+        pk=("source", "url"),
+    )
+
+
+@migrations()
+def m003_issues_and_picks(db: Database) -> None:
+    db["issues"].create(  # type: ignore[union-attr]
+        {
+            "week": str,
+            "number": int,
+            "slug": str,
+            "title": str,
+            "published_on": str,
+            "markdown": str,
+            "html": str,
+            "tags": str,  # JSON list
+            "revision": int,
+        },
+        pk="week",
+    )
+    db["issues"].create_index(["number"], unique=True)  # type: ignore[union-attr]
+    db["picks"].create(  # type: ignore[union-attr]
+        {"week": str, "item_id": int, "section": str, "position": int},
+        pk=("week", "item_id"),
+        foreign_keys=[("item_id", "items", "id")],
+    )
+
+
+@migrations()
+def m004_items_fts(db: Database) -> None:
+    db["items"].enable_fts(["title", "text"], create_triggers=True)  # type: ignore[union-attr]

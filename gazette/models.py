@@ -1,0 +1,148 @@
+"""Frozen dataclasses handed from one pipeline stage to the next.
+
+Each stage reads what the previous one produced and never reaches back, so these
+types are the whole interface between modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing a source reported: a forum topic, a package release, a post.
+
+    ``metrics`` are the source's engagement numbers (likes, downloads, points),
+    ``raw`` the source's own fields, kept so ranking can change without re-fetching.
+    Every text field is already sanitized: ``title`` is plain text, ``html`` is
+    cleaned HTML, ``url`` is http(s).
+    """
+
+    source: str
+    kind: str
+    external_id: str
+    url: str
+    title: str
+    published_at: datetime
+    author: str = ""
+    text: str = ""
+    html: str = ""
+    tags: tuple[str, ...] = ()
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An item as the store knows it: with its row id and first-seen time."""
+
+    id: int
+    item: Item
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class ScoreComponent:
+    name: str
+    value: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A ranked story for the week: its lead item, the rest of its cluster, its score."""
+
+    id: int
+    lead: StoredItem
+    related: tuple[StoredItem, ...]
+    score: float
+    components: tuple[ScoreComponent, ...]
+    tags: tuple[str, ...]
+    emoji: str
+
+    @property
+    def title(self) -> str:
+        return self.lead.item.title
+
+
+SectionName = Literal["picks", "feature", "quick-links"]
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One story as it appears in an issue."""
+
+    headline: str
+    emoji: str = ""
+    body: str = ""
+    url: str = ""
+    link_text: str = ""
+    item_id: int | None = None
+    tags: tuple[str, ...] = ()
+    remember: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sponsor:
+    heading: str
+    body: str
+    cta_text: str = ""
+    cta_url: str = ""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """The content of one newsletter issue, as parsed from its Markdown draft."""
+
+    week: str
+    title: str
+    emoji: str = ""
+    subtitle: str = ""
+    welcome: str = ""
+    picks: tuple[Pick, ...] = ()
+    feature: Pick | None = None
+    quick_links: tuple[Pick, ...] = ()
+    sponsor: Sponsor | None = None
+    sign_off: str = ""
+    editor: str = ""
+    ps: str = ""
+    number: int | None = None
+    published_on: str | None = None
+
+    @property
+    def all_picks(self) -> tuple[Pick, ...]:
+        feature = (self.feature,) if self.feature else ()
+        return self.picks + feature + self.quick_links
+
+
+@dataclass(frozen=True)
+class PublishedIssue:
+    """A frozen issue as the archive shows it."""
+
+    number: int
+    week: str
+    slug: str
+    published_on: str
+    issue: Issue
+    html: str
+    tags: tuple[str, ...]
+
+
+SourceStatus = Literal["ok", "not_modified", "failed"]
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What one source's fetch did: one per source, failures included."""
+
+    source: str
+    status: SourceStatus
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    error: str = ""

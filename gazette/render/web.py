@@ -1,0 +1,163 @@
+"""An issue's content as HTML for its web page and the Atom feed.
+
+``issue_body_html`` runs once, when an issue is published, and its result is
+stored with the issue; the site build only places that stored HTML into pages.
+Everything from the draft is treated as untrusted: plain-text fields (titles,
+headlines, link text) are escaped by the template, Markdown fields go through
+``to_html``/``inline_html`` (sanitized), and links must be http(s).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+import nh3
+from markupsafe import Markup
+
+from gazette.config import load_settings
+from gazette.markdown import inline_html, to_html
+from gazette.models import Issue, Pick, Sponsor
+from gazette.render import render_template, template_env
+from gazette.urls import safe_url
+
+BODY_TEMPLATE = "site/_issue_body.html.j2"
+SLUG_MAX = 60
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+# What the body template produces, and nothing more: the stored HTML is sanitized
+# again here, so an HTML override template or an imported archive cannot bring
+# scripts or event handlers into the site or the feed.
+_BODY_TAGS = {
+    "a", "abbr", "article", "aside", "b", "blockquote", "br", "code", "dd", "del", "div", "dl",
+    "dt", "em", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "kbd", "li", "ol", "p", "pre", "q", "s", "section", "small", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "th", "thead", "tr", "tt", "ul",
+}  # fmt: skip
+_BODY_ATTRIBUTES = {
+    "*": {"class", "id", "aria-hidden", "aria-label", "aria-labelledby", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading"},
+}
+
+
+@dataclass(frozen=True)
+class _PickView:
+    anchor: str
+    emoji: str
+    headline: str
+    body: Markup
+    url: str
+    link_text: str
+    remember: tuple[Markup, ...]
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _SponsorView:
+    heading: str
+    body: Markup
+    cta_text: str
+    cta_url: str
+
+
+def issue_body_html(issue: Issue, env: jinja2.Environment | None = None) -> str:
+    """The issue from its welcome line to its P.S., as sanitized HTML.
+
+    Pass the build's ``env`` (``template_env(settings)``) so a user's override of
+    ``site/_issue_body.html.j2`` applies; without one the built-in template is used.
+    """
+    html = render_template(
+        env or _builtin_env(),
+        BODY_TEMPLATE,
+        issue=issue,
+        welcome=Markup(to_html(issue.welcome)),
+        picks=tuple(_pick_view(p, f"pick-{i}") for i, p in enumerate(issue.picks, 1)),
+        feature=_pick_view(issue.feature, "feature") if issue.feature else None,
+        quick_links=tuple(
+            _pick_view(p, f"link-{i}", inline=True) for i, p in enumerate(issue.quick_links, 1)
+        ),
+        sponsor=_sponsor_view(issue.sponsor) if issue.sponsor else None,
+        sign_off=issue.sign_off.strip().splitlines(),
+        editor=issue.editor.strip(),
+        ps=Markup(inline_html(issue.ps.strip())),
+    )
+    return sanitize_body_html(html)
+
+
+def sanitize_body_html(html: str) -> str:
+    """Sanitize stored issue HTML, keeping the classes and anchors the site styles.
+
+    Idempotent, so sanitizing already clean HTML changes nothing.
+    """
+
+    def keep_safe_links(element: str, attribute: str, value: str) -> str | None:
+        if (element, attribute) in (("a", "href"), ("img", "src")):
+            return safe_url(value) or None
+        return value
+
+    return (
+        nh3.clean(
+            html,
+            tags=_BODY_TAGS,
+            attributes=_BODY_ATTRIBUTES,
+            url_schemes={"http", "https"},
+            attribute_filter=keep_safe_links,
+            link_rel="noopener noreferrer nofollow",
+            strip_comments=True,
+        ).strip()
+        + "\n"
+    )
+
+
+def slugify(title: str) -> str:
+    """ASCII, lower-case, hyphen-separated, at most 60 characters, never empty.
+
+    Accents fold to their letter ("Cobá" -> "coba"); a title with no letters or
+    digits at all (only emoji, say) becomes "issue".
+    """
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        cut = slug[: SLUG_MAX + 1]
+        # Cut at a word boundary when there is one reasonably far in.
+        slug = cut.rsplit("-", 1)[0] if cut.rfind("-") > SLUG_MAX // 2 else slug[:SLUG_MAX]
+        slug = slug.strip("-")
+    return slug or "issue"
+
+
+def _pick_view(pick: Pick, anchor: str, inline: bool = False) -> _PickView:
+    # A quick link's note is one line and sits beside its link, so no <p>.
+    body = inline_html(pick.body.strip()) if inline else to_html(pick.body)
+    return _PickView(
+        anchor=anchor,
+        emoji=pick.emoji.strip(),
+        headline=pick.headline.strip(),
+        body=Markup(body),
+        url=safe_url(pick.url),
+        link_text=pick.link_text.strip(),
+        remember=tuple(Markup(inline_html(r)) for r in pick.remember),
+        tags=pick.tags,
+    )
+
+
+def _sponsor_view(sponsor: Sponsor) -> _SponsorView:
+    return _SponsorView(
+        heading=sponsor.heading.strip(),
+        body=Markup(to_html(sponsor.body)),
+        cta_text=sponsor.cta_text.strip(),
+        cta_url=safe_url(sponsor.cta_url),
+    )
+
+
+@cache
+def _builtin_env() -> jinja2.Environment:
+    # The embedded defaults, read through the public loader: the env is then
+    # built exactly as every other one, with the built-in templates only.
+    defaults = resources.files("gazette").joinpath("defaults/gazette.toml")
+    return template_env(load_settings(Path(str(defaults))))

@@ -1,0 +1,151 @@
+"""Elixir Forum and any other Discourse site: topic lists as JSON.
+
+Asks for ``/latest.json`` and ``/top.json?period=weekly`` (plus configured
+categories ``/c/<slug>/<id>.json``), paging through ``more_topics_url`` until the
+topics are older than ``since``. Topics carry their own engagement numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from gazette.clean import clean_html, clean_title, html_to_text
+from gazette.config import SourceConfig
+from gazette.models import Item
+from gazette.sources.base import Fetch, ParseError, as_mapping, load_json, number, require
+from gazette.timeutil import parse_timestamp
+
+MAX_PAGES = 5
+
+
+@dataclass
+class DiscourseSource:
+    """Options: ``site_url`` (public address used in links, defaults to base_url:
+    set it when base_url points at a mirror or the replay server), ``categories``
+    (a list of "slug/id" strings), ``top`` (also read /top.json?period=weekly)."""
+
+    kind: ClassVar[str] = "discourse"
+    options: ClassVar[Mapping[str, type]] = {"site_url": str, "categories": list, "top": bool}
+    config: SourceConfig
+
+    @property
+    def site_url(self) -> str:
+        return str(self.config.options.get("site_url") or self.config.base_url).rstrip("/")
+
+    def list_paths(self) -> list[str]:
+        paths = ["/latest.json"]
+        if self.config.options.get("top", True):
+            paths.append("/top.json?period=weekly")
+        paths += [f"/c/{c}.json" for c in self.config.options.get("categories", [])]
+        return paths
+
+    async def collect(self, fetch: Fetch, since: datetime) -> list[Item]:
+        found: dict[str, Item] = {}
+        for path in self.list_paths():
+            next_path: str | None = path
+            for _ in range(MAX_PAGES):
+                if next_path is None:
+                    break
+                page = await fetch(self.config.base_url + next_path)
+                if page.not_modified:
+                    break
+                data = load_json(page)
+                items = parse_topic_list(data, self.config.name, self.site_url)
+                for item in items:
+                    found.setdefault(item.external_id, item)
+                next_path = _next_page(data, since, items)
+        return list(found.values())
+
+
+def parse_topic_list(data: Any, source: str, site_url: str) -> list[Item]:
+    """Items from a Discourse topic list (latest, top, category)."""
+    require(isinstance(data, dict), "Discourse topic list must be a JSON object")
+    topic_list = as_mapping(data.get("topic_list"))
+    require("topics" in topic_list, "Discourse response has no topic_list.topics")
+    users = {u.get("id"): u for u in data.get("users", []) if isinstance(u, dict)}
+    items = []
+    for topic in topic_list["topics"]:
+        if not isinstance(topic, dict):
+            continue
+        item = _topic_item(topic, users, source, site_url)
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def _topic_item(
+    topic: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]], source: str, site_url: str
+) -> Item | None:
+    topic_id = topic.get("id")
+    created = parse_timestamp(topic.get("created_at"))
+    title = clean_title(topic.get("title") or topic.get("fancy_title"))
+    if topic_id is None or created is None or not title:
+        return None
+    slug = str(topic.get("slug") or "topic")
+    excerpt = clean_html(topic.get("excerpt"), site_url + "/")
+    flags = [f for f in ("pinned", "pinned_globally", "closed", "archived") if topic.get(f)]
+    if topic.get("archetype") not in (None, "regular"):
+        flags.append("meta")
+    if topic.get("has_accepted_answer"):
+        flags.append("solved")
+    return Item(
+        source=source,
+        kind="discourse",
+        external_id=str(topic_id),
+        url=f"{site_url}/t/{slug}/{topic_id}",
+        title=title,
+        published_at=created,
+        author=_original_poster(topic, users),
+        text=html_to_text(excerpt),
+        html=excerpt,
+        tags=tuple(_tag_names(topic.get("tags"))),
+        metrics={
+            "likes": number(topic.get("like_count")),
+            "posts": number(topic.get("posts_count")),
+            "views": number(topic.get("views")),
+            "replies": number(topic.get("reply_count")),
+        },
+        flags=tuple(flags),
+        raw={
+            key: topic.get(key)
+            for key in ("category_id", "last_posted_at", "bumped_at", "slug", "fancy_title", "image_url")
+        },
+    )
+
+
+def _original_poster(topic: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]]) -> str:
+    for poster in topic.get("posters") or []:
+        if isinstance(poster, dict) and "Original Poster" in str(poster.get("description", "")):
+            user = users.get(poster.get("user_id"), {})
+            return clean_title(user.get("name") or user.get("username") or "")
+    return ""
+
+
+def _tag_names(tags: Any) -> list[str]:
+    # Newer Discourse sends tags as objects ({"id", "name", "slug"}), older as strings.
+    names = []
+    for tag in tags or []:
+        name = tag.get("name") if isinstance(tag, dict) else tag
+        if isinstance(name, str) and name:
+            names.append(clean_title(name).lower())
+    return names
+
+
+def _next_page(data: Mapping[str, Any], since: datetime, items: list[Item]) -> str | None:
+    more = as_mapping(data.get("topic_list")).get("more_topics_url")
+    if not isinstance(more, str) or not more or not items:
+        return None
+    # Lists are ordered by activity; once a whole page was last active before
+    # `since`, older pages cannot hold anything new.
+    bumped = [parse_timestamp(i.raw.get("bumped_at")) or i.published_at for i in items]
+    if max(bumped) < since:
+        return None
+    parts = urlsplit(more)
+    path = parts.path if parts.path.endswith(".json") else parts.path + ".json"
+    if not path.startswith("/"):
+        raise ParseError(f"unexpected more_topics_url {more!r}")
+    return path + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,136 @@
+"""Hex.pm: newly published packages and new releases of existing ones.
+
+Asks for ``/api/packages?sort=inserted_at`` and ``?sort=updated_at`` (pages of
+100) until a page ends before ``since``. Collection responses are sparse: a new
+package's ``downloads`` is ``{}``, and ``releases[].inserted_at`` is null, so the
+package's own ``inserted_at``/``updated_at`` date the item.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from gazette.clean import clean_title
+from gazette.config import SourceConfig
+from gazette.models import Item
+from gazette.sources.base import Fetch, as_mapping, load_json, number, require
+from gazette.timeutil import parse_timestamp
+from gazette.urls import safe_url
+
+MAX_PAGES = 10
+SORTS = ("inserted_at", "updated_at")
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
+
+
+@dataclass
+class HexpmSource:
+    """Options: ``max_pages`` per sort order (default 10)."""
+
+    kind: ClassVar[str] = "hexpm"
+    options: ClassVar[Mapping[str, type]] = {"max_pages": int}
+    config: SourceConfig
+
+    async def collect(self, fetch: Fetch, since: datetime) -> list[Item]:
+        found: dict[str, Item] = {}
+        max_pages = int(self.config.options.get("max_pages", MAX_PAGES))
+        for sort in SORTS:
+            for page_number in range(1, max_pages + 1):
+                page = await fetch(f"{self.config.base_url}/api/packages?page={page_number}&sort={sort}")
+                if page.not_modified:
+                    break
+                packages = load_json(page)
+                items = parse_packages(packages, self.config.name, sort)
+                for item in items:
+                    # The same release shows up in both orders; the first wins.
+                    found.setdefault(item.external_id, item)
+                if len(packages) < 100 or not items or min(i.published_at for i in items) < since:
+                    break
+        return list(found.values())
+
+
+def parse_packages(data: Any, source: str, sort: str = "updated_at") -> list[Item]:
+    """Items (one per package's latest release) from a /api/packages page."""
+    require(isinstance(data, list), "Hex.pm package list must be a JSON array")
+    items = []
+    for package in data:
+        if isinstance(package, dict):
+            item = package_item(package, source, sort)
+            if item is not None:
+                items.append(item)
+    return items
+
+
+def package_item(package: Mapping[str, Any], source: str, sort: str = "updated_at") -> Item | None:
+    name = package.get("name")
+    version = package.get("latest_version") or _newest_release(package)
+    stamp = parse_timestamp(package.get(sort)) or parse_timestamp(package.get("updated_at"))
+    if not isinstance(name, str) or not name or not version or stamp is None:
+        return None
+    meta = as_mapping(package.get("meta"))
+    description = clean_title(meta.get("description"))
+    downloads = as_mapping(package.get("downloads"))
+    versions = [r.get("version") for r in package.get("releases") or [] if isinstance(r, dict)]
+    first_release = len(versions) <= 1
+    change = "first" if first_release else _semver_change(str(version), versions)
+    flags = ["new-package"] if first_release else ["release", change]
+    if _is_prerelease(str(version)):
+        flags.append("prerelease")
+    links = {k: safe_url(v) for k, v in as_mapping(meta.get("links")).items() if isinstance(v, str)}
+    html_url = safe_url(package.get("html_url")) or f"https://hex.pm/packages/{name}"
+    return Item(
+        source=source,
+        kind="hexpm",
+        external_id=f"{name}@{version}",
+        url=f"{html_url.rstrip('/')}/{version}" if not first_release else html_url,
+        title=f"{clean_title(name)} {clean_title(str(version))}",
+        published_at=stamp,
+        text=description,
+        html="",
+        tags=(),
+        metrics={
+            "downloads_all": number(downloads.get("all")),
+            "downloads_recent": number(downloads.get("recent")),
+            "downloads_week": number(downloads.get("week")),
+        },
+        flags=tuple(flags),
+        raw={
+            "package": clean_title(name),
+            "version": str(version),
+            "change": change,
+            "docs_url": safe_url(package.get("docs_html_url")),
+            "links": {k: v for k, v in links.items() if v},
+            "licenses": meta.get("licenses") or [],
+            "inserted_at": package.get("inserted_at"),
+            "updated_at": package.get("updated_at"),
+            "releases": versions[:10],
+        },
+    )
+
+
+def _newest_release(package: Mapping[str, Any]) -> str | None:
+    releases = package.get("releases") or []
+    first = releases[0] if releases and isinstance(releases[0], dict) else {}
+    version = first.get("version")
+    return version if isinstance(version, str) else None
+
+
+def _is_prerelease(version: str) -> bool:
+    match = _SEMVER.match(version)
+    return bool(match and match.group(4))
+
+
+def _semver_change(version: str, versions: list[Any]) -> str:
+    """major, minor or patch: how the latest release differs from the one before it."""
+    current = _SEMVER.match(version)
+    others = [v for v in versions if isinstance(v, str) and v != version]
+    previous = _SEMVER.match(others[0]) if others else None
+    if not current or not previous:
+        return "update"
+    for index, label in enumerate(("major", "minor", "patch")):
+        if current.group(index + 1) != previous.group(index + 1):
+            return label
+    return "prerelease" if current.group(4) else "patch"

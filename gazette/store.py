@@ -1,0 +1,354 @@
+"""The SQLite store: items, fetch state, picks and published issues.
+
+All writes for one source happen in one transaction (per-row autocommit is ~50x
+slower), and the schema only changes through ``gazette.migrations``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from gazette.errors import StoreError
+from gazette.migrations import migrations
+from gazette.models import Item, StoredItem
+from gazette.urls import canonical_url
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class SaveCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class FetchState:
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class IssueRow:
+    week: str
+    number: int
+    slug: str
+    title: str
+    published_on: str
+    markdown: str
+    html: str
+    tags: tuple[str, ...]
+    revision: int
+
+
+class Store:
+    """A Gazette database. Open it with :func:`open_store`."""
+
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- items -------------------------------------------------------------
+
+    def save_items(self, items: Sequence[Item], now: datetime | None = None) -> SaveCounts:
+        """Insert new items, update changed ones in place, count the rest.
+
+        The first-seen time (``fetched_at``) never moves, so an item's age is the
+        age the editor saw it at, however often its likes grow.
+        """
+        stamp = iso(now or utc_now())
+        new = updated = unchanged = 0
+        rows = {(i.source, i.external_id): _item_row(i) for i in items}
+        with self.db.conn:
+            existing = self._existing(list(rows))
+            for key, row in rows.items():
+                old = existing.get(key)
+                if old is None:
+                    self.db.execute(_INSERT_ITEM, {**row, "fetched_at": stamp, "updated_at": stamp})
+                    new += 1
+                elif all(old[column] == row[column] for column in _CONTENT_COLUMNS):
+                    unchanged += 1
+                else:
+                    self.db.execute(_UPDATE_ITEM, {**row, "updated_at": stamp, "id": old["id"]})
+                    updated += 1
+        return SaveCounts(new, updated, unchanged)
+
+    def _existing(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        by_source: dict[str, list[str]] = {}
+        for source, external_id in keys:
+            by_source.setdefault(source, []).append(external_id)
+        columns = ", ".join(("id", "source", "external_id", *_CONTENT_COLUMNS))
+        for source, ids in by_source.items():
+            for chunk in _chunks(ids, 500):
+                marks = ", ".join("?" * len(chunk))
+                cursor = self.db.execute(
+                    f"select {columns} from items where source = ? and external_id in ({marks})",
+                    [source, *chunk],
+                )
+                names = [d[0] for d in cursor.description]
+                for values in cursor.fetchall():
+                    row = dict(zip(names, values, strict=True))
+                    found[(row["source"], row["external_id"])] = row
+        return found
+
+    def items_between(self, start: datetime, end: datetime) -> list[StoredItem]:
+        """Items published in [start, end), oldest first."""
+        rows = self.db.query(
+            "select * from items where published_at >= ? and published_at < ? order by published_at, id",
+            [iso(start), iso(end)],
+        )
+        return [_stored_item(row) for row in rows]
+
+    def item(self, item_id: int) -> StoredItem | None:
+        rows = list(self.db.query("select * from items where id = ?", [item_id]))
+        return _stored_item(rows[0]) if rows else None
+
+    def count_items(self) -> int:
+        return self.db["items"].count
+
+    def search(self, query: str, limit: int = 20) -> list[StoredItem]:
+        table = self.db.table("items")
+        return [_stored_item(row) for row in table.search(query, limit=limit, quote=True)]
+
+    # -- fetch state -------------------------------------------------------
+
+    def fetch_state(self, source: str, url: str) -> FetchState:
+        rows = list(
+            self.db.query(
+                "select etag, last_modified from fetch_state where source = ? and url = ?",
+                [source, url],
+            )
+        )
+        if not rows:
+            return FetchState()
+        return FetchState(rows[0]["etag"] or "", rows[0]["last_modified"] or "")
+
+    def record_fetch(
+        self, source: str, url: str, status: str, state: FetchState, error: str = ""
+    ) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "insert or replace into fetch_state (source, url, etag, last_modified, status, error,"
+                " checked_at) values (?, ?, ?, ?, ?, ?, ?)",
+                [source, url, state.etag, state.last_modified, status, error, iso(utc_now())],
+            )
+
+    # -- picks -------------------------------------------------------------
+
+    def set_picks(self, week: str, picks: Iterable[tuple[int, str]]) -> None:
+        """Replace the recorded picks of ``week`` by (item id, section) pairs, in order."""
+        with self.db.conn:
+            self.db.execute("delete from picks where week = ?", [week])
+            for position, (item_id, section) in enumerate(picks):
+                self.db.execute(
+                    "insert or ignore into picks (week, item_id, section, position) values (?, ?, ?, ?)",
+                    [week, item_id, section, position],
+                )
+
+    def picked_item_ids(self, week: str) -> list[int]:
+        return [
+            row["item_id"]
+            for row in self.db.query(
+                "select item_id from picks where week = ? order by position", [week]
+            )
+        ]
+
+    # -- issues ------------------------------------------------------------
+
+    def issue(self, week: str) -> IssueRow | None:
+        rows = list(self.db.query("select * from issues where week = ?", [week]))
+        return _issue_row(rows[0]) if rows else None
+
+    def published_issues(self) -> list[IssueRow]:
+        """Every published issue, newest number first."""
+        return [_issue_row(r) for r in self.db.query("select * from issues order by number desc")]
+
+    def next_issue_number(self) -> int:
+        row = next(self.db.query("select coalesce(max(number), 0) + 1 as n from issues"))
+        return int(row["n"])
+
+    def save_issue(self, row: IssueRow) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "insert or replace into issues (week, number, slug, title, published_on, markdown,"
+                " html, tags, revision) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    row.week,
+                    row.number,
+                    row.slug,
+                    row.title,
+                    row.published_on,
+                    row.markdown,
+                    row.html,
+                    json.dumps(list(row.tags)),
+                    row.revision,
+                ],
+            )
+
+
+def open_store(path: Path) -> Store:
+    """Open (or create) the database at ``path`` and bring its schema up to date.
+
+    A file that is not SQLite, is corrupt, or is some other application's
+    database is refused, never overwritten.
+    """
+    path = Path(path)
+    if path.exists():
+        _refuse_foreign(path)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, timeout=30)
+        db = Database(conn)
+        db.execute("pragma journal_mode = wal")
+        db.execute("pragma foreign_keys = on")
+        if db.table_names() and "_sqlite_migrations" not in db.table_names():
+            db.close()
+            raise StoreError(
+                f"{path}: this SQLite file belongs to something else (no Gazette tables);"
+                " pass another --db"
+            )
+        migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: database is unusable ({exc}); restore a backup or pass another --db") from None
+    return Store(db, path)
+
+
+def _refuse_foreign(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, not a database file")
+    with path.open("rb") as handle:
+        head = handle.read(len(SQLITE_MAGIC))
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(f"{path}: not a SQLite database; refusing to touch it (pass another --db)")
+    if head:
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                result = conn.execute("pragma quick_check").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: database is corrupt ({exc}); restore a backup") from None
+        if result and result[0] != "ok":
+            raise StoreError(f"{path}: database is corrupt ({result[0]}); restore a backup")
+
+
+def migrations_applied(store: Store) -> list[str]:
+    return [m.name for m in migrations.applied(store.db)]
+
+
+_CONTENT_COLUMNS = (
+    "kind",
+    "url",
+    "canonical_url",
+    "title",
+    "author",
+    "text",
+    "html",
+    "tags",
+    "metrics",
+    "flags",
+    "raw",
+    "published_at",
+)
+_INSERT_ITEM = (
+    "insert into items (source, external_id, "
+    + ", ".join(_CONTENT_COLUMNS)
+    + ", fetched_at, updated_at) values (:source, :external_id, "
+    + ", ".join(f":{c}" for c in _CONTENT_COLUMNS)
+    + ", :fetched_at, :updated_at)"
+)
+_UPDATE_ITEM = (
+    "update items set "
+    + ", ".join(f"{c} = :{c}" for c in _CONTENT_COLUMNS)
+    + ", updated_at = :updated_at where id = :id"
+)
+
+
+def _item_row(item: Item) -> dict[str, Any]:
+    return {
+        "source": item.source,
+        "external_id": item.external_id,
+        "kind": item.kind,
+        "url": item.url,
+        "canonical_url": canonical_url(item.url),
+        "title": item.title,
+        "author": item.author,
+        "text": item.text,
+        "html": item.html,
+        "tags": json.dumps(list(item.tags)),
+        "metrics": json.dumps(dict(item.metrics), sort_keys=True),
+        "flags": json.dumps(list(item.flags)),
+        "raw": json.dumps(item.raw, sort_keys=True, default=str),
+        "published_at": iso(item.published_at),
+    }
+
+
+def _stored_item(row: dict[str, Any]) -> StoredItem:
+    item = Item(
+        source=row["source"],
+        kind=row["kind"] or "",
+        external_id=row["external_id"],
+        url=row["url"],
+        title=row["title"],
+        published_at=parse_iso(row["published_at"]),
+        author=row["author"] or "",
+        text=row["text"] or "",
+        html=row["html"] or "",
+        tags=tuple(json.loads(row["tags"] or "[]")),
+        metrics=json.loads(row["metrics"] or "{}"),
+        flags=tuple(json.loads(row["flags"] or "[]")),
+        raw=json.loads(row["raw"] or "{}"),
+    )
+    return StoredItem(id=row["id"], item=item, fetched_at=parse_iso(row["fetched_at"]))
+
+
+def _issue_row(row: dict[str, Any]) -> IssueRow:
+    return IssueRow(
+        week=row["week"],
+        number=row["number"],
+        slug=row["slug"],
+        title=row["title"],
+        published_on=row["published_on"],
+        markdown=row["markdown"],
+        html=row["html"],
+        tags=tuple(json.loads(row["tags"] or "[]")),
+        revision=row["revision"] or 1,
+    )
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,105 @@
+"""Writes a build's output files: atomically, once each, and only when they changed.
+
+Like pelican's ``Writer._open_w``: two pages claiming the same path is a bug in
+the build (one of them would silently vanish), so the second claim raises. A file
+whose bytes are already on disk is left alone, so a rebuild with nothing changed
+touches nothing, and rsync, static hosts and caches see no change either.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from gazette.errors import RenderError
+
+# New files are world-readable: a static host's web server must be able to serve
+# them, and mkstemp alone would create them 0600.
+_NEW_FILE_MODE = 0o644
+
+
+class DuplicateWriteError(RenderError):
+    """Two outputs of one build claimed the same path."""
+
+
+class Writer:
+    """Writes files under ``out_dir`` for one build; use a new Writer per build."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.written: list[str] = []
+        self.unchanged: list[str] = []
+        self._claimed: set[str] = set()
+
+    def write(self, relpath: str, content: str | bytes) -> bool:
+        """Write ``content`` (str is UTF-8 encoded) to ``out_dir/relpath``.
+
+        Returns True when the file was (re)written, False when it already held
+        exactly these bytes.
+        """
+        key = _normalize(relpath)
+        if key in self._claimed:
+            raise DuplicateWriteError(f"{key} is written twice in one build")
+        self._claimed.add(key)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        target = self.out_dir / key
+        if _same_bytes(target, data):
+            self.unchanged.append(key)
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        mode = target.stat().st_mode & 0o7777 if target.exists() else _NEW_FILE_MODE
+        # Same directory as the target, so os.replace is a rename on one file
+        # system: a reader (or a crash) sees the old file or the new one, never half.
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as tmp:
+                tmp.write(data)
+            os.chmod(tmp_name, mode)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        self.written.append(key)
+        return True
+
+    def remove_stale(self, keep: Iterable[str] = ()) -> list[str]:
+        """Delete files under ``out_dir`` that this build did not claim.
+
+        ``keep`` holds glob patterns (``pagefind/*``) of files another tool owns.
+        Call it only after every write; returns the removed paths, sorted.
+        """
+        patterns = tuple(keep)
+        removed = []
+        if not self.out_dir.is_dir():
+            return removed
+        for path in sorted(self.out_dir.rglob("*")):
+            if not path.is_file() and not path.is_symlink():
+                continue
+            rel = path.relative_to(self.out_dir).as_posix()
+            if rel in self._claimed or any(fnmatch.fnmatch(rel, p) for p in patterns):
+                continue
+            path.unlink()
+            removed.append(rel)
+        for directory in sorted(self.out_dir.rglob("*"), reverse=True):
+            if directory.is_dir() and not any(directory.iterdir()):
+                directory.rmdir()
+        return removed
+
+
+def _normalize(relpath: str) -> str:
+    path = PurePosixPath(relpath.replace("\\", "/"))
+    if path.is_absolute() or not path.parts or any(p in ("", ".", "..") for p in path.parts):
+        raise RenderError(f"output path {relpath!r} must be relative and stay inside the output folder")
+    return path.as_posix()
+
+
+def _same_bytes(target: Path, data: bytes) -> bool:
+    try:
+        if target.is_symlink() or target.stat().st_size != len(data):
+            return False
+        return target.read_bytes() == data
+    except FileNotFoundError:
+        return False

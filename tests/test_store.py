@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gazette.errors import StoreError
+from gazette.models import Item
+from gazette.store import open_store
+
+EXPECTED_COLUMNS = {
+    "items": {
+        "id", "source", "kind", "external_id", "url", "canonical_url", "title", "author", "text",
+        "html", "tags", "metrics", "flags", "raw", "published_at", "fetched_at", "updated_at",
+    },
+    "fetch_state": {"source", "url", "etag", "last_modified", "status", "error", "checked_at"},
+    "issues": {"week", "number", "slug", "title", "published_on", "markdown", "html", "tags", "revision"},
+    "picks": {"week", "item_id", "section", "position"},
+}  # fmt: skip
+
+
+def item(external_id: str, likes: float = 1, title: str = "A topic") -> Item:
+    return Item(
+        source="forum",
+        kind="discourse",
+        external_id=external_id,
+        url=f"https://elixirforum.com/t/x/{external_id}",
+        title=title,
+        published_at=datetime(2026, 1, 6, 12, tzinfo=UTC),
+        metrics={"likes": likes},
+    )
+
+
+def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
+    with open_store(tmp_path / "g.db") as store:
+        for table, columns in EXPECTED_COLUMNS.items():
+            assert set(store.db[table].columns_dict) == columns, table
+        assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+        applied = [r["name"] for r in store.db.query("select name from _sqlite_migrations")]
+    assert applied == ["m001_items", "m002_fetch_state", "m003_issues_and_picks", "m004_items_fts"]
+
+
+def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    open_store(tmp_path / "g.db").close()
+    with open_store(tmp_path / "g.db") as store:
+        assert store.db["_sqlite_migrations"].count == 4
+
+
+def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) -> None:
+    first = datetime(2026, 1, 6, tzinfo=UTC)
+    later = datetime(2026, 1, 8, tzinfo=UTC)
+    with open_store(tmp_path / "g.db") as store:
+        counts = store.save_items([item("1"), item("2")], now=first)
+        assert (counts.new, counts.updated, counts.unchanged) == (2, 0, 0)
+        counts = store.save_items([item("1", likes=9), item("2")], now=later)
+        assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 1)
+        assert store.count_items() == 2
+        stored = store.items_between(datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC))
+        by_id = {s.item.external_id: s for s in stored}
+        assert by_id["1"].item.metrics["likes"] == 9
+        assert by_id["1"].fetched_at == first
+
+
+def test_search_quotes_user_queries(tmp_path: Path) -> None:
+    with open_store(tmp_path / "g.db") as store:
+        store.save_items([item("1", title="LiveView streams"), item("2", title="Ecto tips")])
+        assert [s.item.title for s in store.search('liveview "')] == ["LiveView streams"]
+        assert store.search("AND OR NOT") == []
+
+
+def test_foreign_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are my notes, not a database\n" * 10)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a SQLite database"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+def test_other_applications_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("create table customers (id integer primary key, name text)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="belongs to something else"):
+        open_store(path)
+    conn = sqlite3.connect(path)
+    assert [r[0] for r in conn.execute("select name from sqlite_master where type='table'")] == ["customers"]
+
+
+def test_corrupt_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    with open_store(path) as store:
+        store.save_items([item(str(n)) for n in range(200)])
+    data = bytearray(path.read_bytes())
+    data[4096 : 4096 * 3] = b"\xff" * (4096 * 2)  # clobber pages after the header
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="corrupt|unusable"):
+        open_store(path)
