@@ -44,6 +44,9 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "timeout": (int, float),
         "max_bytes": int,
         "since_days": int,
+        "retries": int,
+        "backoff": (int, float),
+        "max_wait": (int, float),
     },
     "draft": {"picks": int},
 }
@@ -93,6 +96,9 @@ class FetchSettings:
     timeout: float
     max_bytes: int
     since_days: int
+    retries: int = 3
+    backoff: float = 0.5
+    max_wait: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,9 @@ def _build(defaults: dict[str, Any], user: dict[str, Any], origin: str) -> Setti
             timeout=float(fetch["timeout"]),
             max_bytes=fetch["max_bytes"],
             since_days=fetch["since_days"],
+            retries=fetch["retries"],
+            backoff=float(fetch["backoff"]),
+            max_wait=float(fetch["max_wait"]),
         ),
         issues_dir=Path(merged["paths"]["issues_dir"]),
         templates_dir=Path(templates_dir) if templates_dir else None,

@@ -14,6 +14,7 @@ import asyncio
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -61,9 +62,9 @@ class Page:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 4
-    base_delay: float = 0.5
-    max_delay: float = 30.0  # cap on any single wait, Retry-After included
+    attempts: int
+    base_delay: float
+    max_delay: float  # cap on any single wait, Retry-After included
 
 
 def build_client(settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
@@ -83,12 +84,11 @@ class HttpFetcher:
         self,
         client: httpx.AsyncClient,
         settings: FetchSettings,
-        retry: RetryPolicy | None = None,
     ) -> None:
         self.client = client
         self.max_bytes = settings.max_bytes
         self.per_host = settings.per_host
-        self.retry = retry or RetryPolicy()
+        self.retry = RetryPolicy(settings.retries + 1, settings.backoff, settings.max_wait)
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
@@ -176,8 +176,6 @@ def _retry_after_seconds(value: str | None) -> float | None:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    from datetime import UTC, datetime
-
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 

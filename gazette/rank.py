@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gazette.cluster import cluster_items
 from gazette.models import Candidate, ScoreComponent, StoredItem
-from gazette.tags import Taxonomy
+from gazette.tags import MAX_TAGS, Taxonomy
+from gazette.urls import canonical_url
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,15 @@ class Weights:
     pinned_penalty: float = -12.0
     unanswered_penalty: float = -8.0
     featured_penalty: float = -30.0
+    # Per story already ranked above from the same source, beyond the first two:
+    # a week's issue wants variety, not eight Hex.pm patch releases.
+    variety_penalty: float = -5.0
+
+
+# How much a source's engagement percentile counts. A Hex.pm package's downloads
+# measure its popularity, not this week's news, so they count for less.
+ENGAGEMENT_SCALE = {"hexpm": 0.5}
+NO_SIGNAL_PERCENTILE = 0.3
 
 
 def engagement(item_metrics: Mapping[str, float], kind: str) -> float:
@@ -60,7 +70,7 @@ def rank(
     for cluster in cluster_items(items):
         lead = max(cluster, key=lambda s: percentiles[s.id])
         related = tuple(s for s in cluster if s.id != lead.id)
-        tags = _cluster_tags(cluster, taxonomy)
+        tags = _cluster_tags([lead, *related], taxonomy)
         components = _components(lead, cluster, percentiles, source_weights, week_start, week_end, featured_urls, w)
         candidates.append(
             Candidate(
@@ -73,8 +83,31 @@ def rank(
                 emoji=taxonomy.emoji_for(tags),
             )
         )
-    candidates.sort(key=lambda c: (-c.score, -c.lead.item.published_at.timestamp(), c.id))
-    return candidates
+    candidates.sort(key=_order)
+    return _apply_variety(candidates, w)
+
+
+def _order(candidate: Candidate) -> tuple[float, float, int]:
+    return (-candidate.score, -candidate.lead.item.published_at.timestamp(), candidate.id)
+
+
+def _apply_variety(candidates: list[Candidate], w: Weights) -> list[Candidate]:
+    seen: dict[str, int] = {}
+    adjusted = []
+    for candidate in candidates:
+        source = candidate.lead.item.source
+        earlier = seen.get(source, 0)
+        seen[source] = earlier + 1
+        if earlier >= 2:
+            penalty = ScoreComponent("variety", w.variety_penalty * (earlier - 1), f"{earlier} stories from {source} above")
+            candidate = replace(
+                candidate,
+                score=round(candidate.score + penalty.value, 2),
+                components=(*candidate.components, penalty),
+            )
+        adjusted.append(candidate)
+    adjusted.sort(key=_order)
+    return adjusted
 
 
 def _components(
@@ -89,8 +122,9 @@ def _components(
 ) -> tuple[ScoreComponent, ...]:
     item = lead.item
     best = max(percentiles[s.id] for s in cluster)
+    scale = ENGAGEMENT_SCALE.get(item.kind, 1.0)
     parts = [
-        ScoreComponent("engagement", round(w.engagement * best, 2), f"top {100 - best * 100:.0f}% of its source"),
+        ScoreComponent("engagement", round(w.engagement * scale * best, 2), f"top {100 - best * 100:.0f}% of its source"),
         ScoreComponent("source", round(w.source * source_weights.get(item.source, 1.0), 2), item.source),
     ]
     novelty = _novelty(cluster)
@@ -109,8 +143,6 @@ def _components(
         parts.append(ScoreComponent("pinned", w.pinned_penalty, "pinned or meta thread"))
     if item.kind == "discourse" and item.metrics.get("posts", 0) <= 1 and item.metrics.get("likes", 0) <= 1:
         parts.append(ScoreComponent("unanswered", w.unanswered_penalty, "no replies yet"))
-    from gazette.urls import canonical_url
-
     if any(canonical_url(s.item.url) in featured_urls for s in cluster):
         parts.append(ScoreComponent("featured", w.featured_penalty, "already in a published issue"))
     return tuple(parts)
@@ -128,13 +160,13 @@ def _novelty(cluster: Sequence[StoredItem]) -> tuple[float, str] | None:
 
 
 def _cluster_tags(cluster: Sequence[StoredItem], taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The lead item's tags first, then what the rest of the cluster adds."""
     found: list[str] = []
     for stored in cluster:
         for tag in taxonomy.tag_item(stored.item):
             if tag not in found:
                 found.append(tag)
-    order = {name: i for i, name in enumerate(taxonomy.names)}
-    return tuple(sorted(found, key=lambda t: order.get(t, len(order))))
+    return tuple(found[:MAX_TAGS])
 
 
 def _percentiles_by_source(items: Sequence[StoredItem]) -> dict[int, float]:
@@ -149,7 +181,9 @@ def _percentiles_by_source(items: Sequence[StoredItem]) -> dict[int, float]:
         values = by_source[stored.item.source]
         value = engagement(stored.item.metrics, stored.item.kind)
         if values[-1] == values[0]:
-            result[stored.id] = 0.5
+            # A source without engagement numbers (a blog feed) earns a modest
+            # share; its weight in the config is what lifts it.
+            result[stored.id] = NO_SIGNAL_PERCENTILE
             continue
         # Mid-rank percentile: ties share the average of their ranks.
         below, upto = bisect_left(values, value), bisect_right(values, value)

@@ -18,6 +18,7 @@ from gazette.errors import ConfigError
 from gazette.models import Item
 
 DEFAULT_EMOJI = "📰"
+MAX_TAGS = 3
 _BUILTIN = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
 
 
@@ -35,22 +36,28 @@ class Taxonomy:
     tags: tuple[Tag, ...]
 
     def tag_item(self, item: Item) -> tuple[str, ...]:
-        text = f"{item.title}\n{item.text}\n{' '.join(item.tags)}"
+        """The item's strongest tags, at most ``MAX_TAGS``: a package match counts
+        most, then title hits, then hits in the body."""
+        body = f"{item.text}\n{' '.join(item.tags)}"
         package = str(item.raw.get("package", "")).lower()
-        found = []
+        weights: dict[str, float] = {}
         for tag in self.tags:
-            if (package and package in tag.packages) or (tag.pattern and tag.pattern.search(text)):
-                found.append(tag.name)
-        return tuple(found)
+            weight = 10.0 if package and package in tag.packages else 0.0
+            if tag.pattern:
+                weight += 3 * len(tag.pattern.findall(item.title)) + len(tag.pattern.findall(body))
+            if weight:
+                weights[tag.name] = weight
+        order = {t.name: i for i, t in enumerate(self.tags)}
+        ranked = sorted(weights, key=lambda name: (-weights[name], order[name]))
+        return tuple(ranked[:MAX_TAGS])
 
     def emoji_for(self, tags: Iterable[str]) -> str:
+        """The emoji of the strongest tag."""
         by_name = {t.name: t for t in self.tags}
         for name in tags:
-            tag = by_name.get(name)
-            if tag and tag.name != "releases":
-                return tag.emoji
-        # "releases" is the most generic tag: only its emoji when nothing else fits.
-        return by_name["releases"].emoji if "releases" in tags and "releases" in by_name else DEFAULT_EMOJI
+            if name in by_name:
+                return by_name[name].emoji
+        return DEFAULT_EMOJI
 
     @property
     def names(self) -> tuple[str, ...]:

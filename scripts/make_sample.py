@@ -14,6 +14,7 @@ Deterministic, stdlib only:
 FIXTURES_DIR defaults to ../shared/fixtures/real relative to the repo root.
 """
 
+# ruff: noqa: E501  (prose and XML templates are kept on one line per paragraph)
 from __future__ import annotations
 
 import argparse
@@ -303,7 +304,12 @@ def make_discourse(fx: Path, w: Writer, src: dict[str, str]) -> list[dict[str, A
             u = users[p["user_id"]]
             count = max(1, t["posts_count"] - others) if p is op else 1
             participants.append(
-                {"id": u["id"], "username": u["username"], "avatar_template": u["avatar_template"], "post_count": count}
+                {
+                    "id": u["id"],
+                    "username": u["username"],
+                    "avatar_template": u["avatar_template"],
+                    "post_count": count,
+                }
             )
         suggested = []
         for s in [x for x in week if x["id"] != t["id"]][:3]:
@@ -339,7 +345,11 @@ def make_discourse(fx: Path, w: Writer, src: dict[str, str]) -> list[dict[str, A
                         {
                             "extras": sop["extras"],
                             "description": sop["description"],
-                            "user": {"id": su["id"], "username": su["username"], "avatar_template": su["avatar_template"]},
+                            "user": {
+                                "id": su["id"],
+                                "username": su["username"],
+                                "avatar_template": su["avatar_template"],
+                            },
                         }
                     ],
                 }
@@ -381,8 +391,16 @@ def make_discourse(fx: Path, w: Writer, src: dict[str, str]) -> list[dict[str, A
                 "auto_close_at": None,
                 "auto_close_hours": None,
                 "auto_close_based_on_last_post": False,
-                "created_by": {"id": opu["id"], "username": opu["username"], "avatar_template": opu["avatar_template"]},
-                "last_poster": {"id": last["id"], "username": last["username"], "avatar_template": last["avatar_template"]},
+                "created_by": {
+                    "id": opu["id"],
+                    "username": opu["username"],
+                    "avatar_template": opu["avatar_template"],
+                },
+                "last_poster": {
+                    "id": last["id"],
+                    "username": last["username"],
+                    "avatar_template": last["avatar_template"],
+                },
                 "participants": participants,
                 "suggested_topics": suggested,
                 "notification_level": 1,
@@ -501,7 +519,9 @@ GH_ENTRY = """  <entry>
 """
 
 
-def gh_feed(owner: str, repo: str, repo_id: int, feed_updated: str, releases: list[dict[str, str]]) -> str:
+def gh_feed(
+    owner: str, repo: str, repo_id: int, feed_updated: str, releases: list[dict[str, str]]
+) -> str:
     entries = "".join(
         GH_ENTRY.format(
             repo_id=repo_id,
@@ -569,7 +589,9 @@ def make_github(fx: Path, w: Writer, release_excerpt: str) -> None:
     ]
     w.write(
         "github.com/phoenixframework/phoenix_live_view/releases.atom",
-        gh_feed("phoenixframework", "phoenix_live_view", 153427946, "2026-01-07T17:58:12+01:00", lv),
+        gh_feed(
+            "phoenixframework", "phoenix_live_view", 153427946, "2026-01-07T17:58:12+01:00", lv
+        ),
         kind="DERIVED",
         source="`github/releases_atom_bilalcaliskan-s3-manager_2023-08.atom` (exact XML structure)",
         change="one release in the week; version number, notes, repository id and avatar are "
@@ -645,6 +667,7 @@ REDDIT_EXTRA = [
 
 def html_to_markdown(fragment: str) -> str:
     """Rough inverse of Reddit's markdown renderer, enough for `selftext`."""
+
     def link(m: re.Match[str]) -> str:
         href, text = m.group(1), m.group(2)
         return href if href == text else f"[{text}]({href})"
@@ -665,7 +688,9 @@ def make_reddit(fx: Path, w: Writer) -> None:
     text = (fx / name).read_text(encoding="utf-8")
 
     def sub(m: re.Match[str]) -> str:
-        return (datetime.fromisoformat(m.group(1)) + REDDIT_DELTA).strftime("%Y-%m-%dT%H:%M:%S") + "+00:00"
+        return (datetime.fromisoformat(m.group(1)) + REDDIT_DELTA).strftime(
+            "%Y-%m-%dT%H:%M:%S"
+        ) + "+00:00"
 
     shifted, n = REDDIT_TS.subn(sub, text)
     w.write(
@@ -680,7 +705,11 @@ def make_reddit(fx: Path, w: Writer) -> None:
     listing_name = "reddit/r_ClaudeAI_hot_limit10_2026-05.json"
     listing = json.loads((fx / listing_name).read_text())
     kids = listing["data"]["children"]
-    self_tpl = next(c["data"] for c in kids if c["data"]["is_self"] and not c["data"]["stickied"] and "preview" not in c["data"])
+    self_tpl = next(
+        c["data"]
+        for c in kids
+        if c["data"]["is_self"] and not c["data"]["stickied"] and "preview" not in c["data"]
+    )
     link_tpl = next(c["data"] for c in kids if c["data"].get("post_hint") == "image")
 
     def post(
@@ -706,9 +735,10 @@ def make_reddit(fx: Path, w: Writer) -> None:
             subreddit_id="t5_2s1v4",
             subreddit_subscribers=41873,
             selftext=html_to_markdown(md_html) if md_html else "",
-            selftext_html=(
-                "<!-- SC_OFF --><div class=\"md\">" + md_html + "</div><!-- SC_ON -->"
-            ).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            selftext_html=('<!-- SC_OFF --><div class="md">' + md_html + "</div><!-- SC_ON -->")
+            .replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
             if md_html
             else None,
             author_fullname="t2_" + base36(stable_int(author, 36**7, 36**8 - 1)),
@@ -823,7 +853,9 @@ def make_reddit(fx: Path, w: Writer) -> None:
 
 
 def hn_escape(s: str) -> str:
-    return s.replace("&", "&amp;").replace("'", "&#x27;").replace("/", "&#x2F;").replace('"', "&quot;")
+    return (
+        s.replace("&", "&amp;").replace("'", "&#x27;").replace("/", "&#x2F;").replace('"', "&quot;")
+    )
 
 
 def highlight(value: str, word: str = "elixir") -> dict[str, Any]:
@@ -1164,8 +1196,9 @@ def make_feeds(w: Writer) -> None:
 
 GAZETTE_TOML = """\
 # Gazette config for the demo: every source reads the recorded week in
-# data/sample/ through `gazette replay`. The demo replaces {replay} with
-# http://127.0.0.1:PORT.
+# data/sample/ through the replay server, whose address comes from the
+# environment variable REPLAY_URL (scripts/demo.py and the tests set it).
+# Links in the newsletter still point at the real sites (site_url).
 
 [publication]
 name = "GigaElixir Gazette"
@@ -1176,6 +1209,9 @@ sign_off = "See you next week,"
 ps = "Forward this to a friend who loves Elixir as much as you do 💜"
 base_url = "https://gazette.example.org"
 
+[paths]
+issues_dir = "out/issues"
+
 [publication.sponsor]
 heading = "TIRED OF DEVOPS HEADACHES?"
 body = "Deploy your next Elixir app hassle-free with Gigalixir and focus more on coding, less on ops."
@@ -1185,40 +1221,42 @@ cta_url = "https://www.gigalixir.com"
 [[sources]]
 name = "elixirforum"
 kind = "discourse"
-base_url = "{replay}/elixirforum.com"
+base_url = "${REPLAY_URL:-http://127.0.0.1:8765}/elixirforum.com"
+site_url = "https://elixirforum.com"
 
 [[sources]]
 name = "hexpm"
 kind = "hexpm"
-base_url = "{replay}/hex.pm"
+base_url = "${REPLAY_URL:-http://127.0.0.1:8765}/hex.pm"
 
 [[sources]]
 name = "github"
 kind = "github"
-base_url = "{replay}/github.com"
+base_url = "${REPLAY_URL:-http://127.0.0.1:8765}/github.com"
+site_url = "https://github.com"
 repos = ["elixir-lang/elixir", "phoenixframework/phoenix_live_view"]
 
 [[sources]]
 name = "reddit"
 kind = "reddit"
-base_url = "{replay}/www.reddit.com"
+base_url = "${REPLAY_URL:-http://127.0.0.1:8765}/www.reddit.com"
 subreddit = "elixir"
 
 [[sources]]
 name = "hackernews"
 kind = "hackernews"
-base_url = "{replay}/hn.algolia.com"
+base_url = "${REPLAY_URL:-http://127.0.0.1:8765}/hn.algolia.com"
 query = "elixir"
 
 [[sources]]
 name = "dashbit"
 kind = "feed"
-url = "{replay}/dashbit.co/feed"
+url = "${REPLAY_URL:-http://127.0.0.1:8765}/dashbit.co/feed"
 
 [[sources]]
 name = "thinkingelixir"
 kind = "feed"
-url = "{replay}/thinkingelixir.com/feed/podcast"
+url = "${REPLAY_URL:-http://127.0.0.1:8765}/thinkingelixir.com/feed/podcast"
 """
 
 README_HEAD = """\
@@ -1241,8 +1279,8 @@ blog post and podcast episode).
 a file whose params are a subset of the request's (same values) also matches; the most
 specific file wins. So `/hex.pm/api/packages?sort=updated_at&page=1` is served from
 `hex.pm/api/packages@page=1&sort=updated_at.json`, and `/dashbit.co/feed` from
-`dashbit.co/feed.atom`. `gazette.toml` here is the demo config (`{{replay}}` is replaced by
-`http://127.0.0.1:PORT`).
+`dashbit.co/feed.atom`. `gazette.toml` here is the demo config (sources read `${{REPLAY_URL}}`, the replay
+server's address).
 
 ## Kinds
 
@@ -1352,7 +1390,10 @@ def check(out: Path) -> int:
                 dates = [parse_iso(data["created_at"])]
             elif data.get("kind") == "Listing":
                 count = len(data["data"]["children"])
-                dates = [datetime.fromtimestamp(c["data"]["created_utc"], UTC) for c in data["data"]["children"]]
+                dates = [
+                    datetime.fromtimestamp(c["data"]["created_utc"], UTC)
+                    for c in data["data"]["children"]
+                ]
             elif "hits" in data:
                 count = len(data["hits"])
                 dates = [datetime.fromtimestamp(h["created_at_i"], UTC) for h in data["hits"]]
@@ -1377,7 +1418,9 @@ def check(out: Path) -> int:
         inside = sum(1 for d in dates if in_week(d))
         span = f"{min(dates):%Y-%m-%d} .. {max(dates):%Y-%m-%d}" if dates else ""
         print(f"{rel:70} {count!s:>5}  {span:24} in {WEEK}: {inside}")
-    print(f"total {total} bytes{'' if feedparser else ' (feedparser not installed: XML checked with ElementTree only)'}")
+    print(
+        f"total {total} bytes{'' if feedparser else ' (feedparser not installed: XML checked with ElementTree only)'}"
+    )
     if total > 1_500_000:
         print("over the 1.5 MB budget")
         problems += 1
@@ -1385,10 +1428,14 @@ def check(out: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("fixtures", nargs="?", type=Path, default=DEFAULT_FIXTURES)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--check", action="store_true", help="only parse and summarize an existing sample")
+    ap.add_argument(
+        "--check", action="store_true", help="only parse and summarize an existing sample"
+    )
     args = ap.parse_args(argv)
     if args.check:
         return 1 if check(args.out) else 0

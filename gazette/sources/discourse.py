@@ -55,9 +55,11 @@ class DiscourseSource:
                     break
                 data = load_json(page)
                 items = parse_topic_list(data, self.config.name, self.site_url)
-                for item in items:
-                    found.setdefault(item.external_id, item)
-                next_path = _next_page(data, since, items)
+                fresh = [i for i in items if i.external_id not in found]
+                for item in fresh:
+                    found[item.external_id] = item
+                # A page with nothing unseen means the site is repeating itself.
+                next_path = _next_page(data, since, items) if fresh else None
         return list(found.values())
 
 

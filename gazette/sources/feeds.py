@@ -51,7 +51,11 @@ def parse_feed(content: bytes, url: str, source: str, kind: str, content_type: s
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False, resolve_relative_uris=True)
+    # Relative links inside content are resolved by clean_html after entity decoding,
+    # so an encoded javascript: link cannot hide as a relative path.
+    parsed = feedparser.parse(
+        content, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     feed_type = parsed.get("version", "")
     if not feed_type and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS or Atom root element"

@@ -1,0 +1,207 @@
+"""The issue as an HTML email: Jinja renders MJML, the ``mjml`` package compiles it.
+
+The Python port of MJML is lenient where upstream validates: an unknown tag is a
+bare ``KeyError``, an unclosed tag is silently re-nested, ``mj-include`` reads any
+file on disk. So the MJML is checked against an allow-list before it is compiled,
+and every failure becomes a RenderError that names the template.
+
+The port also writes component attributes back without escaping them (an
+``&quot;`` in an ``href`` comes out as a bare quote), so every URL that can reach
+an attribute is percent-encoded by the ``href`` filter, not only autoescaped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+from mjml import mjml_to_html
+
+from gazette.config import Settings
+from gazette.errors import RenderError
+from gazette.markdown import inline_html, to_html
+from gazette.models import Issue
+from gazette.render import render_template, template_env
+from gazette.urls import safe_url
+
+TEMPLATE = "email/issue.mjml.j2"
+
+# Placeholders a sending provider replaces per recipient. They stay literal until
+# provider-specific merge tags exist.
+MERGE_TAGS = {
+    "unsubscribe_url": "{{unsubscribe_url}}",
+    "postal_address": "{{postal_address}}",
+}
+
+# Zero-width filler after the preheader, so inboxes do not pad the preview line
+# with the first words of the body.
+_PREVIEW_PADDING = "\u034f\u200c\u00a0" * 40
+
+# Tag -> the tags it may sit in. Only components the Python port renders well.
+_PARENTS: dict[str, frozenset[str]] = {
+    "mjml": frozenset({""}),
+    "mj-head": frozenset({"mjml"}),
+    "mj-body": frozenset({"mjml"}),
+    "mj-title": frozenset({"mj-head"}),
+    "mj-preview": frozenset({"mj-head"}),
+    "mj-style": frozenset({"mj-head"}),
+    "mj-attributes": frozenset({"mj-head"}),
+    "mj-wrapper": frozenset({"mj-body"}),
+    "mj-section": frozenset({"mj-body", "mj-wrapper"}),
+    "mj-column": frozenset({"mj-section"}),
+    "mj-raw": frozenset({"mj-head", "mj-body", "mj-wrapper", "mj-section", "mj-column"}),
+    **{
+        leaf: frozenset({"mj-column"})
+        for leaf in ("mj-text", "mj-button", "mj-image", "mj-divider", "mj-spacer", "mj-table")
+    },
+    "mj-social": frozenset({"mj-column"}),
+    "mj-social-element": frozenset({"mj-social"}),
+}
+# Children of mj-attributes name the component they set defaults for.
+_ATTRIBUTE_TARGETS = frozenset({"mj-all", "mj-class", *_PARENTS}) - {"mjml", "mj-head"}
+# Components whose content is HTML (or CSS, or text), not more MJML.
+_ENDING = frozenset(
+    {"mj-text", "mj-button", "mj-table", "mj-raw", "mj-title", "mj-preview", "mj-style"}
+)
+_LINK_TAG = re.compile(r"<a\b")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    html: str
+    mjml: str
+
+
+def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -> RenderedEmail:
+    """Render ``issue`` as a responsive HTML email; ``web_url`` adds "View in browser"."""
+    env = template_env(settings)
+    env.filters.update(markdown=_markdown, inline_markdown=_inline_markdown, href=href)
+    mjml = _render(
+        env,
+        issue=issue,
+        publication=settings.publication,
+        web_url=href(web_url),
+        preheader=issue.subtitle or (issue.picks[0].headline if issue.picks else ""),
+        preview_padding=_PREVIEW_PADDING,
+        merge=MERGE_TAGS,
+    )
+    problem = check_mjml(mjml)
+    if problem:
+        raise RenderError(f"template {TEMPLATE}: {problem}")
+    try:
+        result = mjml_to_html(mjml)
+    except Exception as exc:  # the port signals bad input with any exception type
+        raise RenderError(f"template {TEMPLATE}: MJML did not compile: {exc!r}") from None
+    if result.errors:
+        raise RenderError(f"template {TEMPLATE}: {'; '.join(map(str, result.errors))}")
+    return RenderedEmail(html=result.html, mjml=mjml)
+
+
+def href(url: str | None) -> str:
+    """An http(s) URL safe to place in any attribute, or "" for anything else."""
+    cleaned = safe_url(url)
+    # Keep the URL's own delimiters and escapes; encode quotes, brackets, spaces.
+    return quote(cleaned, safe="/:?#[]@!$&()*+,;=%~-._") if cleaned else ""
+
+
+def _render(env: jinja2.Environment, **context: object) -> str:
+    try:
+        return render_template(env, TEMPLATE, **context)
+    except jinja2.TemplateError as exc:
+        # render_template turns the common mistakes into RenderError; this catches
+        # the rest (a filter used wrongly, a raise in a user's template).
+        raise RenderError(f"template {TEMPLATE}: {exc}") from None
+
+
+def _markdown(text: str) -> Markup:
+    return Markup(_style_links(to_html(text)))
+
+
+def _inline_markdown(text: str) -> Markup:
+    return Markup(_style_links(inline_html(text)))
+
+
+def _style_links(html: str) -> str:
+    # Inline colour for clients that drop <style>; nh3 output always spells "<a ".
+    return _LINK_TAG.sub('<a style="color:#5b2a9e;"', html)
+
+
+def check_mjml(mjml: str) -> str | None:
+    """Why ``mjml`` is not MJML the port can compile, or None if it is fine."""
+    checker = _Checker()
+    try:
+        checker.feed(mjml)
+        checker.close()
+    except _Invalid as exc:
+        return str(exc)
+    if checker.stack:
+        tag, line = checker.stack[-1]
+        return f"<{tag}> opened on MJML line {line} is never closed"
+    if not checker.seen_root:
+        return "no <mjml> root element"
+    return None
+
+
+class _Invalid(Exception):
+    pass
+
+
+class _Checker(HTMLParser):
+    """Walks the MJML tags; the HTML inside ending tags is left alone.
+
+    html.parser rather than xml.etree: mj-text holds HTML (``<br>``, ``&nbsp;``)
+    that is not XML, and the port itself parses with html.parser.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, int]] = []
+        self.seen_root = False
+
+    def _fail(self, message: str) -> None:
+        raise _Invalid(f"{message} (MJML line {self.getpos()[0]})")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        parent = self.stack[-1][0] if self.stack else ""
+        if parent in _ENDING:
+            if tag.startswith("mj") and parent != "mj-raw":
+                self._fail(f"<{tag}> inside <{parent}>, which holds HTML, not MJML")
+            return
+        if parent == "mj-attributes":
+            if tag not in _ATTRIBUTE_TARGETS:
+                self._fail(f"unknown or unsupported tag <{tag}> in <mj-attributes>")
+        elif tag not in _PARENTS:
+            self._fail(f"unknown or unsupported tag <{tag}>")
+        elif parent not in _PARENTS[tag]:
+            where = f"inside <{parent}>" if parent else "at the top level"
+            self._fail(f"<{tag}> cannot be {where}")
+        if tag == "mjml":
+            self.seen_root = True
+        self.stack.append((tag, self.getpos()[0]))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        depth = len(self.stack)
+        self.handle_starttag(tag, attrs)
+        if len(self.stack) > depth:
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack:
+            self._fail(f"</{tag}> without an opening tag")
+        open_tag, line = self.stack[-1]
+        if open_tag in _ENDING and tag != open_tag:
+            if tag.startswith("mj"):
+                self._fail(f"</{tag}> closes <{open_tag}> opened on line {line}")
+            return
+        if tag != open_tag:
+            self._fail(f"</{tag}> closes <{open_tag}> opened on line {line}")
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1][0] not in _ENDING and data.strip():
+            tag = self.stack[-1][0]
+            self._fail(f"text {data.strip()[:30]!r} directly inside <{tag}>")

@@ -1,0 +1,263 @@
+"""The plain-text part of the issue email, built from the Issue model.
+
+Not scraped from the HTML: the text is laid out for a 72-column reader. Markdown
+in bodies is reduced to text, and links become numbered references ("[3]")
+listed under "Links:" at the end, so no long URL breaks a paragraph.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from gazette.clean import html_to_text
+from gazette.config import Settings
+from gazette.models import Issue, Pick
+from gazette.render.email import MERGE_TAGS
+from gazette.urls import safe_url
+
+WIDTH = 72
+# Holds a reference to the word before it while wrapping ("library [2]" stays on
+# one line); textwrap only breaks on ASCII whitespace. Becomes a space afterwards.
+_GLUE = "\u00a0"
+
+
+def render_text(issue: Issue, settings: Settings, web_url: str | None = None) -> str:
+    links = _References()
+    blocks: list[str] = []
+    publication = settings.publication
+
+    masthead = [publication.name]
+    if issue.number is not None:
+        masthead.append(f"Issue #{issue.number}")
+    if issue.published_on:
+        masthead.append(issue.published_on)
+    blocks.append(_wrap(" · ".join(masthead)))
+    title = _wrap(f"{issue.emoji} {issue.title}" if issue.emoji else issue.title)
+    if issue.subtitle:
+        title += "\n" + _wrap(issue.subtitle)
+    blocks.append(title)
+    if issue.welcome:
+        blocks += _markdown(issue.welcome, links)
+
+    if issue.picks:
+        blocks.append(_label("Weekly picks"))
+        for pick in issue.picks:
+            blocks += _story(pick, links)
+    if issue.feature:
+        blocks.append("* * *")
+        blocks += _story(issue.feature, links)
+    if issue.quick_links:
+        blocks.append(_label("Quick links"))
+        blocks.append("\n".join(_quick_link(link, links) for link in issue.quick_links))
+    if issue.sponsor:
+        sponsor = issue.sponsor
+        blocks.append(_label(sponsor.heading))
+        blocks += _markdown(sponsor.body, links)
+        if reference := links.ref(sponsor.cta_url):
+            blocks.append(_wrap(f"{sponsor.cta_text or 'Learn more'}{_GLUE}{reference}"))
+
+    closing = [_wrap(line) for line in issue.sign_off.splitlines() if line.strip()]
+    if issue.editor:
+        closing.append(_wrap(issue.editor))
+    if closing:
+        blocks.append("\n".join(closing))
+    if issue.ps:
+        blocks.append(_wrap("P.S. " + _inline(issue.ps, links)))
+
+    footer = ["---"]
+    if reference := links.ref(web_url):
+        footer.append(f"View in browser{_GLUE}{reference}")
+    footer.append(f"You are receiving {publication.name} because you subscribed to it.")
+    footer.append(f"Unsubscribe: {MERGE_TAGS['unsubscribe_url']}")
+    footer.append(MERGE_TAGS["postal_address"])
+    blocks.append("\n".join(_wrap(line) for line in footer))
+
+    if links.urls:
+        listed = [f"[{number}] {url}" for number, url in enumerate(links.urls, start=1)]
+        blocks.append("Links:\n" + "\n".join(listed))
+    return "\n\n".join(block for block in blocks if block).replace(_GLUE, " ") + "\n"
+
+
+class _References:
+    """Numbered link references in order of first use; one number per URL."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def ref(self, url: str | None) -> str:
+        """``"[n]"`` for a safe URL, "" for one that is not http(s)."""
+        cleaned = safe_url(url)
+        if not cleaned:
+            return ""
+        if cleaned not in self.urls:
+            self.urls.append(cleaned)
+        return f"[{self.urls.index(cleaned) + 1}]"
+
+
+def _label(text: str) -> str:
+    return _wrap(f". {text.upper()} .")
+
+
+def _story(pick: Pick, links: _References) -> list[str]:
+    headline = f"{pick.emoji} {pick.headline}" if pick.emoji else pick.headline
+    blocks = [_wrap(headline)]
+    if pick.body:
+        blocks += _markdown(pick.body, links)
+    if pick.remember:
+        bullets = [_wrap(_inline(point, links), "- ", "  ") for point in pick.remember]
+        blocks.append("Remember:\n" + "\n".join(bullets))
+    if reference := links.ref(pick.url):
+        blocks.append(_wrap(f"{pick.link_text or 'Read more'}{_GLUE}{reference}"))
+    return blocks
+
+
+def _quick_link(link: Pick, links: _References) -> str:
+    reference = links.ref(link.url)
+    line = f"{link.headline}{_GLUE}{reference}" if reference else link.headline
+    if link.body:
+        line += " — " + _inline(link.body, links)
+    return _wrap(line, "- ", "  ")
+
+
+def _wrap(text: str, first: str = "", rest: str = "") -> str:
+    """Wrap at WIDTH; hard line breaks in ``text`` are kept."""
+    lines: list[str] = []
+    for index, part in enumerate(text.split("\n")):
+        lines += textwrap.wrap(
+            part,
+            WIDTH,
+            initial_indent=first if index == 0 else rest,
+            subsequent_indent=rest,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [rest.rstrip()]
+    return "\n".join(lines)
+
+
+# -- Markdown to text ------------------------------------------------------
+
+
+@cache
+def _engine() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True})
+
+
+def _inline(markdown: str, links: _References) -> str:
+    """One line of Markdown as text (a Remember point, a P.S.)."""
+    tokens = _engine().parseInline(markdown)
+    return _inline_text(tokens[0].children or [], links) if tokens else ""
+
+
+def _markdown(markdown: str, links: _References) -> list[str]:
+    """Markdown as wrapped text blocks, to be joined with blank lines."""
+    return _BlockWriter(links).run(_engine().parse(markdown))
+
+
+class _BlockWriter:
+    def __init__(self, links: _References) -> None:
+        self.links = links
+        self.blocks: list[str] = []
+        # One [first-line prefix, continuation prefix, used] per open list item or quote.
+        self.prefixes: list[list[str | bool]] = []
+        self.ordinals: list[int] = []
+        self.lists = 0
+
+    def run(self, tokens: list[Token]) -> list[str]:
+        for token in tokens:
+            kind = token.type
+            if kind == "inline":
+                tight = self.lists > 0 and token.level > 0 and self._hidden
+                self._emit(_inline_text(token.children or [], self.links), join=tight)
+            elif kind == "paragraph_open":
+                self._hidden = token.hidden
+            elif kind in ("heading_open",):
+                self._hidden = False
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                self.lists += 1
+                start = token.attrGet("start")
+                self.ordinals.append(int(start) if isinstance(start, int | str) else 1)
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self.lists -= 1
+                self.ordinals.pop()
+            elif kind == "list_item_open":
+                if token.markup in (".", ")"):
+                    marker = f"{self.ordinals[-1]}{token.markup} "
+                    self.ordinals[-1] += 1
+                else:
+                    marker = "- "
+                self.prefixes.append([marker, " " * len(marker), False])
+            elif kind in ("list_item_close", "blockquote_close"):
+                self.prefixes.pop()
+            elif kind == "blockquote_open":
+                self.prefixes.append(["> ", "> ", False])
+            elif kind in ("fence", "code_block"):
+                code = "\n".join("    " + line for line in token.content.rstrip("\n").split("\n"))
+                self._emit_raw(code)
+            elif kind == "html_block":
+                self._emit(html_to_text(token.content))
+            elif kind == "hr":
+                self._emit_raw("* * *")
+        return self.blocks
+
+    _hidden = False
+
+    def _indents(self) -> tuple[str, str]:
+        first = "".join(str(p[1] if p[2] else p[0]) for p in self.prefixes)
+        rest = "".join(str(p[1]) for p in self.prefixes)
+        for prefix in self.prefixes:
+            prefix[2] = True
+        return first, rest
+
+    def _emit(self, text: str, join: bool = False) -> None:
+        if not text.strip():
+            return
+        first, rest = self._indents()
+        wrapped = _wrap(text, first, rest)
+        if join and self.blocks:
+            self.blocks[-1] += "\n" + wrapped
+        else:
+            self.blocks.append(wrapped)
+
+    def _emit_raw(self, text: str) -> None:
+        _, rest = self._indents()
+        self.blocks.append("\n".join(rest + line for line in text.split("\n")))
+
+
+def _inline_text(tokens: list[Token], links: _References) -> str:
+    out: list[str] = []
+    hrefs: list[str] = []
+    for token in tokens:
+        kind = token.type
+        if kind == "text":
+            out.append(token.content)
+        elif kind == "code_inline":
+            out.append(f"`{token.content}`")
+        elif kind == "softbreak":
+            out.append(" ")
+        elif kind == "hardbreak":
+            out.append("\n")
+        elif kind == "link_open":
+            href = token.attrGet("href")
+            hrefs.append(href if isinstance(href, str) else "")
+            if token.markup == "autolink":
+                out.append("\x00")  # the URL itself is dropped: the reference stands in
+        elif kind == "link_close":
+            reference = links.ref(hrefs.pop()) if hrefs else ""
+            if out and out[-1] == "\x00":
+                out[-1] = reference
+                continue
+            if "\x00" in out:
+                start = len(out) - 1 - out[::-1].index("\x00")
+                del out[start:]
+                out.append(reference)
+            elif reference:
+                out.append(_GLUE + reference)
+        elif kind == "image":
+            alt = "".join(child.content for child in token.children or [])
+            reference = links.ref(str(token.attrGet("src") or ""))
+            out.append(f"[image: {alt}]" + (_GLUE + reference if reference else ""))
+    return "".join(out)
