@@ -46,24 +46,40 @@ def check_draft(draft: Draft, email_html_bytes: int | None = None) -> list[Findi
     for pick in issue.all_picks:
         at = line_of(pick.headline)
         if len(pick.headline) > MAX_HEADLINE:
-            findings.append(Finding("warning", f"headline is {len(pick.headline)} characters (max {MAX_HEADLINE})", at))
-        if pick in issue.picks or pick is issue.feature:
-            if not pick.body.strip():
-                findings.append(Finding("error", f"'{pick.headline}' has no summary", at))
+            findings.append(
+                Finding(
+                    "warning",
+                    f"headline is {len(pick.headline)} characters (max {MAX_HEADLINE})",
+                    at,
+                )
+            )
+        needs_summary = pick in issue.picks or pick is issue.feature  # quick links may be bare
+        if needs_summary and not pick.body.strip():
+            findings.append(Finding("error", f"'{pick.headline}' has no summary", at))
         if not pick.url:
             findings.append(Finding("error", f"'{pick.headline}' has no link", at))
         elif not safe_url(pick.url):
             findings.append(Finding("error", f"link is not http(s): {pick.url}", line_of(pick.url)))
         else:
             if tracking_params(pick.url):
-                findings.append(Finding("warning", f"tracking parameters in {pick.url}", line_of(pick.url)))
+                findings.append(
+                    Finding("warning", f"tracking parameters in {pick.url}", line_of(pick.url))
+                )
             if pick.url in seen:
-                findings.append(Finding("error", f"link appears twice (also under '{seen[pick.url]}')", line_of(pick.url)))
+                findings.append(
+                    Finding(
+                        "error",
+                        f"link appears twice (also under '{seen[pick.url]}')",
+                        line_of(pick.url),
+                    )
+                )
             seen.setdefault(pick.url, pick.headline)
     if email_html_bytes is not None:
         size = f"{email_html_bytes / 1000:.0f} KB"
         if email_html_bytes >= EMAIL_FAIL_BYTES:
             findings.append(Finding("error", f"email HTML is {size}: Gmail clips over ~102 KB"))
         elif email_html_bytes >= EMAIL_WARN_BYTES:
-            findings.append(Finding("warning", f"email HTML is {size}: close to Gmail's ~102 KB clipping"))
+            findings.append(
+                Finding("warning", f"email HTML is {size}: close to Gmail's ~102 KB clipping")
+            )
     return findings

@@ -50,8 +50,25 @@ def html_to_text(fragment: str | None) -> str:
     """Plain text of an HTML fragment: paragraphs kept as blank-line breaks."""
     if not fragment:
         return ""
-    cleaned = nh3.clean(fragment, tags={"p", "br", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6",
-                                        "blockquote", "pre", "tr"}, attributes={})
+    cleaned = nh3.clean(
+        fragment,
+        tags={
+            "p",
+            "br",
+            "li",
+            "div",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "pre",
+            "tr",
+        },
+        attributes={},
+    )
     marked = _BLOCK_END.sub("\n\n", cleaned)
     text = html.unescape(_ANY_TAG.sub("", marked))
     paragraphs = [_WHITESPACE.sub(" ", p).strip() for p in text.split("\n\n")]

@@ -53,8 +53,18 @@ class Context:
 def global_options(func: F) -> F:
     """--config and --db on every command (they may also come before the command)."""
 
-    @click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), help="gazette.toml to read (default ./gazette.toml, else built-in defaults).")
-    @click.option("--db", "db", type=click.Path(path_type=Path, dir_okay=False), help="SQLite database (env GAZETTE_DB, default data/gazette.db).")
+    @click.option(
+        "--config",
+        "config",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="gazette.toml to read (default ./gazette.toml, else built-in defaults).",
+    )
+    @click.option(
+        "--db",
+        "db",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="SQLite database (env GAZETTE_DB, default data/gazette.db).",
+    )
     @functools.wraps(func)
     def wrapper(*args: Any, config: Path | None, db: Path | None, **kwargs: Any) -> Any:
         ctx = click.get_current_context().ensure_object(Context)
@@ -66,7 +76,9 @@ def global_options(func: F) -> F:
 
 
 def week_option(func: F) -> F:
-    return click.option("--week", "week", metavar="YYYY-Www", help="ISO week (default: the current week).")(func)
+    return click.option(
+        "--week", "week", metavar="YYYY-Www", help="ISO week (default: the current week)."
+    )(func)
 
 
 def resolve_week(week: str | None) -> str:
@@ -97,8 +109,15 @@ class GazetteGroup(click.Group):
 
 
 @click.group(cls=GazetteGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config", type=click.Path(path_type=Path, dir_okay=False), help="gazette.toml to read.")
-@click.option("--db", "db", type=click.Path(path_type=Path, dir_okay=False), help="SQLite database file.")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="gazette.toml to read.",
+)
+@click.option(
+    "--db", "db", type=click.Path(path_type=Path, dir_okay=False), help="SQLite database file."
+)
 @click.version_option(package_name="gazette")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, db: Path | None) -> None:
@@ -123,8 +142,14 @@ def init(directory: Path) -> None:
 
 @cli.command()
 @global_options
-@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="How far back paged sources page (default: 8 days ago).")
+@click.option(
+    "--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable)."
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="How far back paged sources page (default: 8 days ago).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the per-source results as JSON.")
 def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> None:
     """Fetch every enabled source concurrently and store the items.
@@ -154,7 +179,9 @@ def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> No
 @click.option("--tag", "tags", multiple=True, help="Only stories with this tag (repeatable).")
 @click.option("--explain", is_flag=True, help="Show every component of every score.")
 @click.option("--json", "as_json", is_flag=True, help="Print the candidates as JSON.")
-def candidates(week: str | None, limit: int, tags: tuple[str, ...], explain: bool, as_json: bool) -> None:
+def candidates(
+    week: str | None, limit: int, tags: tuple[str, ...], explain: bool, as_json: bool
+) -> None:
     """The week's ranked stories, best first."""
     from gazette.output import candidates_json, print_candidates
     from gazette.pipeline import week_candidates
@@ -182,7 +209,9 @@ def draft(week: str | None) -> None:
     with obj().store() as store:
         outcome = create_draft(store, obj().settings(), resolved)
     issue = outcome.draft.issue
-    click.echo(f"wrote {outcome.path}: {len(issue.picks)} picks" + (", 1 feature" if issue.feature else ""))
+    click.echo(
+        f"wrote {outcome.path}: {len(issue.picks)} picks" + (", 1 feature" if issue.feature else "")
+    )
 
 
 @cli.command()
@@ -210,7 +239,13 @@ def check(week: str | None) -> None:
 @cli.command()
 @global_options
 @week_option
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default="out", show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="out",
+    show_default=True,
+)
 def render(week: str | None, out_dir: Path) -> None:
     """Write email.html and email.txt for the week's draft into --out."""
     from gazette.pipeline import render_outputs
@@ -224,7 +259,11 @@ def render(week: str | None, out_dir: Path) -> None:
 @cli.command()
 @global_options
 @week_option
-@click.option("--force", is_flag=True, help="Publish changed content of an already published issue as a new revision.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Publish changed content of an already published issue as a new revision.",
+)
 def publish(week: str | None, force: bool) -> None:
     """Freeze the week's issue: its number, date and content."""
     from gazette.publish import publish as publish_issue
@@ -233,14 +272,22 @@ def publish(week: str | None, force: bool) -> None:
         outcome = publish_issue(store, obj().settings(), resolve_week(week), force=force)
     number = outcome.issue.number
     if outcome.changed:
-        click.echo(f"published issue #{number} (revision {outcome.revision}): {outcome.issue.issue.title}")
+        click.echo(
+            f"published issue #{number} (revision {outcome.revision}): {outcome.issue.issue.title}"
+        )
     else:
         click.echo(f"issue #{number} is already published with this content; nothing to do")
 
 
 @cli.command("build-site")
 @global_options
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default="out/site", show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="out/site",
+    show_default=True,
+)
 def build_site(out_dir: Path) -> None:
     """Build the static archive of every published issue into --out."""
     from gazette.pipeline import build_archive
@@ -253,11 +300,26 @@ def build_site(out_dir: Path) -> None:
 @cli.command()
 @global_options
 @week_option
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default="out", show_default=True)
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="How far back paged sources page.")
-@click.option("--publish", "do_publish", is_flag=True, help="Publish and rebuild the archive when check passes.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="out",
+    show_default=True,
+)
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="How far back paged sources page."
+)
+@click.option(
+    "--publish",
+    "do_publish",
+    is_flag=True,
+    help="Publish and rebuild the archive when check passes.",
+)
 @click.option("--force", is_flag=True, help="Publish even when check finds errors.")
-def weekly(week: str | None, out_dir: Path, since: datetime | None, do_publish: bool, force: bool) -> None:
+def weekly(
+    week: str | None, out_dir: Path, since: datetime | None, do_publish: bool, force: bool
+) -> None:
     """The cron entry: lock, fetch, draft, check, render (and publish).
 
     Exits 1 when a source failed or check found errors, 3 when another run holds the lock.
@@ -271,7 +333,16 @@ def weekly(week: str | None, out_dir: Path, since: datetime | None, do_publish: 
     resolved = resolve_week(week)
     with run_lock(obj().db_path), obj().store() as store:
         start = since.replace(tzinfo=UTC) if since else default_since(settings)
-        report = run_weekly(store, settings, resolved, out_dir, start, publish=do_publish, force=force, today=date.today())
+        report = run_weekly(
+            store,
+            settings,
+            resolved,
+            out_dir,
+            start,
+            publish=do_publish,
+            force=force,
+            today=date.today(),
+        )
     print_weekly_report(report)
     if report.failed_sources or any(": error:" in f for f in report.findings):
         sys.exit(1)
@@ -288,7 +359,9 @@ def replay(directory: Path, port: int, host: str) -> None:
     try:
         serve_forever(directory, host, port)
     except OSError as exc:
-        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+        raise click.ClickException(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc}"
+        ) from None
 
 
 def main() -> None:

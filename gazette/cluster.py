@@ -1,7 +1,8 @@
 """Group items about the same thing across sources into one story.
 
 Union-find over three kinds of evidence: the same canonical URL, one item
-linking to another's URL, and the same Hex package named in a title.
+linking to another's URL, and the same package and version named in a title
+("Elixir v1.19.5 released" on the forum, the ``v1.19.5`` GitHub release).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from gazette.models import StoredItem
 from gazette.urls import canonical_url
 
-_LINK = re.compile(r"""href=["']([^"']+)["']""")
+_RELEASE = re.compile(r"\b([a-z][\w-]*)\s+v?(\d+\.\d+(?:\.\d+)?(?:-[\w.]+)?)\b", re.I)
 
 
 def cluster_items(items: Sequence[StoredItem]) -> list[list[StoredItem]]:
@@ -43,9 +44,11 @@ def cluster_items(items: Sequence[StoredItem]) -> list[list[StoredItem]]:
 
 
 def _urls_of(stored: StoredItem) -> set[str]:
+    """Every key that identifies what the item is about."""
     item = stored.item
-    urls = {canonical_url(item.url)}
+    keys = {canonical_url(item.url)}
     linked = item.raw.get("link_url")
     if isinstance(linked, str) and linked:
-        urls.add(canonical_url(linked))
-    return urls
+        keys.add(canonical_url(linked))
+    keys |= {f"release:{name.lower()}@{version}" for name, version in _RELEASE.findall(item.title)}
+    return keys

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gazette.config import Publication
-from gazette.models import Candidate, Issue, Pick
+from gazette.models import Candidate, Issue, Pick, StoredItem
 from gazette.summarize import extractive_summary, key_points
 
 LINK_TEXT = {
@@ -21,15 +21,16 @@ LINK_TEXT = {
     "feed": "Read the full post",
 }
 FEATURE_MIN_WORDS = 300
+MACHINE_TITLED = frozenset({"github", "hexpm"})
 
 
 def compose_issue(
     week: str, candidates: Sequence[Candidate], publication: Publication, picks: int
 ) -> Issue:
-    feature_candidate = _feature(candidates)
-    chosen = [c for c in candidates if c is not feature_candidate][:picks]
+    found = _feature(candidates)
+    chosen = [c for c in candidates if not found or c is not found[0]][:picks]
     stories = tuple(candidate_pick(c) for c in chosen)
-    feature = _feature_pick(feature_candidate) if feature_candidate else None
+    feature = _feature_pick(*found) if found else None
     top = stories[0] if stories else None
     return Issue(
         week=week,
@@ -49,7 +50,7 @@ def compose_issue(
 def candidate_pick(candidate: Candidate) -> Pick:
     item = candidate.lead.item
     return Pick(
-        headline=item.title,
+        headline=headline(candidate),
         emoji=candidate.emoji,
         body=extractive_summary(item),
         url=item.url,
@@ -59,16 +60,28 @@ def candidate_pick(candidate: Candidate) -> Pick:
     )
 
 
-def _feature(candidates: Sequence[Candidate]) -> Candidate | None:
-    """The best long-form piece of the week: an article with real body text."""
+def headline(candidate: Candidate) -> str:
+    """A person's title beats a machine's: a release's forum announcement or
+    blog post names it better than the bare tag ("v1.19.5")."""
+    if candidate.lead.item.kind in MACHINE_TITLED:
+        for related in candidate.related:
+            if related.item.kind in ("discourse", "feed"):
+                return related.item.title
+    return candidate.lead.item.title
+
+
+def _feature(candidates: Sequence[Candidate]) -> tuple[Candidate, StoredItem] | None:
+    """The best long-form piece of the week: an article with real body text,
+    wherever it sits in its story's cluster."""
     for candidate in candidates:
-        if candidate.lead.item.kind == "feed" and len(candidate.lead.item.text.split()) >= FEATURE_MIN_WORDS:
-            return candidate
+        for stored in (candidate.lead, *candidate.related):
+            if stored.item.kind == "feed" and len(stored.item.text.split()) >= FEATURE_MIN_WORDS:
+                return candidate, stored
     return None
 
 
-def _feature_pick(candidate: Candidate) -> Pick:
-    item = candidate.lead.item
+def _feature_pick(candidate: Candidate, article: StoredItem) -> Pick:
+    item = article.item
     paragraphs = item.text.split("\n\n")
     body_words = 0
     body = []
@@ -83,7 +96,7 @@ def _feature_pick(candidate: Candidate) -> Pick:
         body="\n\n".join(body),
         url=item.url,
         link_text=LINK_TEXT.get(item.kind, "Read more"),
-        item_id=candidate.id,
+        item_id=article.id,
         tags=candidate.tags,
-        remember=key_points(item.text),
+        remember=key_points(item.text, item.html),
     )

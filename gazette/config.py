@@ -141,7 +141,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (create one with `gazette init`)") from None
+        raise ConfigError(
+            f"{path}: config file not found (create one with `gazette init`)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
     try:
@@ -195,7 +197,9 @@ def _check_keys(user: Mapping[str, Any], origin: str) -> None:
             raise ConfigError(f"{origin}: unknown section [{key}]")
         _check_table(value, key, _SCHEMA[key], origin)
         if key == "publication" and "sponsor" in value:
-            _check_table(value["sponsor"], "publication.sponsor", _SCHEMA["publication.sponsor"], origin)
+            _check_table(
+                value["sponsor"], "publication.sponsor", _SCHEMA["publication.sponsor"], origin
+            )
 
 
 def _check_table(
@@ -213,7 +217,9 @@ def _check_type(value: Any, expected: type | tuple[type, ...], key: str, origin:
     # bool is an int in Python; `concurrency = true` is still a mistake.
     is_bool_mismatch = isinstance(value, bool) and expected is not bool
     if not isinstance(value, expected) or is_bool_mismatch:
-        names = " or ".join(t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,)))
+        names = " or ".join(
+            t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,))
+        )
         raise ConfigError(
             f"{origin}: '{key}' must be {_toml_type(names)}, got {type(value).__name__} {value!r}"
         )

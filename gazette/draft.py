@@ -96,7 +96,7 @@ def parse_draft(text: str, path: str | None = None) -> Draft:
     meta, body_start = _front_matter(lines, path)
     week = meta.get("week")
     if not isinstance(week, str) or not week:
-        raise DraftError("front matter needs week = \"YYYY-Www\"", path, 2)
+        raise DraftError('front matter needs week = "YYYY-Www"', path, 2)
     sections = _split(lines, body_start, _SECTION)
     welcome = _paragraph_text(sections.preamble)
     picks: list[Pick] = []
@@ -290,7 +290,9 @@ def _quick_links(body: list[str], first_line: int, path: str | None) -> list[Pic
             continue
         match = _QUICK.match(line)
         if not match:
-            raise DraftError("a quick link is one line: - [Title](https://...) note", path, first_line + offset)
+            raise DraftError(
+                "a quick link is one line: - [Title](https://...) note", path, first_line + offset
+            )
         meta = _parse_meta(match.group(4) or "")
         links.append(
             Pick(
@@ -310,7 +312,9 @@ def _sponsor(heading: str, body: list[str]) -> Sponsor:
     if paragraphs and (link := _LINK_LINE.match(paragraphs[-1])):
         cta_text, cta_url = link.group(1), link.group(2)
         paragraphs.pop()
-    return Sponsor(heading=heading, body="\n\n".join(paragraphs), cta_text=cta_text, cta_url=cta_url)
+    return Sponsor(
+        heading=heading, body="\n\n".join(paragraphs), cta_text=cta_text, cta_url=cta_url
+    )
 
 
 def _sign_off(body: list[str]) -> tuple[str, str, str]:
@@ -387,6 +391,8 @@ def _is_emoji_char(ch: str) -> bool:
 
 
 def _toml_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    )
     escaped = "".join(c if ord(c) >= 0x20 and c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
     return f'"{escaped}"'

@@ -9,7 +9,7 @@ are saved, so a crash between the two re-fetches rather than loses data.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,9 +34,11 @@ class _Conditional:
     not_modified: int = 0
     fetched: int = 0
 
-    async def __call__(self, url: str) -> Page:
-        state = self.store.fetch_state(self.source, url)
-        page = await self.fetcher.get(url, Validators(state.etag, state.last_modified))
+    async def __call__(
+        self, url: str, conditional: bool = True, headers: Mapping[str, str] | None = None
+    ) -> Page:
+        state = self.store.fetch_state(self.source, url) if conditional else FetchState()
+        page = await self.fetcher.get(url, Validators(state.etag, state.last_modified), headers)
         if page.not_modified:
             self.not_modified += 1
         else:
@@ -77,7 +79,9 @@ async def _fetch_all(
         return list(await asyncio.gather(*(run(s) for s in sources)))
 
 
-async def _fetch_one(source: Source, fetcher: HttpFetcher, store: Store, since: datetime) -> SourceResult:
+async def _fetch_one(
+    source: Source, fetcher: HttpFetcher, store: Store, since: datetime
+) -> SourceResult:
     name = source.config.name
     fetch = _Conditional(fetcher, store, name)
     try:
@@ -91,4 +95,6 @@ async def _fetch_one(source: Source, fetcher: HttpFetcher, store: Store, since: 
         store.record_fetch(name, url, "ok", FetchState(validators.etag, validators.last_modified))
     if fetch.fetched == 0 and fetch.not_modified:
         return SourceResult(name, "not_modified", unchanged=fetch.not_modified)
-    return SourceResult(name, "ok", new=counts.new, updated=counts.updated, unchanged=counts.unchanged)
+    return SourceResult(
+        name, "ok", new=counts.new, updated=counts.updated, unchanged=counts.unchanged
+    )

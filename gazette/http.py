@@ -67,14 +67,18 @@ class RetryPolicy:
     max_delay: float  # cap on any single wait, Retry-After included
 
 
-def build_client(settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+def build_client(
+    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
     """The client every source shares. Hex.pm rejects requests without a User-Agent."""
     return httpx.AsyncClient(
         headers={"User-Agent": settings.user_agent or f"gazette/{__version__}"},
         timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
         follow_redirects=True,
         max_redirects=5,
-        limits=httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency),
+        limits=httpx.Limits(
+            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
+        ),
         transport=transport,
     )
 
@@ -98,7 +102,12 @@ class HttpFetcher:
             self._hosts[host] = asyncio.Semaphore(self.per_host)
         return self._hosts[host]
 
-    async def get(self, url: str, validators: Validators | None = None, headers: Mapping[str, str] | None = None) -> Page:
+    async def get(
+        self,
+        url: str,
+        validators: Validators | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Page:
         """GET ``url``; raises :class:`FetchFailed` once retries are exhausted."""
         request_headers = dict(headers or {})
         if validators and validators.etag:
@@ -130,7 +139,9 @@ class HttpFetcher:
         async with self.client.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                raise FetchFailed(f"body of {declared} bytes is over the {self.max_bytes}-byte cap ({url})")
+                raise FetchFailed(
+                    f"body of {declared} bytes is over the {self.max_bytes}-byte cap ({url})"
+                )
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.aiter_bytes():

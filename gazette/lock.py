@@ -25,7 +25,9 @@ def run_lock(db_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(handle, 32, 0).decode(errors="replace").strip() or "another process"
-            raise LockHeld(f"another gazette run (pid {holder}) holds {lock_path}; try again when it ends") from None
+            raise LockHeld(
+                f"another gazette run (pid {holder}) holds {lock_path}; try again when it ends"
+            ) from None
         os.ftruncate(handle, 0)
         os.pwrite(handle, str(os.getpid()).encode(), 0)
         yield

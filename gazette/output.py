@@ -20,7 +20,9 @@ console = Console(highlight=False)
 def print_fetch_results(results: Sequence[SourceResult]) -> None:
     table = Table(title="fetch")
     for column in ("source", "status", "new", "updated", "unchanged", "error"):
-        table.add_column(column, justify="right" if column in ("new", "updated", "unchanged") else "left")
+        table.add_column(
+            column, justify="right" if column in ("new", "updated", "unchanged") else "left"
+        )
     for r in results:
         table.add_row(r.source, r.status, str(r.new), str(r.updated), str(r.unchanged), r.error)
     console.print(table)
@@ -32,7 +34,9 @@ def print_candidates(week: str, found: Sequence[Candidate], explain: bool) -> No
         table.add_column(column, overflow="fold")
     for c in found:
         sources = ", ".join(sorted({c.lead.item.source, *(r.item.source for r in c.related)}))
-        table.add_row(str(c.id), f"{c.score:.1f}", f"{c.emoji} {c.title}", sources, ", ".join(c.tags))
+        table.add_row(
+            str(c.id), f"{c.score:.1f}", f"{c.emoji} {c.title}", sources, ", ".join(c.tags)
+        )
         if explain:
             parts = "  ".join(f"{p.name} {p.value:+.1f} ({p.note})" for p in c.components)
             table.add_row("", "", f"[dim]{parts}[/dim]", "", "")
@@ -50,8 +54,12 @@ def candidates_json(found: Sequence[Candidate]) -> list[dict[str, Any]]:
             "published_at": c.lead.item.published_at.isoformat(),
             "tags": list(c.tags),
             "emoji": c.emoji,
-            "components": [{"name": p.name, "value": p.value, "note": p.note} for p in c.components],
-            "related": [{"id": r.id, "source": r.item.source, "url": r.item.url} for r in c.related],
+            "components": [
+                {"name": p.name, "value": p.value, "note": p.note} for p in c.components
+            ],
+            "related": [
+                {"id": r.id, "source": r.item.source, "url": r.item.url} for r in c.related
+            ],
         }
         for c in found
     ]

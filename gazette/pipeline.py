@@ -30,7 +30,9 @@ def week_candidates(store: Store, settings: Settings, week: str) -> list[Candida
     start, end = week_bounds(week)
     items = store.items_between(start, end)
     recent = [p for p in published_issues(store) if p.week != week][:RECENT_ISSUES]
-    featured = frozenset(canonical_url(pick.url) for p in recent for pick in p.issue.all_picks if pick.url)
+    featured = frozenset(
+        canonical_url(pick.url) for p in recent for pick in p.issue.all_picks if pick.url
+    )
     weights = {s.name: s.weight for s in settings.sources}
     return rank(items, start, end, load_taxonomy(), weights, featured)
 
@@ -42,7 +44,9 @@ class DraftOutcome:
     draft: Draft
 
 
-def create_draft(store: Store, settings: Settings, week: str, keep_existing: bool = False) -> DraftOutcome:
+def create_draft(
+    store: Store, settings: Settings, week: str, keep_existing: bool = False
+) -> DraftOutcome:
     """Write the first draft of ``week``; an existing draft is never overwritten.
 
     With ``keep_existing`` an existing draft is returned untouched (the weekly
@@ -54,14 +58,20 @@ def create_draft(store: Store, settings: Settings, week: str, keep_existing: boo
     if path.exists():
         if keep_existing:
             return DraftOutcome(path, False, read_draft(path))
-        raise DraftError("a draft already exists; edit it with `gazette edit` or delete it to start over", str(path))
+        raise DraftError(
+            "a draft already exists; edit it with `gazette edit` or delete it to start over",
+            str(path),
+        )
     candidates = week_candidates(store, settings, week)
     issue = compose_issue(week, candidates, settings.publication, settings.draft_picks)
     text = write_draft(issue)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_new(path, text)
-    store.set_picks(week, [(p.item_id, "picks") for p in issue.picks if p.item_id is not None]
-                    + ([(issue.feature.item_id, "feature")] if issue.feature and issue.feature.item_id else []))
+    store.set_picks(
+        week,
+        [(p.item_id, "picks") for p in issue.picks if p.item_id is not None]
+        + ([(issue.feature.item_id, "feature")] if issue.feature and issue.feature.item_id else []),
+    )
     return DraftOutcome(path, True, parse_draft(text, str(path)))
 
 
@@ -83,7 +93,11 @@ def render_outputs(store: Store, settings: Settings, week: str, out_dir: Path) -
 
     draft = read_draft(draft_path(settings.issues_dir, week))
     published = store.issue(week)
-    web_url = f"{settings.publication.base_url.rstrip('/')}/issues/{published.number}-{published.slug}/" if published else None
+    web_url = (
+        f"{settings.publication.base_url.rstrip('/')}/issues/{published.number}-{published.slug}/"
+        if published
+        else None
+    )
     email = render_email(draft.issue, settings, web_url=web_url)
     text = render_text(draft.issue, settings, web_url=web_url)
     out_dir.mkdir(parents=True, exist_ok=True)

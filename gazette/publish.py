@@ -23,7 +23,9 @@ class PublishOutcome:
     revision: int
 
 
-def publish(store: Store, settings: Settings, week: str, today: date | None = None, force: bool = False) -> PublishOutcome:
+def publish(
+    store: Store, settings: Settings, week: str, today: date | None = None, force: bool = False
+) -> PublishOutcome:
     from gazette.render.web import issue_body_html, slugify
 
     draft = read_draft(draft_path(settings.issues_dir, week))
@@ -65,7 +67,9 @@ def issue_tags(issue: Issue) -> tuple[str, ...]:
 
 
 def to_published(row: IssueRow) -> PublishedIssue:
-    issue = replace(parse_draft(row.markdown).issue, number=row.number, published_on=row.published_on)
+    issue = replace(
+        parse_draft(row.markdown).issue, number=row.number, published_on=row.published_on
+    )
     return PublishedIssue(
         number=row.number,
         week=row.week,

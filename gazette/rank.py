@@ -39,6 +39,7 @@ class Weights:
 # measure its popularity, not this week's news, so they count for less.
 ENGAGEMENT_SCALE = {"hexpm": 0.5}
 NO_SIGNAL_PERCENTILE = 0.3
+AGGREGATORS = frozenset({"reddit", "hackernews"})
 
 
 def engagement(item_metrics: Mapping[str, float], kind: str) -> float:
@@ -68,10 +69,14 @@ def rank(
     percentiles = _percentiles_by_source(items)
     candidates = []
     for cluster in cluster_items(items):
-        lead = max(cluster, key=lambda s: percentiles[s.id])
+        # Link readers to the thing itself (the post, the thread, the release),
+        # not to an aggregator's discussion of it.
+        lead = max(cluster, key=lambda s: (s.item.kind not in AGGREGATORS, percentiles[s.id]))
         related = tuple(s for s in cluster if s.id != lead.id)
         tags = _cluster_tags([lead, *related], taxonomy)
-        components = _components(lead, cluster, percentiles, source_weights, week_start, week_end, featured_urls, w)
+        components = _components(
+            lead, cluster, percentiles, source_weights, week_start, week_end, featured_urls, w
+        )
         candidates.append(
             Candidate(
                 id=lead.id,
@@ -99,7 +104,11 @@ def _apply_variety(candidates: list[Candidate], w: Weights) -> list[Candidate]:
         earlier = seen.get(source, 0)
         seen[source] = earlier + 1
         if earlier >= 2:
-            penalty = ScoreComponent("variety", w.variety_penalty * (earlier - 1), f"{earlier} stories from {source} above")
+            penalty = ScoreComponent(
+                "variety",
+                w.variety_penalty * (earlier - 1),
+                f"{earlier} stories from {source} above",
+            )
             candidate = replace(
                 candidate,
                 score=round(candidate.score + penalty.value, 2),
@@ -124,24 +133,40 @@ def _components(
     best = max(percentiles[s.id] for s in cluster)
     scale = ENGAGEMENT_SCALE.get(item.kind, 1.0)
     parts = [
-        ScoreComponent("engagement", round(w.engagement * scale * best, 2), f"top {100 - best * 100:.0f}% of its source"),
-        ScoreComponent("source", round(w.source * source_weights.get(item.source, 1.0), 2), item.source),
+        ScoreComponent(
+            "engagement",
+            round(w.engagement * scale * best, 2),
+            f"top {100 - best * 100:.0f}% of its source",
+        ),
+        ScoreComponent(
+            "source", round(w.source * source_weights.get(item.source, 1.0), 2), item.source
+        ),
     ]
     novelty = _novelty(cluster)
     if novelty:
         parts.append(ScoreComponent("novelty", round(w.novelty * novelty[0], 2), novelty[1]))
     sources = {s.item.source for s in cluster}
     if len(sources) > 1:
-        parts.append(ScoreComponent("breadth", w.breadth * (len(sources) - 1), f"{len(sources)} sources"))
+        parts.append(
+            ScoreComponent("breadth", w.breadth * (len(sources) - 1), f"{len(sources)} sources")
+        )
     span = (week_end - week_start).total_seconds()
     age = (week_end - item.published_at).total_seconds()
     freshness = max(0.0, min(1.0, 1 - age / span))
-    parts.append(ScoreComponent("recency", round(w.recency * freshness, 2), item.published_at.date().isoformat()))
+    parts.append(
+        ScoreComponent(
+            "recency", round(w.recency * freshness, 2), item.published_at.date().isoformat()
+        )
+    )
     if any(s.item.kind == "feed" and len(s.item.text.split()) >= 400 for s in cluster):
         parts.append(ScoreComponent("long_read", w.long_read, "long-form article"))
     if "pinned" in item.flags or "meta" in item.flags:
         parts.append(ScoreComponent("pinned", w.pinned_penalty, "pinned or meta thread"))
-    if item.kind == "discourse" and item.metrics.get("posts", 0) <= 1 and item.metrics.get("likes", 0) <= 1:
+    if (
+        item.kind == "discourse"
+        and item.metrics.get("posts", 0) <= 1
+        and item.metrics.get("likes", 0) <= 1
+    ):
         parts.append(ScoreComponent("unanswered", w.unanswered_penalty, "no replies yet"))
     if any(canonical_url(s.item.url) in featured_urls for s in cluster):
         parts.append(ScoreComponent("featured", w.featured_penalty, "already in a published issue"))
@@ -173,7 +198,9 @@ def _percentiles_by_source(items: Sequence[StoredItem]) -> dict[int, float]:
     """Each item's engagement as a percentile (0..1) among its own source's items."""
     by_source: dict[str, list[float]] = {}
     for stored in items:
-        by_source.setdefault(stored.item.source, []).append(engagement(stored.item.metrics, stored.item.kind))
+        by_source.setdefault(stored.item.source, []).append(
+            engagement(stored.item.metrics, stored.item.kind)
+        )
     for values in by_source.values():
         values.sort()
     result = {}

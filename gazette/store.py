@@ -241,7 +241,9 @@ def open_store(path: Path) -> Store:
             )
         migrations.apply(db)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: database is unusable ({exc}); restore a backup or pass another --db") from None
+        raise StoreError(
+            f"{path}: database is unusable ({exc}); restore a backup or pass another --db"
+        ) from None
     return Store(db, path)
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 
+from gazette.clean import clean_title
 from gazette.models import Item
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_LIST = re.compile(r"<ul>(.*?)</ul>", re.S)
+_ITEM = re.compile(r"<li>(.*?)</li>", re.S)
 _NOISE = re.compile(r"&hellip;|…$")
 DEFAULT_WORDS = 70
 
@@ -50,8 +53,17 @@ def extractive_summary(item: Item, max_words: int = DEFAULT_WORDS, max_sentences
     return item.text.strip() or item.title
 
 
-def key_points(text: str, count: int = 3, max_words: int = 22) -> tuple[str, ...]:
-    """Short sentences from a long article, in order, for the feature's "Remember:" list."""
+def key_points(text: str, html: str = "", count: int = 3, max_words: int = 22) -> tuple[str, ...]:
+    """The feature's "Remember:" list, from the article itself.
+
+    An article that ends with its own takeaways (its last bullet list, 2-6 items)
+    gives them; otherwise short sentences spread over the article, in order.
+    """
+    lists = _LIST.findall(html)
+    if lists:
+        bullets = [clean_title(li) for li in _ITEM.findall(lists[-1])]
+        if 2 <= len(bullets) <= 6:
+            return tuple(bullets)
     picked = [s for s in sentences(text) if 6 <= len(s.split()) <= max_words]
     if len(picked) <= count:
         return tuple(picked)

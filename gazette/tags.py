@@ -74,7 +74,9 @@ def parse_taxonomy(data: Mapping[str, object], origin: str) -> Taxonomy:
             raise ConfigError(f"{origin}: [tags.{name}] must be a table")
         keywords = tuple(str(k).lower() for k in spec.get("keywords", []))
         pattern = (
-            re.compile(r"(?<![\w-])(" + "|".join(re.escape(k) for k in keywords) + r")(?![\w-])", re.I)
+            re.compile(
+                r"(?<![\w-])(" + "|".join(re.escape(k) for k in keywords) + r")(?![\w-])", re.I
+            )
             if keywords
             else None
         )

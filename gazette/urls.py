@@ -29,7 +29,11 @@ def safe_url(url: str | None, base: str | None = None) -> str:
 
 
 def tracking_params(url: str) -> list[str]:
-    return [key for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True) if _TRACKING.match(key)]
+    return [
+        key
+        for key, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        if _TRACKING.match(key)
+    ]
 
 
 def canonical_url(url: str) -> str:

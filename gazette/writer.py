@@ -72,7 +72,7 @@ class Writer:
         Call it only after every write; returns the removed paths, sorted.
         """
         patterns = tuple(keep)
-        removed = []
+        removed: list[str] = []
         if not self.out_dir.is_dir():
             return removed
         for path in sorted(self.out_dir.rglob("*")):
@@ -92,7 +92,9 @@ class Writer:
 def _normalize(relpath: str) -> str:
     path = PurePosixPath(relpath.replace("\\", "/"))
     if path.is_absolute() or not path.parts or any(p in ("", ".", "..") for p in path.parts):
-        raise RenderError(f"output path {relpath!r} must be relative and stay inside the output folder")
+        raise RenderError(
+            f"output path {relpath!r} must be relative and stay inside the output folder"
+        )
     return path.as_posix()
 
 

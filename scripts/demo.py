@@ -21,7 +21,16 @@ OUT = Path("out")
 
 
 def gazette(*args: str, env: dict[str, str], allowed: tuple[int, ...] = (0,)) -> None:
-    command = [sys.executable, "-m", "gazette", "--config", "data/sample/gazette.toml", "--db", str(OUT / "demo.db"), *args]
+    command = [
+        sys.executable,
+        "-m",
+        "gazette",
+        "--config",
+        "data/sample/gazette.toml",
+        "--db",
+        str(OUT / "demo.db"),
+        *args,
+    ]
     print(f"\n$ gazette {' '.join(args)}", flush=True)
     code = subprocess.run(command, env=env, cwd=ROOT).returncode
     if code not in allowed:

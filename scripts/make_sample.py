@@ -14,7 +14,7 @@ Deterministic, stdlib only:
 FIXTURES_DIR defaults to ../shared/fixtures/real relative to the repo root.
 """
 
-# ruff: noqa: E501  (prose and XML templates are kept on one line per paragraph)
+
 from __future__ import annotations
 
 import argparse

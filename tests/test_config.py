@@ -25,7 +25,9 @@ def test_defaults_when_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_user_values_override_defaults_and_keep_the_rest(tmp_path: Path) -> None:
-    settings = load_settings(write(tmp_path, '[publication]\nname = "Beam Weekly"\n[fetch]\nper_host = 4\n'))
+    settings = load_settings(
+        write(tmp_path, '[publication]\nname = "Beam Weekly"\n[fetch]\nper_host = 4\n')
+    )
     assert settings.publication.name == "Beam Weekly"
     assert settings.publication.editor == "Michael"
     assert settings.fetch.per_host == 4
@@ -46,7 +48,10 @@ def test_missing_named_file_is_one_line(tmp_path: Path) -> None:
         ("[fetch]\nconcurrency = true\n", r"'fetch.concurrency' must be an integer"),
         ("[publication.sponsor]\nlogo = 1\n", r"unknown key 'logo' in \[publication.sponsor\]"),
         ('[[sources]]\nkind = "feed"\n', r"sources\[0\] needs a 'name'"),
-        ('[[sources]]\nname = "a"\nkind = "feed"\nenabled = "yes"\n', r"'sources\[0\].enabled' must be true or false"),
+        (
+            '[[sources]]\nname = "a"\nkind = "feed"\nenabled = "yes"\n',
+            r"'sources\[0\].enabled' must be true or false",
+        ),
         ("[publication\n", r"invalid TOML"),
     ],
 )
@@ -59,13 +64,18 @@ def test_bad_config_names_file_and_key(tmp_path: Path, text: str, message: str) 
 
 
 def test_source_options_are_checked_by_the_source(tmp_path: Path) -> None:
-    path = write(tmp_path, '[[sources]]\nname = "gh"\nkind = "github"\nbase_url = "https://github.com"\nrepo = ["a/b"]\n')
+    path = write(
+        tmp_path,
+        '[[sources]]\nname = "gh"\nkind = "github"\nbase_url = "https://github.com"\nrepo = ["a/b"]\n',
+    )
     with pytest.raises(ConfigError, match=r"unknown key 'repo' in source 'gh' \(kind github\)"):
         build_sources(load_settings(path))
 
 
 def test_unknown_source_kind(tmp_path: Path) -> None:
-    path = write(tmp_path, '[[sources]]\nname = "x"\nkind = "myspace"\nbase_url = "https://x.org"\n')
+    path = write(
+        tmp_path, '[[sources]]\nname = "x"\nkind = "myspace"\nbase_url = "https://x.org"\n'
+    )
     with pytest.raises(ConfigError, match=r"unknown kind 'myspace'"):
         build_sources(load_settings(path))
 
@@ -82,7 +92,9 @@ def test_environment_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert settings.source("h").base_url == "https://hex.pm"
 
 
-def test_cli_reports_config_error_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_reports_config_error_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path, "[fetch]\ntimeout = []\n")
     result = run_cli("--config", "gazette.toml", "candidates", "--week", "2026-W02", expect=2)

@@ -26,7 +26,12 @@ SAMPLE = Issue(
             item_id=12,
             tags=("otp", "deployment"),
         ),
-        Pick(headline="Homex Brings Home Assistant to Nerves", emoji="🏠", body="Twelve lines.", url="https://hex.pm/packages/homex"),
+        Pick(
+            headline="Homex Brings Home Assistant to Nerves",
+            emoji="🏠",
+            body="Twelve lines.",
+            url="https://hex.pm/packages/homex",
+        ),
         Pick(headline="Oban scopes", body="Choose tedious.", url="https://example.org/oban"),
     ),
     feature=Pick(
@@ -37,8 +42,20 @@ SAMPLE = Issue(
         item_id=3,
         remember=("usage_rules = docs for agents", "Delegate the toil"),
     ),
-    quick_links=(Pick(headline="ExUnitJSON", url="https://hex.pm/packages/ex_unit_json", body="AI-friendly test output", item_id=9),),
-    sponsor=Sponsor("TIRED OF DEVOPS HEADACHES?", "Deploy hassle-free.", "Try Gigalixir", "https://www.gigalixir.com"),
+    quick_links=(
+        Pick(
+            headline="ExUnitJSON",
+            url="https://hex.pm/packages/ex_unit_json",
+            body="AI-friendly test output",
+            item_id=9,
+        ),
+    ),
+    sponsor=Sponsor(
+        "TIRED OF DEVOPS HEADACHES?",
+        "Deploy hassle-free.",
+        "Try Gigalixir",
+        "https://www.gigalixir.com",
+    ),
     sign_off="See you next week,",
     editor="Michael",
     ps="Forward this to a friend 💜",
@@ -81,17 +98,27 @@ def test_errors_name_the_line() -> None:
 
 def test_headings_inside_code_fences_are_text() -> None:
     body = "Try this:\n\n```\n## not a section\n### not a story\n```"
-    issue = Issue(week="2026-W02", title="T", picks=(Pick(headline="Code", body=body, url="https://x.org/"),))
+    issue = Issue(
+        week="2026-W02", title="T", picks=(Pick(headline="Code", body=body, url="https://x.org/"),)
+    )
     assert parse_draft(write_draft(issue)).issue == issue
 
 
-line = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\r\n[]()<>`#"),
-    min_size=1,
-    max_size=40,
-).map(str.strip).filter(lambda s: s and not s.startswith(("-", "*", "+", "P.S.", "Remember:")))
+line = (
+    st.text(
+        alphabet=st.characters(
+            blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\r\n[]()<>`#"
+        ),
+        min_size=1,
+        max_size=40,
+    )
+    .map(str.strip)
+    .filter(lambda s: s and not s.startswith(("-", "*", "+", "P.S.", "Remember:")))
+)
 paragraphs = st.lists(line, min_size=1, max_size=3).map("\n\n".join)
-url = st.sampled_from(["https://elixirforum.com/t/a/1", "https://hex.pm/packages/oban", "http://x.org/?a=1"])
+url = st.sampled_from(
+    ["https://elixirforum.com/t/a/1", "https://hex.pm/packages/oban", "http://x.org/?a=1"]
+)
 pick = st.builds(
     Pick,
     headline=line,
@@ -100,7 +127,9 @@ pick = st.builds(
     url=url,
     link_text=line,
     item_id=st.none() | st.integers(1, 10_000),
-    tags=st.lists(st.sampled_from(["otp", "ecto", "ai", "nerves"]), unique=True, max_size=3).map(tuple),
+    tags=st.lists(st.sampled_from(["otp", "ecto", "ai", "nerves"]), unique=True, max_size=3).map(
+        tuple
+    ),
 )
 
 
@@ -114,13 +143,25 @@ pick = st.builds(
     remember=st.lists(line, max_size=4).map(tuple),
 )
 def test_any_issue_survives_write_then_parse(
-    title: str, subtitle: str, welcome: str, picks: tuple[Pick, ...], feature: Pick | None, remember: tuple[str, ...]
+    title: str,
+    subtitle: str,
+    welcome: str,
+    picks: tuple[Pick, ...],
+    feature: Pick | None,
+    remember: tuple[str, ...],
 ) -> None:
     if feature is not None:
         from dataclasses import replace
 
         feature = replace(feature, remember=remember)
-    issue = Issue(week="2026-W02", title=title, subtitle=subtitle, welcome=welcome, picks=picks, feature=feature)
+    issue = Issue(
+        week="2026-W02",
+        title=title,
+        subtitle=subtitle,
+        welcome=welcome,
+        picks=picks,
+        feature=feature,
+    )
     text = write_draft(issue)
     assert parse_draft(text).issue == issue
     assert parse_draft(text).text == text

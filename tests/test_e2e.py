@@ -39,7 +39,9 @@ def test_sample_week_becomes_an_email_and_a_site(workspace: Path) -> None:
         assert _escaped(headline) in index
     for page in (email, index):
         links = HREF.findall(page)
-        external = [link for link in links if "://" in link or link.startswith(("javascript", "data:"))]
+        external = [
+            link for link in links if "://" in link or link.startswith(("javascript", "data:"))
+        ]
         assert external and all(link.startswith(("https://", "http://")) for link in external)
         assert "127.0.0.1" not in page  # links point at the real sites, not the replay server
     assert "<script>alert" not in email and "<script>alert" not in index
@@ -63,4 +65,10 @@ def test_running_the_week_twice_changes_nothing(workspace: Path) -> None:
 
 
 def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;").replace('"', "&#34;")
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )

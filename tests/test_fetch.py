@@ -24,7 +24,9 @@ def site(tmp_path: Path) -> Iterator[ReplayServer]:
     """Real captured payloads laid out as the replay server expects."""
     root = tmp_path / "replay"
     (root / "elixirforum.com").mkdir(parents=True)
-    shutil.copy(REAL / "discourse/elixirforum_latest_2026-01.json", root / "elixirforum.com/latest.json")
+    shutil.copy(
+        REAL / "discourse/elixirforum_latest_2026-01.json", root / "elixirforum.com/latest.json"
+    )
     (root / "hex.pm/api").mkdir(parents=True)
     for sort in ("inserted_at", "updated_at"):
         shutil.copy(
@@ -99,7 +101,9 @@ def test_a_failing_source_does_not_sink_the_others(tmp_path: Path, site: ReplayS
 def test_500_then_success_is_retried(tmp_path: Path, site: ReplayServer) -> None:
     site.add_fault(Fault("/elixirforum.com/latest.json", status=503, times=2))
     with open_store(tmp_path / "g.db") as store:
-        results = by_source(fetch_all(settings_for(tmp_path, site), store, SINCE, only=("elixirforum",)))
+        results = by_source(
+            fetch_all(settings_for(tmp_path, site), store, SINCE, only=("elixirforum",))
+        )
     assert results["elixirforum"].new == 30
     assert sum(r.target == "/elixirforum.com/latest.json" for r in site.requests) == 3
 
@@ -121,7 +125,10 @@ def test_429_honours_retry_after_up_to_the_cap(tmp_path: Path, site: ReplayServe
         (Fault("/elixirforum.com/*", reset=True), "connection"),
         (Fault("/elixirforum.com/*", delay=3.0), "timed out"),
         (Fault("/elixirforum.com/*", body=b"{not json"), "expected JSON"),
-        (Fault("/elixirforum.com/*", body=b"<html><body>Cloudflare</body></html>"), "expected JSON"),
+        (
+            Fault("/elixirforum.com/*", body=b"<html><body>Cloudflare</body></html>"),
+            "expected JSON",
+        ),
     ],
 )
 def test_network_and_payload_faults_fail_the_source_cleanly(
@@ -146,7 +153,9 @@ def test_redirect_loop_and_oversized_body(tmp_path: Path, site: ReplayServer) ->
     assert "byte cap" in results["hexpm"].error  # the Hex.pm pages are ~200 KB
 
 
-def test_cli_fetch_exits_1_on_partial_failure_and_prints_json(tmp_path: Path, site: ReplayServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_fetch_exits_1_on_partial_failure_and_prints_json(
+    tmp_path: Path, site: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings_for(tmp_path, site)
     monkeypatch.chdir(tmp_path)
     site.add_fault(Fault("/hex.pm/*", status=404))

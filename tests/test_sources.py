@@ -23,7 +23,9 @@ def load(relative: str) -> object:
 
 
 def test_discourse_latest_from_elixir_forum() -> None:
-    items = parse_topic_list(load("discourse/elixirforum_latest_2026-01.json"), "forum", "https://elixirforum.com")
+    items = parse_topic_list(
+        load("discourse/elixirforum_latest_2026-01.json"), "forum", "https://elixirforum.com"
+    )
     assert len(items) == 30
     release = items[0]
     assert release.title == "Elixir v1.19.5 released"
@@ -39,31 +41,47 @@ def test_discourse_latest_from_elixir_forum() -> None:
 
 
 def test_discourse_category_list_with_string_tags_and_old_shapes() -> None:
-    items = parse_topic_list(load("discourse/stackstorm_c_workflow-related-issues_15.json"), "st2", "https://forum.stackstorm.com")
+    items = parse_topic_list(
+        load("discourse/stackstorm_c_workflow-related-issues_15.json"),
+        "st2",
+        "https://forum.stackstorm.com",
+    )
     assert items and all(i.url.startswith("https://forum.stackstorm.com/t/") for i in items)
-    api_docs = parse_topic_list(load("discourse/apidocs_latest_topics_response.json"), "dev", "http://localhost:3000")
+    api_docs = parse_topic_list(
+        load("discourse/apidocs_latest_topics_response.json"), "dev", "http://localhost:3000"
+    )
     assert api_docs
 
 
 def test_discourse_error_body_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="no topic_list"):
-        parse_topic_list(load("discourse/elixirforum_404_not_found.json"), "forum", "https://elixirforum.com")
+        parse_topic_list(
+            load("discourse/elixirforum_404_not_found.json"), "forum", "https://elixirforum.com"
+        )
 
 
 def test_hexpm_new_packages_with_sparse_downloads() -> None:
-    items = parse_packages(load("hexpm/packages_sort_inserted_at_2022-03-24.json"), "hex", "inserted_at")
+    items = parse_packages(
+        load("hexpm/packages_sort_inserted_at_2022-03-24.json"), "hex", "inserted_at"
+    )
     assert len(items) == 100
     checkdigit = next(i for i in items if i.raw["package"] == "checkdigit")
     assert checkdigit.external_id == "checkdigit@0.1.0"
     assert checkdigit.url == "https://hex.pm/packages/checkdigit"
-    assert checkdigit.metrics == {"downloads_all": 0.0, "downloads_recent": 0.0, "downloads_week": 0.0}
+    assert checkdigit.metrics == {
+        "downloads_all": 0.0,
+        "downloads_recent": 0.0,
+        "downloads_week": 0.0,
+    }
     assert "new-package" in checkdigit.flags
     assert checkdigit.text.startswith("Library to provide check digit")
     assert checkdigit.published_at == datetime(2022, 3, 24, 9, 48, 27, 958929, tzinfo=UTC)
 
 
 def test_hexpm_updates_know_their_semver_jump() -> None:
-    items = parse_packages(load("hexpm/packages_sort_updated_at_2022-03-24.json"), "hex", "updated_at")
+    items = parse_packages(
+        load("hexpm/packages_sort_updated_at_2022-03-24.json"), "hex", "updated_at"
+    )
     changes = {i.raw["change"] for i in items}
     assert {"major", "minor", "patch"} & changes
     updated = [i for i in items if "release" in i.flags]
@@ -77,14 +95,21 @@ def test_hexpm_rejects_an_object_where_a_list_belongs() -> None:
 
 def test_github_atom_relative_links_resolve() -> None:
     path = REAL / "github/releases_atom_shopify-timber_2015.atom"
-    items = parse_feed(path.read_bytes(), "https://github.com/Shopify/Timber/releases.atom", "gh", "github")
+    items = parse_feed(
+        path.read_bytes(), "https://github.com/Shopify/Timber/releases.atom", "gh", "github"
+    )
     assert items
     assert items[0].url == "https://github.com/Shopify/Timber/releases/tag/v2.0.2"
 
 
 def test_github_atom_current_shape() -> None:
     path = REAL / "github/releases_atom_bilalcaliskan-s3-manager_2023-08.atom"
-    items = parse_feed(path.read_bytes(), "https://github.com/bilalcaliskan/s3-manager/releases.atom", "gh", "github")
+    items = parse_feed(
+        path.read_bytes(),
+        "https://github.com/bilalcaliskan/s3-manager/releases.atom",
+        "gh",
+        "github",
+    )
     assert len(items) == 10
     assert items[0].title == "v2.1.1"
     assert "<a" in items[0].html and "data-hovercard" not in items[0].html
@@ -94,7 +119,10 @@ def test_reddit_listing_json() -> None:
     items = parse_listing(load("reddit/r_ClaudeAI_hot_limit10_2026-05.json"), "reddit")
     assert len(items) == 10
     sticky = items[0]
-    assert sticky.url == "https://www.reddit.com/r/ClaudeAI/comments/1s7fepn/rclaudeai_list_of_ongoing_megathreads/"
+    assert (
+        sticky.url
+        == "https://www.reddit.com/r/ClaudeAI/comments/1s7fepn/rclaudeai_list_of_ongoing_megathreads/"
+    )
     assert "pinned" in sticky.flags and sticky.metrics["score"] == 118
     assert "<!--" not in sticky.html and "Megathreads" in sticky.text
 
@@ -119,7 +147,9 @@ def test_hackernews_hits() -> None:
 
 def test_a_html_page_where_a_feed_was_expected() -> None:
     with pytest.raises(ParseError, match="not a feed"):
-        parse_feed(b"<!doctype html><html><body>Hello</body></html>", "https://x.org/feed", "blog", "feed")
+        parse_feed(
+            b"<!doctype html><html><body>Hello</body></html>", "https://x.org/feed", "blog", "feed"
+        )
 
 
 HOSTILE_FEED = b"""<?xml version="1.0"?>
@@ -142,8 +172,21 @@ def test_hostile_feed_fields_are_cleaned() -> None:
 
 def test_page_charset_is_honoured(tmp_path: Path) -> None:
     body = '{"topic_list": {"topics": [{"id": 1, "title": "Caf\u00e9", "slug": "c", "created_at": "2026-01-06T00:00:00Z"}]}}'
-    page = Page(url="https://f.org/latest.json", status=200, content=body.encode("latin-1"), headers={"content-type": "application/json; charset=latin-1"})
+    page = Page(
+        url="https://f.org/latest.json",
+        status=200,
+        content=body.encode("latin-1"),
+        headers={"content-type": "application/json; charset=latin-1"},
+    )
     from gazette.sources.base import load_json
 
     [item] = parse_topic_list(load_json(page), "f", "https://f.org")
     assert item.title == "Café"
+
+
+def test_discourse_first_post_from_topic_details() -> None:
+    from gazette.sources.discourse import first_post_html
+
+    html = first_post_html(load("discourse/apidocs_topic_response.json"), "http://localhost:3000")
+    assert html.startswith("<p>") and "<script" not in html
+    assert first_post_html({"errors": ["nope"]}, "https://x.org") == ""

@@ -57,7 +57,9 @@ def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) 
         counts = store.save_items([item("1", likes=9), item("2")], now=later)
         assert (counts.new, counts.updated, counts.unchanged) == (0, 1, 1)
         assert store.count_items() == 2
-        stored = store.items_between(datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC))
+        stored = store.items_between(
+            datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC)
+        )
         by_id = {s.item.external_id: s for s in stored}
         assert by_id["1"].item.metrics["likes"] == 9
         assert by_id["1"].fetched_at == first
@@ -88,7 +90,9 @@ def test_other_applications_database_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="belongs to something else"):
         open_store(path)
     conn = sqlite3.connect(path)
-    assert [r[0] for r in conn.execute("select name from sqlite_master where type='table'")] == ["customers"]
+    assert [r[0] for r in conn.execute("select name from sqlite_master where type='table'")] == [
+        "customers"
+    ]
 
 
 def test_corrupt_database_is_refused(tmp_path: Path) -> None:
@@ -98,5 +102,5 @@ def test_corrupt_database_is_refused(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[4096 : 4096 * 3] = b"\xff" * (4096 * 2)  # clobber pages after the header
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreError, match="corrupt|unusable"):
+    with pytest.raises(StoreError, match=r"corrupt|unusable"):
         open_store(path)

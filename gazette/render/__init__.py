@@ -20,7 +20,9 @@ def template_env(settings: Settings) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if settings.templates_dir is not None:
         if not settings.templates_dir.is_dir():
-            raise RenderError(f"{settings.origin}: templates_dir {settings.templates_dir} is not a folder")
+            raise RenderError(
+                f"{settings.origin}: templates_dir {settings.templates_dir} is not a folder"
+            )
         loaders.append(jinja2.FileSystemLoader(settings.templates_dir))
     loaders.append(jinja2.FileSystemLoader(BUILTIN_TEMPLATES))
     env = jinja2.Environment(

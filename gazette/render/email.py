@@ -68,6 +68,10 @@ _ENDING = frozenset(
     {"mj-text", "mj-button", "mj-table", "mj-raw", "mj-title", "mj-preview", "mj-style"}
 )
 _LINK_TAG = re.compile(r"<a\b")
+_COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}|[a-z]+")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+_PRE = re.compile(r"(<pre\b.*?</pre>)", re.S | re.I)
+_INDENT = re.compile(r"\n[ \t\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -79,11 +83,14 @@ class RenderedEmail:
 def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -> RenderedEmail:
     """Render ``issue`` as a responsive HTML email; ``web_url`` adds "View in browser"."""
     env = template_env(settings)
-    env.filters.update(markdown=_markdown, inline_markdown=_inline_markdown, href=href)
+    env.filters.update(
+        markdown=_markdown, inline_markdown=_inline_markdown, href=href, attr_text=_attr_text
+    )
     mjml = _render(
         env,
         issue=issue,
         publication=settings.publication,
+        language=_language(settings.publication.language),
         web_url=href(web_url),
         preheader=issue.subtitle or (issue.picks[0].headline if issue.picks else ""),
         preview_padding=_PREVIEW_PADDING,
@@ -98,7 +105,7 @@ def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -
         raise RenderError(f"template {TEMPLATE}: MJML did not compile: {exc!r}") from None
     if result.errors:
         raise RenderError(f"template {TEMPLATE}: {'; '.join(map(str, result.errors))}")
-    return RenderedEmail(html=result.html, mjml=mjml)
+    return RenderedEmail(html=_collapse_indentation(result.html), mjml=mjml)
 
 
 def href(url: str | None) -> str:
@@ -106,6 +113,15 @@ def href(url: str | None) -> str:
     cleaned = safe_url(url)
     # Keep the URL's own delimiters and escapes; encode quotes, brackets, spaces.
     return quote(cleaned, safe="/:?#[]@!$&()*+,;=%~-._") if cleaned else ""
+
+
+def _attr_text(text: str) -> str:
+    # The port copies mj-title into an aria-label="..." without escaping quotes.
+    return str(text).replace('"', "\u201d")
+
+
+def _language(code: str) -> str:
+    return code if _LANGUAGE.fullmatch(code) else "und"
 
 
 def _render(env: jinja2.Environment, **context: object) -> str:
@@ -117,17 +133,29 @@ def _render(env: jinja2.Environment, **context: object) -> str:
         raise RenderError(f"template {TEMPLATE}: {exc}") from None
 
 
-def _markdown(text: str) -> Markup:
-    return Markup(_style_links(to_html(text)))
+def _markdown(text: str, link_color: str = "") -> Markup:
+    """Sanitized HTML of a Markdown body; links get ``link_color`` inline."""
+    return Markup(_color_links(to_html(text), link_color))
 
 
-def _inline_markdown(text: str) -> Markup:
-    return Markup(_style_links(inline_html(text)))
+def _inline_markdown(text: str, link_color: str = "") -> Markup:
+    return Markup(_color_links(inline_html(text), link_color))
 
 
-def _style_links(html: str) -> str:
-    # Inline colour for clients that drop <style>; nh3 output always spells "<a ".
-    return _LINK_TAG.sub('<a style="color:#5b2a9e;"', html)
+def _color_links(html: str, color: str) -> str:
+    # Inline, for the clients that drop <style>; nh3 output always spells "<a ".
+    if not _COLOR.fullmatch(color):
+        return html
+    return _LINK_TAG.sub(f'<a style="color:{color};"', html)
+
+
+def _collapse_indentation(html: str) -> str:
+    # The port indents deeply (a quarter of the bytes); a newline alone is the same
+    # whitespace to HTML. Only <pre> keeps its spacing.
+    parts = _PRE.split(html)
+    return "".join(
+        part if index % 2 else _INDENT.sub("\n", part) for index, part in enumerate(parts)
+    )
 
 
 def check_mjml(mjml: str) -> str | None:

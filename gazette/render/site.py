@@ -28,6 +28,7 @@ iteration is sorted.
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from collections.abc import Sequence
@@ -105,6 +106,7 @@ class PageMeta:
     title: str
     description: str
     canonical: str
+    og_title: str = ""  # defaults to title
     og_type: str = "website"
     published: str = ""
     noindex: bool = False
@@ -138,16 +140,25 @@ def build_site(
     writer = Writer(out_dir)
     for relpath, content in pages:
         writer.write(relpath, content)
-    return SiteReport(written=tuple(sorted(writer.written)), unchanged=tuple(sorted(writer.unchanged)))
+    return SiteReport(
+        written=tuple(sorted(writer.written)), unchanged=tuple(sorted(writer.unchanged))
+    )
 
 
 def _gather(
-    issues: Sequence[PublishedIssue], settings: Settings, env: jinja2.Environment, subscribe_url: str
+    issues: Sequence[PublishedIssue],
+    settings: Settings,
+    env: jinja2.Environment,
+    subscribe_url: str,
 ) -> list[tuple[str, str]]:
     pub = settings.publication
     base = _base_url(pub.base_url, settings.origin)
     site = SiteView(
-        name=pub.name, tagline=pub.tagline, language=pub.language or "en", base_url=base, editor=pub.editor
+        name=pub.name,
+        tagline=pub.tagline,
+        language=pub.language or "en",
+        base_url=base,
+        editor=pub.editor,
     )
     ordered = sorted(issues, key=lambda p: p.number)
     _check_unique(ordered)
@@ -160,7 +171,12 @@ def _gather(
         for tag in view.tags:
             tag_issues[tag.slug].append(view)
     tags = [
-        TagView(name=tag_names[slug], slug=slug, href=f"tags/{slug}/index.html", count=len(tag_issues[slug]))
+        TagView(
+            name=tag_names[slug],
+            slug=slug,
+            href=f"tags/{slug}/index.html",
+            count=len(tag_issues[slug]),
+        )
         for slug in sorted(tag_names)
     ]
     newest_first = views[::-1]
@@ -193,6 +209,7 @@ def _gather(
                     "../../",
                     PageMeta(
                         title=f"{view.title} · {pub.name}",
+                        og_title=f"{view.emoji} {view.title}".strip(),
                         description=view.subtitle or pub.tagline,
                         canonical=view.url,
                         og_type="article",
@@ -210,7 +227,9 @@ def _gather(
             page(
                 "site/tags.html.j2",
                 "../",
-                PageMeta(title=f"Tags · {pub.name}", description=pub.tagline, canonical=f"{base}/tags/"),
+                PageMeta(
+                    title=f"Tags · {pub.name}", description=pub.tagline, canonical=f"{base}/tags/"
+                ),
                 tags=tags,
             ),
         )
@@ -252,7 +271,9 @@ def _gather(
                 # A host serves this page at whatever path was missing, so only
                 # links from the site's root can work here.
                 (urlsplit(base).path.rstrip("/") + "/"),
-                PageMeta(title=f"Page not found · {pub.name}", description="", canonical="", noindex=True),
+                PageMeta(
+                    title=f"Page not found · {pub.name}", description="", canonical="", noindex=True
+                ),
             ),
         )
     )
@@ -354,7 +375,7 @@ def _tag_names(ordered: list[PublishedIssue]) -> dict[str, str]:
 
 
 def _check_unique(ordered: list[PublishedIssue]) -> None:
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         if before.number == after.number:
             raise RenderError(f"two published issues have number {after.number}")
 
@@ -374,8 +395,8 @@ def _base_url(raw: str, origin: str) -> str:
     base = safe_url(raw).rstrip("/")
     if not base:
         raise RenderError(
-            f"{origin}: publication.base_url must be an http(s) URL for the archive's links and feed, "
-            f"got {raw!r}"
+            f"{origin}: publication.base_url must be an http(s) URL "
+            f"(the archive's permanent links and feed need it), got {raw!r}"
         )
     return base
 

@@ -8,6 +8,7 @@ listed under "Links:" at the end, so no long URL breaks a paragraph.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 from functools import cache
 
 from markdown_it import MarkdownIt
@@ -157,25 +158,37 @@ def _markdown(markdown: str, links: _References) -> list[str]:
     return _BlockWriter(links).run(_engine().parse(markdown))
 
 
+@dataclass
+class _Prefix:
+    """The indent of an open list item or quote: its marker on the first line only."""
+
+    first: str
+    rest: str
+    used: bool = False
+
+
 class _BlockWriter:
     def __init__(self, links: _References) -> None:
         self.links = links
         self.blocks: list[str] = []
-        # One [first-line prefix, continuation prefix, used] per open list item or quote.
-        self.prefixes: list[list[str | bool]] = []
+        self.prefixes: list[_Prefix] = []
         self.ordinals: list[int] = []
         self.lists = 0
+        self.hidden = False  # the current paragraph is an item of a tight list
+        self.last_in_list = False  # the last block written was inside a list
 
     def run(self, tokens: list[Token]) -> list[str]:
         for token in tokens:
             kind = token.type
             if kind == "inline":
-                tight = self.lists > 0 and token.level > 0 and self._hidden
+                # Items of a tight list follow each other without blank lines; the
+                # first item still stands apart from the paragraph before the list.
+                tight = self.hidden and self.last_in_list
                 self._emit(_inline_text(token.children or [], self.links), join=tight)
             elif kind == "paragraph_open":
-                self._hidden = token.hidden
-            elif kind in ("heading_open",):
-                self._hidden = False
+                self.hidden = token.hidden
+            elif kind == "heading_open":
+                self.hidden = False
             elif kind in ("bullet_list_open", "ordered_list_open"):
                 self.lists += 1
                 start = token.attrGet("start")
@@ -189,11 +202,11 @@ class _BlockWriter:
                     self.ordinals[-1] += 1
                 else:
                     marker = "- "
-                self.prefixes.append([marker, " " * len(marker), False])
+                self.prefixes.append(_Prefix(marker, " " * len(marker)))
             elif kind in ("list_item_close", "blockquote_close"):
                 self.prefixes.pop()
             elif kind == "blockquote_open":
-                self.prefixes.append(["> ", "> ", False])
+                self.prefixes.append(_Prefix("> ", "> "))
             elif kind in ("fence", "code_block"):
                 code = "\n".join("    " + line for line in token.content.rstrip("\n").split("\n"))
                 self._emit_raw(code)
@@ -203,13 +216,11 @@ class _BlockWriter:
                 self._emit_raw("* * *")
         return self.blocks
 
-    _hidden = False
-
     def _indents(self) -> tuple[str, str]:
-        first = "".join(str(p[1] if p[2] else p[0]) for p in self.prefixes)
-        rest = "".join(str(p[1]) for p in self.prefixes)
+        first = "".join(p.rest if p.used else p.first for p in self.prefixes)
+        rest = "".join(p.rest for p in self.prefixes)
         for prefix in self.prefixes:
-            prefix[2] = True
+            prefix.used = True
         return first, rest
 
     def _emit(self, text: str, join: bool = False) -> None:
@@ -221,18 +232,21 @@ class _BlockWriter:
             self.blocks[-1] += "\n" + wrapped
         else:
             self.blocks.append(wrapped)
+        self.last_in_list = self.lists > 0
 
     def _emit_raw(self, text: str) -> None:
         _, rest = self._indents()
         self.blocks.append("\n".join(rest + line for line in text.split("\n")))
+        self.last_in_list = self.lists > 0
 
 
 def _inline_text(tokens: list[Token], links: _References) -> str:
     out: list[str] = []
-    hrefs: list[str] = []
+    href: str | None = None
+    autolink = False
     for token in tokens:
         kind = token.type
-        if kind == "text":
+        if kind == "text" and not autolink:
             out.append(token.content)
         elif kind == "code_inline":
             out.append(f"`{token.content}`")
@@ -241,21 +255,15 @@ def _inline_text(tokens: list[Token], links: _References) -> str:
         elif kind == "hardbreak":
             out.append("\n")
         elif kind == "link_open":
-            href = token.attrGet("href")
-            hrefs.append(href if isinstance(href, str) else "")
-            if token.markup == "autolink":
-                out.append("\x00")  # the URL itself is dropped: the reference stands in
+            value = token.attrGet("href")
+            href = value if isinstance(value, str) else None
+            # <https://...>: the reference stands in for the URL itself.
+            autolink = token.markup == "autolink"
         elif kind == "link_close":
-            reference = links.ref(hrefs.pop()) if hrefs else ""
-            if out and out[-1] == "\x00":
-                out[-1] = reference
-                continue
-            if "\x00" in out:
-                start = len(out) - 1 - out[::-1].index("\x00")
-                del out[start:]
-                out.append(reference)
-            elif reference:
-                out.append(_GLUE + reference)
+            reference = links.ref(href)
+            if reference:
+                out.append(reference if autolink else _GLUE + reference)
+            href, autolink = None, False
         elif kind == "image":
             alt = "".join(child.content for child in token.children or [])
             reference = links.ref(str(token.attrGet("src") or ""))

@@ -36,7 +36,9 @@ def build_sources(settings: Settings, only: tuple[str, ...] = ()) -> list[Source
     known = {s.name for s in settings.sources}
     for name in only:
         if name not in known:
-            raise ConfigError(f"{settings.origin}: no source named {name!r} (known: {', '.join(sorted(known))})")
+            raise ConfigError(
+                f"{settings.origin}: no source named {name!r} (known: {', '.join(sorted(known))})"
+            )
     built: list[Source] = []
     for config in settings.sources:
         if only and config.name not in only:

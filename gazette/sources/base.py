@@ -9,7 +9,7 @@ Parsing lives in pure functions over bytes or dicts, tested on real payloads.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
@@ -18,8 +18,15 @@ from gazette.errors import ConfigError
 from gazette.http import Page
 from gazette.models import Item
 
-# Fetch(url) -> Page; a Page with status 304 means "unchanged since last time".
-Fetch = Callable[[str], Awaitable[Page]]
+
+class Fetch(Protocol):
+    """Handed to a source to GET a URL. A conditional fetch may answer 304
+    ("unchanged since last time", nothing to parse); ``conditional=False`` always
+    gets the body, for pages whose content is merged into other items."""
+
+    def __call__(
+        self, url: str, conditional: bool = True, headers: Mapping[str, str] | None = None
+    ) -> Awaitable[Page]: ...
 
 
 class Source(Protocol):
@@ -40,7 +47,9 @@ class ParseError(ValueError):
 def check_options(config: SourceConfig, options: Mapping[str, type], origin: str) -> None:
     for key, value in config.options.items():
         if key not in options:
-            raise ConfigError(f"{origin}: unknown key '{key}' in source {config.name!r} (kind {config.kind})")
+            raise ConfigError(
+                f"{origin}: unknown key '{key}' in source {config.name!r} (kind {config.kind})"
+            )
         expected = options[key]
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(
@@ -72,4 +81,3 @@ def number(value: Any) -> float:
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
-

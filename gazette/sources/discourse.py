@@ -8,28 +8,38 @@ topics are older than ``since``. Topics carry their own engagement numbers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from gazette.clean import clean_html, clean_title, html_to_text
 from gazette.config import SourceConfig
+from gazette.http import FetchFailed
 from gazette.models import Item
 from gazette.sources.base import Fetch, ParseError, as_mapping, load_json, number, require
 from gazette.timeutil import parse_timestamp
 
 MAX_PAGES = 5
+DETAILS = 5  # how many of the best new topics get their first post fetched
 
 
 @dataclass
 class DiscourseSource:
     """Options: ``site_url`` (public address used in links, defaults to base_url:
     set it when base_url points at a mirror or the replay server), ``categories``
-    (a list of "slug/id" strings), ``top`` (also read /top.json?period=weekly)."""
+    (a list of "slug/id" strings), ``top`` (also read /top.json?period=weekly,
+    default true), ``details`` (how many of the most-liked new topics get their
+    first post read from /t/<id>.json, default 5: the excerpt alone is too thin
+    for a summary)."""
 
     kind: ClassVar[str] = "discourse"
-    options: ClassVar[Mapping[str, type]] = {"site_url": str, "categories": list, "top": bool}
+    options: ClassVar[Mapping[str, type]] = {
+        "site_url": str,
+        "categories": list,
+        "top": bool,
+        "details": int,
+    }
     config: SourceConfig
 
     @property
@@ -60,6 +70,30 @@ class DiscourseSource:
                     found[item.external_id] = item
                 # A page with nothing unseen means the site is repeating itself.
                 next_path = _next_page(data, since, items) if fresh else None
+        return await self._with_first_posts(fetch, since, found)
+
+    async def _with_first_posts(
+        self, fetch: Fetch, since: datetime, found: dict[str, Item]
+    ) -> list[Item]:
+        recent = [
+            i
+            for i in found.values()
+            if i.published_at >= since and "pinned_globally" not in i.flags
+        ]
+        best = sorted(recent, key=lambda i: -i.metrics.get("likes", 0))[
+            : int(self.config.options.get("details", DETAILS))
+        ]
+        for item in best:
+            try:
+                # Unconditional: a 304 here would leave the item with only its excerpt.
+                page = await fetch(
+                    f"{self.config.base_url}/t/{item.external_id}.json", conditional=False
+                )
+                cooked = first_post_html(load_json(page), self.site_url)
+            except (FetchFailed, ParseError):
+                continue  # the topic list's excerpt still stands in for the post
+            if cooked:
+                found[item.external_id] = replace(item, html=cooked, text=html_to_text(cooked))
         return list(found.values())
 
 
@@ -77,6 +111,13 @@ def parse_topic_list(data: Any, source: str, site_url: str) -> list[Item]:
         if item is not None:
             items.append(item)
     return items
+
+
+def first_post_html(data: Any, site_url: str) -> str:
+    """The cleaned HTML of a topic's first post, from /t/<id>.json ("" if absent)."""
+    posts = as_mapping(as_mapping(data).get("post_stream")).get("posts") or []
+    first = next((p for p in posts if isinstance(p, dict) and p.get("post_number", 1) == 1), None)
+    return clean_html(first.get("cooked"), site_url + "/") if first else ""
 
 
 def _topic_item(
@@ -114,7 +155,14 @@ def _topic_item(
         flags=tuple(flags),
         raw={
             key: topic.get(key)
-            for key in ("category_id", "last_posted_at", "bumped_at", "slug", "fancy_title", "image_url")
+            for key in (
+                "category_id",
+                "last_posted_at",
+                "bumped_at",
+                "slug",
+                "fancy_title",
+                "image_url",
+            )
         },
     )
 

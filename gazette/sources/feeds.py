@@ -46,7 +46,9 @@ def parse_feed_page(page: Page, source: str, kind: str) -> list[Item]:
     return parse_feed(page.content, page.url, source, kind, page.headers.get("content-type", ""))
 
 
-def parse_feed(content: bytes, url: str, source: str, kind: str, content_type: str = "") -> list[Item]:
+def parse_feed(
+    content: bytes, url: str, source: str, kind: str, content_type: str = ""
+) -> list[Item]:
     """Items from an RSS/Atom document fetched from ``url``."""
     headers = {"content-location": url}
     if content_type:
@@ -94,10 +96,15 @@ def _entry_item(entry: Any, feed_url: str, feed_link: str, source: str, kind: st
         author=clean_title(entry.get("author")),
         text=html_to_text(html),
         html=html,
-        tags=tuple(clean_title(t.get("term", "")).lower() for t in entry.get("tags", []) if t.get("term")),
+        tags=tuple(
+            clean_title(t.get("term", "")).lower() for t in entry.get("tags", []) if t.get("term")
+        ),
         metrics={},
         flags=(),
-        raw={"feed_url": feed_url, "enclosures": [safe_url(e.get("href")) for e in entry.get("enclosures", [])]},
+        raw={
+            "feed_url": feed_url,
+            "enclosures": [safe_url(e.get("href")) for e in entry.get("enclosures", [])],
+        },
     )
 
 

@@ -42,11 +42,18 @@ class HackerNewsSource:
         if page.not_modified:
             return []
         minimum = int(self.config.options.get("min_points", 0))
-        return [i for i in parse_hits(load_json(page), self.config.name) if i.metrics["points"] >= minimum]
+        return [
+            i
+            for i in parse_hits(load_json(page), self.config.name)
+            if i.metrics["points"] >= minimum
+        ]
 
 
 def parse_hits(data: Any, source: str) -> list[Item]:
-    require(isinstance(data, dict) and isinstance(data.get("hits"), list), "Algolia response has no hits")
+    require(
+        isinstance(data, dict) and isinstance(data.get("hits"), list),
+        "Algolia response has no hits",
+    )
     items = []
     for hit in data["hits"]:
         if isinstance(hit, dict):

@@ -39,7 +39,9 @@ class HexpmSource:
         max_pages = int(self.config.options.get("max_pages", MAX_PAGES))
         for sort in SORTS:
             for page_number in range(1, max_pages + 1):
-                page = await fetch(f"{self.config.base_url}/api/packages?page={page_number}&sort={sort}")
+                page = await fetch(
+                    f"{self.config.base_url}/api/packages?page={page_number}&sort={sort}"
+                )
                 if page.not_modified:
                     break
                 packages = load_json(page)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from gazette import __version__
 from gazette.clean import clean_html, clean_title, html_to_text
 from gazette.config import SourceConfig
 from gazette.http import FetchFailed
@@ -25,24 +26,35 @@ PUBLIC = "https://www.reddit.com"
 
 @dataclass
 class RedditSource:
-    """Options: ``subreddit`` (default "elixir")."""
+    """Options: ``subreddit`` (default "elixir"), ``username`` (the Reddit account
+    named in the User-Agent, as Reddit's API rules ask)."""
 
     kind: ClassVar[str] = "reddit"
-    options: ClassVar[Mapping[str, type]] = {"subreddit": str}
+    options: ClassVar[Mapping[str, type]] = {"subreddit": str, "username": str}
     config: SourceConfig
+
+    @property
+    def user_agent(self) -> str:
+        user = self.config.options.get("username", "gazette-newsletter")
+        return f"python:gazette:{__version__} (by /u/{user})"
 
     async def collect(self, fetch: Fetch, since: datetime) -> list[Item]:
         sub = self.config.options.get("subreddit", "elixir")
+        headers = {"User-Agent": self.user_agent}
         try:
-            page = await fetch(f"{self.config.base_url}/r/{sub}/new.json?limit=100")
+            page = await fetch(
+                f"{self.config.base_url}/r/{sub}/new.json?limit=100", headers=headers
+            )
             return [] if page.not_modified else parse_listing(load_json(page), self.config.name)
         except (FetchFailed, ParseError):
-            page = await fetch(f"{self.config.base_url}/r/{sub}.rss")
+            page = await fetch(f"{self.config.base_url}/r/{sub}.rss", headers=headers)
             return [] if page.not_modified else parse_feed_page(page, self.config.name, "reddit")
 
 
 def parse_listing(data: Any, source: str) -> list[Item]:
-    require(isinstance(data, dict) and data.get("kind") == "Listing", "Reddit response is not a Listing")
+    require(
+        isinstance(data, dict) and data.get("kind") == "Listing", "Reddit response is not a Listing"
+    )
     items = []
     for child in as_mapping(data.get("data")).get("children") or []:
         post = as_mapping(as_mapping(child).get("data"))
@@ -74,7 +86,9 @@ def _post_item(post: Mapping[str, Any], source: str) -> Item | None:
         author=clean_title(post.get("author")),
         text=html_to_text(html),
         html=html,
-        tags=(clean_title(post.get("link_flair_text")).lower(),) if post.get("link_flair_text") else (),
+        tags=(clean_title(post.get("link_flair_text")).lower(),)
+        if post.get("link_flair_text")
+        else (),
         metrics={"score": number(post.get("score")), "comments": number(post.get("num_comments"))},
         flags=tuple(flags),
         raw={"link_url": link if link and link != permalink else "", "domain": post.get("domain")},

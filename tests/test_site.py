@@ -1,0 +1,649 @@
+"""The static archive: files, feed, links, determinism, incremental rebuilds,
+golden pages, and a real browser (layout at phone width, hostile content inert)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+import pytest
+
+from gazette.config import Settings, load_settings
+from gazette.errors import RenderError
+from gazette.models import Issue, Pick, PublishedIssue, Sponsor
+from gazette.render.site import FEED_ENTRIES, SiteReport, build_site
+from gazette.render.web import issue_body_html, slugify
+from gazette.writer import DuplicateWriteError, Writer
+
+GOLDEN = Path(__file__).parent / "golden" / "site"
+BASE_URL = "https://gazette.example.org/archive"
+SUBSCRIBE = "https://newsletter.example.org/subscribe"
+HOSTILE_TITLE = "Pwned? <script>window.__pwned = 1; alert('title')</script>"
+SPONSOR = Sponsor(
+    heading="TIRED OF DEVOPS HEADACHES?",
+    body="Deploy your next Elixir app hassle-free with Gigalixir and focus more on coding, "
+    "less on ops.",
+    cta_text="Try Gigalixir",
+    cta_url="https://www.gigalixir.com",
+)
+
+
+def _issue(number: int, **fields: object) -> Issue:
+    defaults: dict[str, object] = {
+        "week": f"2026-W{number + 1:02d}",
+        "welcome": "Welcome to GigaElixir Gazette, your 5-minute digest of Elixir ecosystem "
+        "news that actually matters 👋.",
+        "sponsor": SPONSOR,
+        "sign_off": "See you next week,",
+        "editor": "Michael",
+        "ps": "Forward this to a friend who loves Elixir as much as you do 💜",
+        "number": number,
+        "published_on": f"2026-01-{5 + 7 * (number - 1):02d}",
+    }
+    defaults.update(fields)
+    return Issue(**defaults)  # type: ignore[arg-type]
+
+
+def _published(issue: Issue, tags: tuple[str, ...]) -> PublishedIssue:
+    assert issue.number is not None and issue.published_on is not None
+    return PublishedIssue(
+        number=issue.number,
+        week=issue.week,
+        slug=slugify(issue.title),
+        published_on=issue.published_on,
+        issue=issue,
+        html=issue_body_html(issue),
+        tags=tags,
+    )
+
+
+def issue_one() -> PublishedIssue:
+    return _published(
+        _issue(
+            1,
+            title="Drain Your Queue, Save Your Week",
+            emoji="🔄",
+            subtitle="GenServer migration reality check",
+            picks=(
+                Pick(
+                    headline="Migrating GenServers Between Nodes? Drain and Restart Beats "
+                    "Clever Solutions",
+                    emoji="🔄",
+                    body="Alex66 asked how to move running GenServers between nodes without "
+                    "losing data. Three approaches emerged: blue-green deployment, hot code "
+                    "reload with `code_change/3`, or drain-and-restart.\n\nThe pragmatic "
+                    "truth: unless you're running a stock exchange, **drain the queue and "
+                    "restart**.",
+                    url="https://elixirforum.com/t/moving-genservers/70001",
+                    link_text="Read the thread on Elixir Forum",
+                    tags=("otp",),
+                ),
+                Pick(
+                    headline="Homex Brings Home Assistant Integration to Nerves Without the "
+                    "YAML Hell",
+                    emoji="🏠",
+                    body="Kevin Schweikert's Homex brings first-class Home Assistant "
+                    "integration to Nerves devices without boilerplate: `use "
+                    "Homex.Entity.Switch`, implement `handle_on/1` and `handle_off/1`, done.",
+                    url="https://hex.pm/packages/homex",
+                    link_text="See the package on Hex.pm",
+                    tags=("nerves",),
+                ),
+            ),
+            feature=Pick(
+                headline="Framework Migrations Are Toil, Not Real Work",
+                body="Ricardo García Vega's blog sat dormant for four years. Not because he "
+                "stopped caring about writing, but because framework migrations are "
+                "high-friction, low-creativity work.\n\nThe usage_rules library changes the "
+                "equation: your agent gets authoritative documentation on how to use your "
+                "stack.",
+                url="https://example.com/blog/migrations-are-toil",
+                link_text="Read the full post",
+                remember=(
+                    "usage_rules library = agent follows José's docs, not 2019 Stack Overflow",
+                    "Mechanical translation work doesn't require your expertise",
+                ),
+            ),
+            quick_links=(
+                Pick(
+                    headline="Phoenix 1.8 release notes",
+                    url="https://github.com/phoenixframework/phoenix/releases",
+                    body="scopes, *magic links* and more",
+                ),
+            ),
+        ),
+        ("otp", "nerves"),
+    )
+
+
+def issue_two() -> PublishedIssue:
+    """Hostile everywhere an editor's or a source's text reaches the page."""
+    return _published(
+        _issue(
+            2,
+            title=HOSTILE_TITLE,
+            emoji="⚖️",
+            subtitle='"><img src=x onerror="window.__pwned = 2">',
+            picks=(
+                Pick(
+                    headline='<img src=x onerror="window.__pwned = 3"> Tribunal tests LLM outputs',
+                    emoji="⚖️",
+                    body="Summary with <script>window.__pwned = 4</script> a script, an "
+                    '<img src="x" onerror="window.__pwned = 5"> image and a '
+                    "[bad link](javascript:window.__pwned=6) plus an "
+                    '<a href="&#106;avascript:alert(1)">encoded one</a>.',
+                    url="javascript:window.__pwned = 7",
+                    link_text="Never a link",
+                    tags=("testing",),
+                ),
+            ),
+            quick_links=(
+                Pick(headline="data: link", url="data:text/html,<script>alert(1)</script>"),
+            ),
+            sponsor=Sponsor(heading="<b>bold</b>", body="x", cta_text="Go", cta_url="vbscript:x"),
+        ),
+        ("testing", "<script>alert('tag')</script>"),
+    )
+
+
+def issue_three() -> PublishedIssue:
+    return _published(
+        _issue(
+            3,
+            title="LiveView Streams Grow Up",
+            emoji="⚡",
+            subtitle="Plus: Ecto's new query inspector",
+            picks=(
+                Pick(
+                    headline="Streams now reset without a full re-render",
+                    emoji="⚡",
+                    body="A long URL that must wrap on a phone: https://hexdocs.pm/"
+                    "phoenix_live_view/Phoenix.LiveView.html#stream/4-resetting-a-stream-"
+                    "without-a-full-re-render-of-the-whole-list",
+                    url="https://hexdocs.pm/phoenix_live_view/Phoenix.LiveView.html",
+                    link_text="Read the docs",
+                    tags=("liveview",),
+                ),
+            ),
+        ),
+        ("liveview", "otp"),
+    )
+
+
+def issue_four() -> PublishedIssue:
+    return _published(
+        _issue(
+            4,
+            title="Ecto Gets a Query Inspector",
+            emoji="🗄️",
+            subtitle="See the SQL before it runs",
+            picks=(
+                Pick(
+                    headline="Ecto.Inspector",
+                    body="Shows the SQL.",
+                    url="https://hex.pm/packages/ecto",
+                    tags=("ecto",),
+                ),
+            ),
+        ),
+        ("ecto", "otp"),
+    )
+
+
+@pytest.fixture
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    config = tmp_path_factory.mktemp("config") / "gazette.toml"
+    config.write_text(f'[publication]\nbase_url = "{BASE_URL}/"\n', "utf-8")
+    return load_settings(config)
+
+
+def three_issues() -> list[PublishedIssue]:
+    return [issue_one(), issue_two(), issue_three()]
+
+
+def build(out: Path, settings: Settings, issues: list[PublishedIssue] | None = None) -> SiteReport:
+    return build_site(
+        three_issues() if issues is None else issues, settings, out, subscribe_url=SUBSCRIBE
+    )
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+ISSUE_DIRS = {
+    1: "issues/1-drain-your-queue-save-your-week",
+    2: "issues/2-pwned-script-window-pwned-1-alert-title-script",
+    3: "issues/3-liveview-streams-grow-up",
+    4: "issues/4-ecto-gets-a-query-inspector",
+}
+
+
+# --- files ---------------------------------------------------------------------
+
+
+def test_builds_every_page(tmp_path: Path, settings: Settings) -> None:
+    report = build(tmp_path, settings)
+    expected = {
+        "index.html",
+        f"{ISSUE_DIRS[1]}/index.html",
+        f"{ISSUE_DIRS[2]}/index.html",
+        f"{ISSUE_DIRS[3]}/index.html",
+        "tags/index.html",
+        "tags/liveview/index.html",
+        "tags/liveview/feed.xml",
+        "tags/nerves/index.html",
+        "tags/nerves/feed.xml",
+        "tags/otp/index.html",
+        "tags/otp/feed.xml",
+        "tags/testing/index.html",
+        "tags/testing/feed.xml",
+        "tags/script-alert-tag-script/index.html",
+        "tags/script-alert-tag-script/feed.xml",
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "style.css",
+    }
+    assert set(report.written) == expected
+    assert report.unchanged == ()
+    assert set(tree(tmp_path)) == expected
+    assert report.written == tuple(sorted(report.written))
+
+
+def test_index_shows_latest_in_full_and_every_issue_newest_first(
+    tmp_path: Path, settings: Settings
+) -> None:
+    build(tmp_path, settings)
+    index = (tmp_path / "index.html").read_text("utf-8")
+    assert "Streams now reset without a full re-render" in index  # latest issue's body
+    assert "Homex Brings" not in index  # older issues are listed, not shown
+    positions = [index.index(f'href="{ISSUE_DIRS[n]}/index.html"') for n in (3, 2, 1)]
+    assert positions == sorted(positions)
+    assert f'<link rel="canonical" href="{BASE_URL}/">' in index
+    assert f'<form class="subscribe-form" action="{SUBSCRIBE}" method="post">' in index
+
+
+def test_issue_page_has_meta_and_prev_next(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path, settings)
+    page = (tmp_path / ISSUE_DIRS[3] / "index.html").read_text("utf-8")
+    assert f'<link rel="canonical" href="{BASE_URL}/{ISSUE_DIRS[3]}/">' in page
+    assert '<meta property="og:type" content="article">' in page
+    assert '<meta property="og:title" content="⚡ LiveView Streams Grow Up">' in page
+    assert '<meta property="article:published_time" content="2026-01-19">' in page
+    assert f'rel="prev" href="../../{ISSUE_DIRS[2]}/index.html"' in page
+    assert 'rel="next"' not in page
+    assert '<link rel="stylesheet" href="../../style.css">' in page
+    first = (tmp_path / ISSUE_DIRS[1] / "index.html").read_text("utf-8")
+    assert 'rel="prev"' not in first
+    assert f'rel="next" href="../../{ISSUE_DIRS[2]}/index.html"' in first
+    # The sample issue's shape.
+    for text in (". WEEKLY PICKS .", "Remember:", ". TIRED OF DEVOPS HEADACHES? .", "P.S. Forward"):
+        assert text in first
+
+
+def test_robots_sitemap_and_404(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path, settings)
+    robots = (tmp_path / "robots.txt").read_text("utf-8")
+    assert f"Sitemap: {BASE_URL}/sitemap.xml" in robots
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = ET.parse(tmp_path / "sitemap.xml").getroot().findall("s:url", ns)
+    locs = {
+        u.findtext("s:loc", namespaces=ns): u.findtext("s:lastmod", namespaces=ns) for u in urls
+    }
+    assert locs[f"{BASE_URL}/"] == "2026-01-19"
+    assert locs[f"{BASE_URL}/{ISSUE_DIRS[1]}/"] == "2026-01-05"
+    assert locs[f"{BASE_URL}/tags/nerves/"] == "2026-01-05"
+    assert len(locs) == 1 + 3 + 1 + 5
+    not_found = (tmp_path / "404.html").read_text("utf-8")
+    # Served at any depth, so its links start at the site's path, not relative.
+    assert 'href="/archive/style.css"' in not_found
+    assert '<meta name="robots" content="noindex">' in not_found
+
+
+def test_no_subscribe_box_without_url(tmp_path: Path, settings: Settings) -> None:
+    build_site(three_issues(), settings, tmp_path)
+    assert "subscribe-form" not in (tmp_path / "index.html").read_text("utf-8")
+
+
+def test_empty_archive(tmp_path: Path, settings: Settings) -> None:
+    report = build_site([], settings, tmp_path)
+    assert "index.html" in report.written
+    assert feedparser.parse((tmp_path / "feed.xml").read_bytes()).entries == []
+
+
+def test_duplicate_issue_numbers_are_refused(tmp_path: Path, settings: Settings) -> None:
+    with pytest.raises(RenderError, match="number 1"):
+        build_site([issue_one(), issue_one()], settings, tmp_path)
+
+
+# --- feeds ---------------------------------------------------------------------
+
+
+def test_atom_feed(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path, settings)
+    feed = feedparser.parse((tmp_path / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert feed.feed.updated == "2026-01-19T00:00:00Z"
+    assert feed.feed.id.startswith("urn:uuid:")
+    assert [link.href for link in feed.feed.links if link.rel == "self"] == [f"{BASE_URL}/feed.xml"]
+    assert len(feed.entries) == 3
+    assert [e.link for e in feed.entries] == [f"{BASE_URL}/{ISSUE_DIRS[n]}/" for n in (3, 2, 1)]
+    assert [e.updated for e in feed.entries] == [
+        "2026-01-19T00:00:00Z",
+        "2026-01-12T00:00:00Z",
+        "2026-01-05T00:00:00Z",
+    ]
+    ids = [e.id for e in feed.entries]
+    assert len(set(ids)) == 3 and all(i.startswith("urn:uuid:") for i in ids)
+    assert feed.entries[2].title == "🔄 Drain Your Queue, Save Your Week"
+    assert "Migrating GenServers Between Nodes?" in feed.entries[2].content[0].value
+    assert {t.term for t in feed.entries[2].tags} == {"otp", "nerves"}
+    # The hostile title arrives as text, not markup.
+    raw = (tmp_path / "feed.xml").read_text("utf-8")
+    assert "<script>" not in raw
+    assert "&lt;script&gt;window.__pwned" in raw
+
+
+def test_feed_ids_depend_only_on_base_url_and_number(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path / "a", settings)
+    renamed = _published(_issue(1, title="A Corrected Title", published_on="2026-01-06"), ("otp",))
+    build(tmp_path / "b", settings, [renamed, issue_two(), issue_three()])
+    ids_a = [e.id for e in feedparser.parse((tmp_path / "a/feed.xml").read_bytes()).entries]
+    ids_b = [e.id for e in feedparser.parse((tmp_path / "b/feed.xml").read_bytes()).entries]
+    assert ids_a == ids_b
+    tag_feed = feedparser.parse((tmp_path / "a/tags/otp/feed.xml").read_bytes())
+    assert [e.id for e in tag_feed.entries] == [ids_a[0], ids_a[2]]
+
+
+def test_feed_keeps_the_last_twenty(tmp_path: Path, settings: Settings) -> None:
+    many = [
+        _published(
+            _issue(n, title=f"Issue {n}", published_on=f"2025-{1 + n // 28:02d}-{1 + n % 28:02d}"),
+            ("otp",),
+        )
+        for n in range(1, FEED_ENTRIES + 6)
+    ]
+    build(tmp_path, settings, many)
+    entries = feedparser.parse((tmp_path / "feed.xml").read_bytes()).entries
+    assert len(entries) == FEED_ENTRIES
+    assert entries[0].title == f"Issue {FEED_ENTRIES + 5}"
+    assert entries[-1].title == "Issue 6"
+
+
+# --- links ---------------------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value is not None:
+                self.links.append(value)
+            if tag == "form" and name == "action" and value is not None:
+                self.links.append(value)
+
+
+def broken_links(out: Path) -> list[str]:
+    """Every internal href/src of every page resolves to a file of the build."""
+    site_path = urlsplit(BASE_URL).path.rstrip("/") + "/"
+    broken = []
+    for page in sorted(out.rglob("*.html")):
+        parser = _Links()
+        parser.feed(page.read_text("utf-8"))
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc:
+                assert parts.scheme in ("http", "https"), f"{page}: {link}"
+                continue
+            if not parts.path:
+                continue  # a fragment on the same page
+            if parts.path.startswith("/"):
+                assert parts.path.startswith(site_path), f"{page}: {link}"
+                target = out / unquote(parts.path[len(site_path) :])
+            else:
+                target = page.parent / unquote(parts.path)
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file() or out.resolve() not in target.resolve().parents:
+                broken.append(f"{page.relative_to(out)}: {link}")
+    return broken
+
+
+def test_every_internal_link_resolves(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path, settings)
+    assert broken_links(tmp_path) == []
+    # The checker itself notices a broken link.
+    (tmp_path / "style.css").unlink()
+    assert "index.html: style.css" in broken_links(tmp_path)
+
+
+def test_internal_links_are_relative(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path, settings)
+    for page in sorted(tmp_path.rglob("*.html")):
+        if page.name == "404.html":
+            continue
+        parser = _Links()
+        parser.feed(page.read_text("utf-8"))
+        internal = [link for link in parser.links if not urlsplit(link).scheme]
+        assert internal and not [link for link in internal if link.startswith("/")], page
+
+
+# --- hostile content -------------------------------------------------------------
+
+
+class _Audit(HTMLParser):
+    """Every element and attribute of a page: what a browser would act on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes += [(tag, name, value or "") for name, value in attrs]
+
+
+def test_hostile_content_is_inert(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path, settings)
+    for page in sorted(tmp_path.rglob("*.html")):
+        audit = _Audit()
+        audit.feed(page.read_text("utf-8"))
+        assert "script" not in audit.tags, page
+        assert "iframe" not in audit.tags, page
+        for tag, name, value in audit.attributes:
+            assert not name.startswith("on"), (page, tag, name, value)
+            if name in ("href", "src", "action"):
+                assert urlsplit(value).scheme in ("", "http", "https"), (page, tag, value)
+    hostile = (tmp_path / ISSUE_DIRS[2] / "index.html").read_text("utf-8")
+    escaped = "Pwned? &lt;script&gt;window.__pwned = 1; alert(&#39;title&#39;)&lt;/script&gt;"
+    assert escaped in hostile
+    assert "Never a link" not in hostile  # its javascript: URL was dropped, so no link at all
+    assert 'content="&#34;&gt;&lt;img src=x onerror=' in hostile  # og:description stays text
+
+
+def test_slugify() -> None:
+    assert slugify("Drain Your Queue, Save Your Week") == "drain-your-queue-save-your-week"
+    assert slugify("Miguel Cobá & Oban: ¿scopes?") == "miguel-coba-oban-scopes"
+    assert slugify("🔄🔄") == "issue"
+    assert slugify("") == "issue"
+    assert slugify("../../etc/passwd") == "etc-passwd"
+    long = slugify("word " * 40)
+    assert len(long) <= 60 and not long.endswith("-") and long.endswith("word")
+    assert len(slugify("x" * 100)) == 60
+
+
+# --- determinism and incremental builds -------------------------------------------
+
+
+def test_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path, settings: Settings) -> None:
+    first = build(tmp_path, settings)
+    mtimes = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    second = build(tmp_path, settings)
+    assert second.written == ()
+    assert second.unchanged == first.written
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == mtimes
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path / "a", settings)
+    build(tmp_path / "b", settings, list(reversed(three_issues())))
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_publishing_an_issue_rewrites_only_what_shows_it(
+    tmp_path: Path, settings: Settings
+) -> None:
+    build(tmp_path, settings)
+    report = build(tmp_path, settings, [*three_issues(), issue_four()])
+    assert set(report.written) == {
+        f"{ISSUE_DIRS[4]}/index.html",  # the new page
+        f"{ISSUE_DIRS[3]}/index.html",  # its "next" link
+        "index.html",
+        "tags/index.html",
+        "tags/ecto/index.html",
+        "tags/ecto/feed.xml",
+        "tags/otp/index.html",
+        "tags/otp/feed.xml",
+        "feed.xml",
+        "sitemap.xml",
+    }
+    assert f"{ISSUE_DIRS[1]}/index.html" in report.unchanged
+    assert "tags/nerves/feed.xml" in report.unchanged
+
+
+# --- writer --------------------------------------------------------------------
+
+
+def test_writer(tmp_path: Path) -> None:
+    writer = Writer(tmp_path)
+    assert writer.write("a/b.txt", "hé") is True
+    assert (tmp_path / "a/b.txt").read_bytes() == "hé".encode()
+    assert (tmp_path / "a/b.txt").stat().st_mode & 0o777 == 0o644
+    with pytest.raises(DuplicateWriteError, match=re.escape("a/b.txt")):
+        writer.write("a/./b.txt", b"other")
+    for bad in ("../x", "/etc/x", "a/../../x", ""):
+        with pytest.raises(RenderError):
+            writer.write(bad, "x")
+    again = Writer(tmp_path)
+    assert again.write("a/b.txt", "hé".encode()) is False
+    assert again.write("c.txt", "new") is True
+    (tmp_path / "stale.html").write_text("old")
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind" / "index.js").write_text("keep")
+    assert again.remove_stale(keep=("pagefind/*",)) == ["stale.html"]
+    assert again.written == ["c.txt"] and again.unchanged == ["a/b.txt"]
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
+# --- golden --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["index.html", f"{ISSUE_DIRS[1]}/index.html"])
+def test_site_golden(tmp_path: Path, settings: Settings, page: str) -> None:
+    build(tmp_path, settings)
+    actual = (tmp_path / page).read_text("utf-8")
+    golden = GOLDEN / page.replace("/", "__")
+    if os.environ.get("GAZETTE_REGEN_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, "utf-8")
+    assert golden.exists(), f"{golden} is missing: run `make golden` and review the diff"
+    assert actual == golden.read_text("utf-8"), (
+        f"{page} changed: run `make golden` and review `git diff`"
+    )
+
+
+# --- browser -------------------------------------------------------------------
+
+
+@pytest.fixture
+def served_site(tmp_path: Path, settings: Settings) -> Iterator[str]:
+    build(tmp_path, settings)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.mark.browser
+def test_pages_in_a_browser(served_site: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    pages = [
+        "index.html",
+        f"{ISSUE_DIRS[2]}/index.html",
+        f"{ISSUE_DIRS[1]}/index.html",
+        "tags/otp/index.html",
+    ]
+    dialogs: list[str] = []
+    failed: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            for width in (375, 1280):
+                context = browser.new_context(viewport={"width": width, "height": 800})
+                page = context.new_page()
+                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                page.on("requestfailed", lambda r: failed.append(r.url))
+                for path in pages:
+                    response = page.goto(served_site + path)
+                    assert response is not None and response.ok, path
+                    page.wait_for_load_state("load")
+                    assert page.evaluate("typeof window.__pwned") == "undefined", path
+                    overflow = page.evaluate(
+                        "document.documentElement.scrollWidth"
+                        " - document.documentElement.clientWidth"
+                    )
+                    assert overflow <= 0, f"{path} overflows by {overflow}px at {width}px"
+                    # The stylesheet loaded through the relative link.
+                    assert (
+                        page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth")
+                        != "none"
+                    ), path
+                assert failed == [], failed
+                context.close()
+            page = browser.new_page(viewport={"width": 375, "height": 800})
+            page.goto(served_site + f"{ISSUE_DIRS[2]}/index.html")
+            assert "<script>window.__pwned = 1" in page.inner_text("h1")
+        finally:
+            browser.close()
+    assert dialogs == []
