@@ -33,6 +33,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "ps": str,
         "base_url": str,
         "language": str,
+        "subscribe_url": str,
         "sponsor": dict,
     },
     "publication.sponsor": {"heading": str, "body": str, "cta_text": str, "cta_url": str},
@@ -48,7 +49,46 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "backoff": (int, float),
         "max_wait": (int, float),
     },
-    "draft": {"picks": int},
+    "draft": {"picks": int, "quick_links": int, "summary_words": int},
+    "rank": {
+        "window_days": int,
+        "engagement": (int, float),
+        "source": (int, float),
+        "novelty": (int, float),
+        "breadth": (int, float),
+        "recency": (int, float),
+        "long_read": (int, float),
+        "pinned_penalty": (int, float),
+        "unanswered_penalty": (int, float),
+        "featured_penalty": (int, float),
+        "variety_penalty": (int, float),
+    },
+    "llm": {
+        "enabled": bool,
+        "endpoint": str,
+        "model": str,
+        "api_key_env": str,
+        "timeout": (int, float),
+        "max_words": int,
+    },
+    "email": {
+        "provider": str,
+        "from_address": str,
+        "reply_to": str,
+        "unsubscribe_url": str,
+        "preferences_url": str,
+        "postal_address": str,
+        "utm": bool,
+        "utm_source": str,
+        "utm_medium": str,
+        "accent_color": str,
+        "background_color": str,
+        "text_color": str,
+        "logo_url": str,
+        "font_family": str,
+    },
+    "smtp": {"host": str, "port": int, "security": str, "username": str, "password_env": str},
+    "site": {"search": bool, "feed_entries": int},
 }
 _SOURCE_COMMON: dict[str, type | tuple[type, ...]] = {
     "name": str,
@@ -71,6 +111,7 @@ class Publication:
     ps: str
     base_url: str
     language: str
+    subscribe_url: str
     sponsor: Sponsor | None
 
 
@@ -102,14 +143,90 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class DraftSettings:
+    picks: int
+    quick_links: int
+    summary_words: int
+
+
+@dataclass(frozen=True)
+class RankSettings:
+    """Weights of the ranking components (see gazette/rank.py)."""
+
+    window_days: int
+    engagement: float
+    source: float
+    novelty: float
+    breadth: float
+    recency: float
+    long_read: float
+    pinned_penalty: float
+    unanswered_penalty: float
+    featured_penalty: float
+    variety_penalty: float
+
+
+@dataclass(frozen=True)
+class LlmSettings:
+    enabled: bool
+    endpoint: str
+    model: str
+    api_key_env: str
+    timeout: float
+    max_words: int
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    provider: str
+    from_address: str
+    reply_to: str
+    unsubscribe_url: str
+    preferences_url: str
+    postal_address: str
+    utm: bool
+    utm_source: str
+    utm_medium: str
+    accent_color: str
+    background_color: str
+    text_color: str
+    logo_url: str
+    font_family: str
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str  # "starttls", "ssl" or "none"
+    username: str
+    password_env: str
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    search: bool
+    feed_entries: int
+
+
+@dataclass(frozen=True)
 class Settings:
     publication: Publication
     sources: tuple[SourceConfig, ...]
     fetch: FetchSettings
     issues_dir: Path
     templates_dir: Path | None
-    draft_picks: int
+    draft: DraftSettings
+    rank: RankSettings
+    llm: LlmSettings
+    email: EmailSettings
+    smtp: SmtpSettings
+    site: SiteSettings
     origin: str  # the file the settings came from, for error messages
+
+    @property
+    def draft_picks(self) -> int:
+        return self.draft.picks
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -182,9 +299,19 @@ def _build(defaults: dict[str, Any], user: dict[str, Any], origin: str) -> Setti
         ),
         issues_dir=Path(merged["paths"]["issues_dir"]),
         templates_dir=Path(templates_dir) if templates_dir else None,
-        draft_picks=merged["draft"]["picks"],
+        draft=DraftSettings(**merged["draft"]),
+        rank=_rank_settings(merged["rank"]),
+        llm=LlmSettings(**{**merged["llm"], "timeout": float(merged["llm"]["timeout"])}),
+        email=EmailSettings(**merged["email"]),
+        smtp=SmtpSettings(**merged["smtp"]),
+        site=SiteSettings(**merged["site"]),
         origin=origin,
     )
+
+
+def _rank_settings(table: Mapping[str, Any]) -> RankSettings:
+    weights = {k: float(v) for k, v in table.items() if k != "window_days"}
+    return RankSettings(window_days=int(table["window_days"]), **weights)
 
 
 def _check_keys(user: Mapping[str, Any], origin: str) -> None:

@@ -24,7 +24,7 @@ RECENT_ISSUES = 25
 
 def week_candidates(store: Store, settings: Settings, week: str) -> list[Candidate]:
     from gazette.publish import published_issues
-    from gazette.rank import rank
+    from gazette.rank import Weights, rank
     from gazette.tags import load_taxonomy
 
     start, end = week_bounds(week)
@@ -33,8 +33,16 @@ def week_candidates(store: Store, settings: Settings, week: str) -> list[Candida
     featured = frozenset(
         canonical_url(pick.url) for p in recent for pick in p.issue.all_picks if pick.url
     )
-    weights = {s.name: s.weight for s in settings.sources}
-    return rank(items, start, end, load_taxonomy(), weights, featured)
+    source_weights = {s.name: s.weight for s in settings.sources}
+    return rank(
+        items,
+        start,
+        end,
+        load_taxonomy(),
+        source_weights,
+        featured,
+        Weights.from_settings(settings.rank),
+    )
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ def create_draft(
             str(path),
         )
     candidates = week_candidates(store, settings, week)
-    issue = compose_issue(week, candidates, settings.publication, settings.draft_picks)
+    issue = compose_issue(week, candidates, settings.publication, settings.draft.picks)
     text = write_draft(issue)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_new(path, text)

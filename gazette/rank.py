@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from gazette.cluster import cluster_items
+from gazette.config import RankSettings
 from gazette.models import Candidate, ScoreComponent, StoredItem
 from gazette.tags import MAX_TAGS, Taxonomy
 from gazette.urls import canonical_url
@@ -33,6 +34,10 @@ class Weights:
     # Per story already ranked above from the same source, beyond the first two:
     # a week's issue wants variety, not eight Hex.pm patch releases.
     variety_penalty: float = -5.0
+
+    @classmethod
+    def from_settings(cls, rank: RankSettings) -> Weights:
+        return cls(**{f: getattr(rank, f) for f in cls.__dataclass_fields__})
 
 
 # How much a source's engagement percentile counts. A Hex.pm package's downloads

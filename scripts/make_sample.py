@@ -14,7 +14,6 @@ Deterministic, stdlib only:
 FIXTURES_DIR defaults to ../shared/fixtures/real relative to the repo root.
 """
 
-
 from __future__ import annotations
 
 import argparse

@@ -282,13 +282,22 @@ def test_hostile_url_keeps_a_safe_https_link_encoded(settings: Settings) -> None
     assert "https://example.com/a?q=%22x%22&b=%3Cy%3E" in links
 
 
+_BODY = "<mj-section><mj-column><mj-text>x</mj-text></mj-column></mj-section>"
 BROKEN_TEMPLATES = {
-    "unknown tag": ("<mj-hero>x</mj-hero>", "mj-hero"),
-    "made-up tag": ("<mj-fancy-box>x</mj-fancy-box>", "mj-fancy-box"),
-    "include": ('<mj-include path="/etc/passwd" />', "mj-include"),
-    "unclosed": ("<mj-section><mj-column><mj-text>x</mj-column></mj-section>", "mj-column"),
-    "misplaced": ("<mj-text>x</mj-text>", "mj-text"),
-    "stray text": ("<mj-section>hello</mj-section>", "hello"),
+    # name: (mj-head content, mj-body content, what the message must name)
+    "unknown tag": ("", "<mj-hero>x</mj-hero>", "mj-hero"),
+    "made-up tag": ("", "<mj-fancy-box>x</mj-fancy-box>", "mj-fancy-box"),
+    "include": ("", '<mj-include path="/etc/passwd" />', "mj-include"),
+    "unclosed": ("", "<mj-section><mj-column><mj-text>x</mj-column></mj-section>", "mj-column"),
+    "misplaced": ("", "<mj-text>x</mj-text>", "mj-text"),
+    "stray text": ("", "<mj-section>hello</mj-section>", "hello"),
+    "unknown head tag": ("<mj-bogus />", _BODY, "mj-bogus"),
+    "defaults twice": (
+        '<mj-attributes><mj-text color="#111111" /></mj-attributes>'
+        '<mj-attributes><mj-text font-size="18px" /></mj-attributes>',
+        _BODY,
+        "mj-text",
+    ),
 }
 
 
@@ -296,11 +305,11 @@ BROKEN_TEMPLATES = {
 def test_user_template_with_bad_mjml_is_a_render_error(
     issue: Issue, settings: Settings, tmp_path: Path, name: str
 ) -> None:
-    body, named = BROKEN_TEMPLATES[name]
+    head, body, named = BROKEN_TEMPLATES[name]
     override = tmp_path / "templates" / "email"
     override.mkdir(parents=True)
     (override / "issue.mjml.j2").write_text(
-        f"<mjml><mj-body>{body}</mj-body></mjml>\n", encoding="utf-8"
+        f"<mjml><mj-head>{head}</mj-head><mj-body>{body}</mj-body></mjml>\n", encoding="utf-8"
     )
     user = dataclasses.replace(settings, templates_dir=tmp_path / "templates")
     with pytest.raises(RenderError, match=r"issue\.mjml\.j2") as caught:

@@ -189,6 +189,7 @@ class _Checker(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, int]] = []
         self.seen_root = False
+        self.defaults: set[str] = set()
 
     def _fail(self, message: str) -> None:
         raise _Invalid(f"{message} (MJML line {self.getpos()[0]})")
@@ -202,6 +203,11 @@ class _Checker(HTMLParser):
         if parent == "mj-attributes":
             if tag not in _ATTRIBUTE_TARGETS:
                 self._fail(f"unknown or unsupported tag <{tag}> in <mj-attributes>")
+            # The port asserts on a second set of defaults for the same target.
+            target = f"{tag} {dict(attrs).get('name')}" if tag == "mj-class" else tag
+            if target in self.defaults:
+                self._fail(f"defaults for <{target}> are set twice; merge them into one tag")
+            self.defaults.add(target)
         elif tag not in _PARENTS:
             self._fail(f"unknown or unsupported tag <{tag}>")
         elif parent not in _PARENTS[tag]:
