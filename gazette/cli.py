@@ -264,12 +264,24 @@ def render(week: str | None, out_dir: Path) -> None:
     is_flag=True,
     help="Publish changed content of an already published issue as a new revision.",
 )
-def publish(week: str | None, force: bool) -> None:
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Publication date (default: today).",
+)
+def publish(week: str | None, force: bool, on: datetime | None) -> None:
     """Freeze the week's issue: its number, date and content."""
     from gazette.publish import publish as publish_issue
 
     with obj().store() as store:
-        outcome = publish_issue(store, obj().settings(), resolve_week(week), force=force)
+        outcome = publish_issue(
+            store,
+            obj().settings(),
+            resolve_week(week),
+            today=on.date() if on else None,
+            force=force,
+        )
     number = outcome.issue.number
     if outcome.changed:
         click.echo(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from gazette.config import Publication
 from gazette.models import Candidate, Issue, Pick, StoredItem
+from gazette.markdown import markdown_escape
 from gazette.summarize import extractive_summary, key_points
 
 LINK_TEXT = {
@@ -52,7 +53,7 @@ def candidate_pick(candidate: Candidate) -> Pick:
     return Pick(
         headline=headline(candidate),
         emoji=candidate.emoji,
-        body=extractive_summary(item),
+        body=markdown_escape(extractive_summary(item)),
         url=item.url,
         link_text=LINK_TEXT.get(item.kind, "Read more"),
         item_id=candidate.id,
@@ -93,7 +94,7 @@ def _feature_pick(candidate: Candidate, article: StoredItem) -> Pick:
     return Pick(
         headline=item.title,
         emoji=candidate.emoji,
-        body="\n\n".join(body),
+        body="\n\n".join(markdown_escape(p) for p in body),
         url=item.url,
         link_text=LINK_TEXT.get(item.kind, "Read more"),
         item_id=article.id,

@@ -7,6 +7,7 @@ same allow-list as scraped HTML.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from markdown_it import MarkdownIt
@@ -27,3 +28,21 @@ def to_html(markdown: str) -> str:
 def inline_html(markdown: str) -> str:
     """Inline HTML (no wrapping <p>) for a one-line fragment such as a headline."""
     return clean_html(_engine().renderInline(markdown))
+
+
+_BLOCK_START = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([#>+\-*=])", re.M)
+# Not "_": CommonMark ignores it inside words, and usage\_rules reads badly.
+_INLINE = re.compile(r"([\\`*\[\]<>])")
+
+
+def markdown_escape(text: str) -> str:
+    """Plain text (say, a sentence from a forum post) as Markdown that renders as
+    the same text: no accidental lists, headings, emphasis, links or raw HTML."""
+    escaped = _INLINE.sub(r"\\\1", text)
+    return _BLOCK_START.sub(_escape_block, escaped)
+
+
+def _escape_block(match: re.Match[str]) -> str:
+    if match.group(2) is not None:
+        return f"{match.group(1)}{match.group(2)}\\{match.group(3)}{match.group(4)}"
+    return f"{match.group(5)}\\{match.group(6)}"

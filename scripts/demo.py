@@ -17,6 +17,7 @@ from gazette.replay import ReplayServer
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = "2026-W02"  # the week the sample data was recorded in
+PUBLISHED_ON = "2026-01-12"  # the Monday after it, when the issue would go out
 OUT = Path("out")
 
 
@@ -50,7 +51,7 @@ def main() -> None:
         else:
             gazette("draft", "--week", WEEK, env=env)
         gazette("check", "--week", WEEK, env=env, allowed=(0, 1))
-        gazette("publish", "--week", WEEK, env=env)
+        gazette("publish", "--week", WEEK, "--date", PUBLISHED_ON, env=env)
         gazette("render", "--week", WEEK, "--out", str(OUT), env=env)
         gazette("build-site", "--out", str(OUT / "site"), env=env)
     print(

@@ -165,3 +165,16 @@ def test_any_issue_survives_write_then_parse(
     text = write_draft(issue)
     assert parse_draft(text).issue == issue
     assert parse_draft(text).text == text
+
+
+def test_plain_text_from_a_source_stays_plain_in_markdown() -> None:
+    from gazette.markdown import markdown_escape, to_html
+
+    for text in (
+        "1. Enhancements [Protocol] fixed",
+        "# not a heading",
+        "- not a list",
+        "<b>x</b> *y* `z`",
+    ):
+        html = to_html(markdown_escape(text))
+        assert html.startswith("<p>") and html.count("<") == 2, html
