@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gazette.config import Publication
-from gazette.models import Candidate, Issue, Pick, StoredItem
 from gazette.markdown import markdown_escape
+from gazette.models import Candidate, Issue, Pick, StoredItem
 from gazette.summarize import extractive_summary, key_points
 
 LINK_TEXT = {
