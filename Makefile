@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint format golden bench browser clean
+.PHONY: demo test lint format golden bench bench-quick browser clean
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -44,6 +44,14 @@ test: $(STAMP) browser lint
 # Regenerate the golden files, then review them with `git diff`.
 golden: $(STAMP)
 	GAZETTE_REGEN_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider -k golden
+
+# Benchmarks, not tests: they print a table and write bench/results/*.json.
+# fetch: `gazette fetch` over 1,000 replayed feeds vs a sequential feedparser loop.
+bench: $(STAMP)
+	$(PY) bench/fetch_bench.py
+
+bench-quick: $(STAMP)
+	$(PY) bench/fetch_bench.py --quick --out bench/results/fetch-quick.json
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -1,19 +1,56 @@
 """Lint a draft before it goes out: each finding names the draft line it is about.
 
-Errors make ``gazette check`` exit 1; warnings are shown but do not block.
+Errors make ``gazette check`` exit 1 (and keep ``gazette weekly --publish`` from
+publishing); warnings are shown but do not block. What is which:
+
+errors    the draft does not parse, no title, no picks, a story without summary
+          or link, a link that is not http(s) (the renderers drop it), the same
+          link twice in the issue, email HTML over 100 KB (Gmail clips at ~102 KB),
+          the email does not render, a link that answers 404/410/5xx or does not
+          connect (``--links``)
+warnings  tracking parameters, a link already featured in one of the last 25
+          published issues, a headline over 90 characters, more than five
+          minutes of reading, an image without alt text, email HTML over 80 KB,
+          an unsupported claim (when the faithfulness check is available), a
+          link that answers 401/403/429 (sites that refuse robots)
+
+Issue-wide findings (reading time, email size) have no line.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
-from gazette.draft import Draft
-from gazette.urls import safe_url, tracking_params
+from gazette.clean import html_to_text
+from gazette.draft import Block, Draft, Outline, draft_path, outline, parse_draft
+from gazette.errors import DraftError, GazetteError
+from gazette.markdown import to_html
+from gazette.models import Issue, Pick, PublishedIssue
+from gazette.urls import canonical_url, safe_url, tracking_params
+
+if TYPE_CHECKING:
+    from gazette.config import Settings
+    from gazette.store import Store
 
 MAX_HEADLINE = 90
 EMAIL_WARN_BYTES = 80_000
 EMAIL_FAIL_BYTES = 100_000  # Gmail clips messages at about 102 KB
+WORDS_PER_MINUTE = 230
+READING_BUDGET_MINUTES = 5.0  # the newsletter's promise
+RECENT_ISSUES = 25
+
+# Link targets in Markdown and inline HTML: [text](url), ![alt](url), <scheme:...>,
+# [ref]: url, href="..." and src="...".
+_MD_LINK = re.compile(r"(!?)\[((?:[^\]\\]|\\.)*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
+_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.\-]{1,31}:[^<>\s]*)>")
+_REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
+_HTML_ATTR = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_ALT = re.compile(r"""\balt\s*=\s*(?:"\s*[^"\s][^"]*"|'\s*[^'\s][^']*'|[^\s>"']+)""", re.I)
 
 
 @dataclass(frozen=True)
@@ -27,59 +64,320 @@ class Finding:
         return f"{where}: {self.level}: {self.message}"
 
 
-def check_draft(draft: Draft, email_html_bytes: int | None = None) -> list[Finding]:
+@dataclass(frozen=True)
+class LinkRef:
+    """A link target written in the draft, with its 1-based line."""
+
+    url: str
+    line: int
+    image: bool = False
+
+
+def check_draft(
+    draft: Draft,
+    email_html_bytes: int | None = None,
+    *,
+    published: Sequence[PublishedIssue] = (),
+) -> list[Finding]:
+    """Everything that can be checked from the draft alone (plus the email's size
+    and the recently published issues, when given)."""
     findings: list[Finding] = []
     issue = draft.issue
+    shape = outline(draft.text)
     lines = draft.text.split("\n")
 
-    def line_of(needle: str) -> int | None:
-        for number, line in enumerate(lines, start=1):
-            if needle and needle in line:
-                return number
-        return None
-
-    if not issue.title:
-        findings.append(Finding("error", "the issue has no title", 3))
+    if not issue.title.strip():
+        findings.append(Finding("error", "the issue has no title", _front_line(lines, "title")))
     if not issue.picks:
-        findings.append(Finding("error", "no weekly picks yet (gazette pick ID)", line_of("## ")))
-    seen: dict[str, str] = {}
-    for pick in issue.all_picks:
-        at = line_of(pick.headline)
+        picks = shape.section("picks")
+        findings.append(
+            Finding(
+                "error",
+                "no weekly picks yet (gazette pick ID)",
+                picks.heading + 1 if picks else None,
+            )
+        )
+    findings += _story_findings(draft, shape, lines, published)
+    for ref in link_refs(draft.text):
+        findings += _link_findings(ref)
+    words, minutes = reading_stats(issue)
+    if minutes > READING_BUDGET_MINUTES:
+        findings.append(
+            Finding(
+                "warning",
+                f"{words} words take about {minutes:.1f} minutes to read"
+                f" (the promise is {READING_BUDGET_MINUTES:g}); cut something",
+            )
+        )
+    if email_html_bytes is not None:
+        findings += _size_findings(email_html_bytes)
+    return sorted(findings, key=lambda f: (f.line or 0, f.level))
+
+
+def _story_findings(
+    draft: Draft, shape: Outline, lines: list[str], published: Sequence[PublishedIssue]
+) -> list[Finding]:
+    issue = draft.issue
+    findings: list[Finding] = []
+    past: dict[str, PublishedIssue] = {}
+    for old in published:
+        if old.week == issue.week:
+            continue
+        for pick in old.issue.all_picks:
+            if pick.url and safe_url(pick.url):
+                past.setdefault(canonical_url(pick.url), old)
+    seen: dict[str, tuple[str, int]] = {}
+    for block, pick, section in _blocks_with_picks(draft, shape):
+        heading_line = block.start + 1
         if len(pick.headline) > MAX_HEADLINE:
             findings.append(
                 Finding(
                     "warning",
                     f"headline is {len(pick.headline)} characters (max {MAX_HEADLINE})",
+                    heading_line,
+                )
+            )
+        if section != "quick-links" and not pick.body.strip():
+            findings.append(Finding("error", f"'{pick.headline}' has no summary", heading_line))
+        if not pick.url:
+            findings.append(Finding("error", f"'{pick.headline}' has no link", heading_line))
+            continue
+        at = _line_within(lines, block.start, block.end, pick.url) or heading_line
+        if not safe_url(pick.url):
+            continue  # reported once, by the link scan
+        page = canonical_url(pick.url)
+        if page in seen:
+            other, other_line = seen[page]
+            findings.append(
+                Finding(
+                    "error",
+                    f"link appears twice (also under '{other}', line {other_line}): {pick.url}",
                     at,
                 )
             )
-        needs_summary = pick in issue.picks or pick is issue.feature  # quick links may be bare
-        if needs_summary and not pick.body.strip():
-            findings.append(Finding("error", f"'{pick.headline}' has no summary", at))
-        if not pick.url:
-            findings.append(Finding("error", f"'{pick.headline}' has no link", at))
-        elif not safe_url(pick.url):
-            findings.append(Finding("error", f"link is not http(s): {pick.url}", line_of(pick.url)))
         else:
-            if tracking_params(pick.url):
-                findings.append(
-                    Finding("warning", f"tracking parameters in {pick.url}", line_of(pick.url))
-                )
-            if pick.url in seen:
-                findings.append(
-                    Finding(
-                        "error",
-                        f"link appears twice (also under '{seen[pick.url]}')",
-                        line_of(pick.url),
-                    )
-                )
-            seen.setdefault(pick.url, pick.headline)
-    if email_html_bytes is not None:
-        size = f"{email_html_bytes / 1000:.0f} KB"
-        if email_html_bytes >= EMAIL_FAIL_BYTES:
-            findings.append(Finding("error", f"email HTML is {size}: Gmail clips over ~102 KB"))
-        elif email_html_bytes >= EMAIL_WARN_BYTES:
+            seen[page] = (pick.headline, heading_line)
+        if page in past:
+            old = past[page]
             findings.append(
-                Finding("warning", f"email HTML is {size}: close to Gmail's ~102 KB clipping")
+                Finding(
+                    "warning",
+                    f"already featured in issue #{old.number} ({old.week}): {pick.url}",
+                    at,
+                )
             )
     return findings
+
+
+def _blocks_with_picks(draft: Draft, shape: Outline) -> Iterator[tuple[Block, Pick, str]]:
+    issue = draft.issue
+    for key, picks in (
+        ("picks", issue.picks),
+        ("feature", (issue.feature,) if issue.feature else ()),
+        ("quick-links", issue.quick_links),
+    ):
+        blocks = [b for s in shape.sections if s.key == key for b in s.blocks]
+        for block, pick in zip(blocks, picks, strict=True):
+            yield block, pick, key
+
+
+def _link_findings(ref: LinkRef) -> list[Finding]:
+    if not safe_url(ref.url):
+        shown = ref.url or "(empty)"
+        return [Finding("error", f"link is not http(s), the renderers drop it: {shown}", ref.line)]
+    found = tracking_params(ref.url)
+    if found:
+        return [
+            Finding("warning", f"tracking parameters ({', '.join(found)}) in {ref.url}", ref.line)
+        ]
+    return []
+
+
+def _size_findings(size_bytes: int) -> list[Finding]:
+    size = f"{size_bytes / 1000:.0f} KB"
+    if size_bytes >= EMAIL_FAIL_BYTES:
+        return [Finding("error", f"email HTML is {size}: Gmail clips over ~102 KB")]
+    if size_bytes >= EMAIL_WARN_BYTES:
+        return [Finding("warning", f"email HTML is {size}: close to Gmail's ~102 KB clipping")]
+    return []
+
+
+def image_findings(text: str) -> list[Finding]:
+    """Images without alt text, in Markdown (``![](url)``) or HTML (``<img>``)."""
+    findings = []
+    for number, line in _published_lines(text):
+        for match in _MD_LINK.finditer(line):
+            if match.group(1) and not match.group(2).strip():
+                findings.append(
+                    Finding("warning", f"image without alt text: {match.group(3)}", number)
+                )
+        for tag in _IMG_TAG.findall(line):
+            if not _ALT.search(tag):
+                findings.append(Finding("warning", f"image without alt text: {tag}", number))
+    return findings
+
+
+def link_refs(text: str) -> list[LinkRef]:
+    """Every link target the published issue will contain, with its line."""
+    refs: list[LinkRef] = []
+    for number, line in _published_lines(text):
+        for match in _MD_LINK.finditer(line):
+            refs.append(LinkRef(match.group(3), number, image=bool(match.group(1))))
+        masked = _MD_LINK.sub("", line)
+        for match in _AUTOLINK.finditer(masked):
+            refs.append(LinkRef(match.group(1), number))
+        if reference := _REFERENCE.match(line):
+            refs.append(LinkRef(reference.group(1), number))
+        for attribute in _HTML_ATTR.finditer(masked):
+            refs.append(LinkRef(next(g for g in attribute.groups() if g is not None), number))
+    return refs
+
+
+def _published_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Lines after the front matter, outside code, comments and the (never
+    published) Candidates section."""
+    lines = text.split("\n")
+    shape = outline(text)
+    hidden = {i for s in shape.sections if s.key == "candidates" for i in range(s.heading, s.stop)}
+    fence = comment = False
+    for index in range(shape.body_start, len(lines)):
+        line = lines[index]
+        if not comment and line.lstrip().startswith("```"):
+            fence = not fence
+            continue
+        if fence or index in hidden:
+            continue
+        if comment:  # inside a comment that spans lines
+            if "-->" not in line:
+                continue
+            line, comment = line.split("-->", 1)[1], False
+        line = _strip_comments(line)
+        if "<!--" in line:
+            line, comment = line.split("<!--", 1)[0], True
+        stripped = _strip_code_spans(line)
+        if stripped.strip():
+            yield index + 1, stripped
+
+
+def _strip_comments(line: str) -> str:
+    return re.sub(r"<!--.*?-->", "", line)
+
+
+def _strip_code_spans(line: str) -> str:
+    return re.sub(r"`[^`]*`", "", line)
+
+
+def _line_within(lines: list[str], start: int, end: int, needle: str) -> int | None:
+    for index in range(start, end):
+        if needle in lines[index]:
+            return index + 1
+    return None
+
+
+def _front_line(lines: list[str], key: str) -> int:
+    for number, line in enumerate(lines, start=1):
+        if line.split("=")[0].strip() == key:
+            return number
+    return 1
+
+
+def reading_stats(issue: Issue) -> tuple[int, float]:
+    """(words, minutes at 230 words a minute) of what a reader reads: headings,
+    summaries, lists and link texts, with the Markdown syntax taken out."""
+    parts = [issue.title, issue.subtitle, issue.welcome]
+    for pick in issue.all_picks:
+        parts += [pick.headline, pick.body, *pick.remember, pick.link_text]
+    if issue.sponsor:
+        parts += [issue.sponsor.heading, issue.sponsor.body, issue.sponsor.cta_text]
+    parts += [issue.sign_off, issue.editor, issue.ps]
+    text = html_to_text(to_html("\n\n".join(p for p in parts if p)))
+    words = len(text.split())
+    return words, words / WORDS_PER_MINUTE
+
+
+# -- the whole check, as `gazette check` runs it ------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    path: Path
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()  # what was not checked, and why
+
+    @property
+    def errors(self) -> int:
+        return sum(f.level == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+
+def check_week(store: Store, settings: Settings, week: str, *, links: bool = False) -> CheckReport:
+    """Parse, lint, render and (with ``links``) fetch every link of the week's draft.
+
+    A draft that does not parse is one finding with its line, not an exception:
+    the editor sees where to look.
+    """
+    from gazette.publish import published_issues
+
+    path = draft_path(settings.issues_dir, week)
+    if not path.exists():
+        raise DraftError(f"no draft for {week} yet; create it with `gazette draft --week {week}`")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DraftError(f"not UTF-8 ({exc.reason})", str(path)) from None
+    try:
+        draft = parse_draft(text, str(path))
+    except DraftError as exc:
+        return CheckReport(path, (Finding("error", _reason(exc), exc.line),))
+    findings: list[Finding] = []
+    notes: list[str] = []
+    size: int | None = None
+    try:
+        from gazette.render.email import render_email
+
+        size = len(render_email(draft.issue, settings, web_url=None).html.encode("utf-8"))
+    except GazetteError as exc:
+        findings.append(Finding("error", f"the email does not render: {exc}"))
+    recent = published_issues(store)[:RECENT_ISSUES]
+    findings += check_draft(draft, size, published=recent)
+    findings += image_findings(draft.text)
+    claims, note = claim_findings(store, settings, draft)
+    findings += claims
+    if note:
+        notes.append(note)
+    if links:
+        from gazette.linkcheck import check_links
+
+        findings += check_links(link_refs(draft.text), settings)
+    ordered = sorted(findings, key=lambda f: (f.line or 0, f.level))
+    return CheckReport(path, tuple(ordered), tuple(notes))
+
+
+def claim_findings(
+    store: Store, settings: Settings, draft: Draft
+) -> tuple[list[Finding], str | None]:
+    """Claims in the summaries that their sources do not support (names, numbers,
+    versions), from ``gazette.faithfulness`` when this build has it."""
+    try:
+        from gazette.faithfulness import check_pick_faithfulness
+    except ImportError:
+        return [], "unsupported claims not checked (no faithfulness check in this build)"
+    findings = []
+    for block, pick, section in _blocks_with_picks(draft, outline(draft.text)):
+        if section == "quick-links":
+            continue
+        for message in check_pick_faithfulness(store, pick):
+            findings.append(Finding("warning", f"'{pick.headline}': {message}", block.start + 1))
+    return findings, None
+
+
+def _reason(error: DraftError) -> str:
+    # The path and line are shown by Finding.format; keep only the reason.
+    message = str(error)
+    prefix = f"{error.path or 'draft'}"
+    if error.line is not None:
+        prefix += f":{error.line}"
+    return message.removeprefix(prefix + ": ")

@@ -34,6 +34,7 @@ DEFAULT_DB = "data/gazette.db"
 class Context:
     config: Path | None = None
     db: Path | None = None
+    verbosity: int = 0  # -1 quiet, 0 default, 1 -v, 2 -vv
 
     def settings(self) -> Settings:
         from gazette.config import load_settings
@@ -50,9 +51,39 @@ class Context:
         return self.db or Path(os.environ.get("GAZETTE_DB") or DEFAULT_DB)
 
 
-def global_options(func: F) -> F:
-    """--config and --db on every command (they may also come before the command)."""
+def verbosity_options(func: F) -> F:
+    """-v / -q: how much goes to stderr (on the group and on every command)."""
+    func = click.option(
+        "-q", "--quiet", is_flag=True, help="Only errors: no tables, no log lines below ERROR."
+    )(func)
+    return click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        help="Log what happens to stderr (-v: steps, -vv: debug).",
+    )(func)
 
+
+def set_verbosity(ctx: Context, verbose: int, quiet: bool) -> None:
+    from gazette.logs import configure
+
+    if quiet:
+        ctx.verbosity = -1
+    elif verbose:
+        ctx.verbosity = verbose
+    configure(ctx.verbosity)
+    # The console is module state: reset it too, not only set it, or one quiet
+    # call in a long-lived process (tests) would silence every later one.
+    if ctx.verbosity < 0 or "gazette.output" in sys.modules:
+        from gazette.output import console
+
+        console.quiet = ctx.verbosity < 0
+
+
+def global_options(func: F) -> F:
+    """--config, --db, -v and -q on every command (they may also come before it)."""
+
+    @verbosity_options
     @click.option(
         "--config",
         "config",
@@ -66,10 +97,14 @@ def global_options(func: F) -> F:
         help="SQLite database (env GAZETTE_DB, default data/gazette.db).",
     )
     @functools.wraps(func)
-    def wrapper(*args: Any, config: Path | None, db: Path | None, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any, config: Path | None, db: Path | None, verbose: int, quiet: bool, **kwargs: Any
+    ) -> Any:
         ctx = click.get_current_context().ensure_object(Context)
         ctx.config = config or ctx.config
         ctx.db = db or ctx.db
+        if verbose or quiet:
+            set_verbosity(ctx, verbose, quiet)
         return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -118,16 +153,24 @@ class GazetteGroup(click.Group):
 @click.option(
     "--db", "db", type=click.Path(path_type=Path, dir_okay=False), help="SQLite database file."
 )
+@verbosity_options
 @click.version_option(package_name="gazette")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None, db: Path | None) -> None:
+def cli(
+    ctx: click.Context, config: Path | None, db: Path | None, verbose: int, quiet: bool
+) -> None:
     """Gazette collects a week of Elixir-ecosystem news, drafts a newsletter
     issue for the editor, and renders the email and the web archive.
 
     The weekly workflow: fetch, candidates, draft, edit, check, render, publish,
     build-site; or `gazette weekly` from cron.
+
+    Results go to stdout; log lines go to stderr (-v for more, -q for errors
+    only). Colour follows the terminal and NO_COLOR; progress bars appear only
+    on a terminal.
     """
     ctx.obj = Context(config=config, db=db)
+    set_verbosity(ctx.obj, verbose, quiet)
 
 
 @cli.command()
@@ -157,13 +200,22 @@ def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> No
     Exits 1 when any source failed; the others are still stored.
     """
     from gazette.fetch import fetch_all
-    from gazette.output import print_fetch_results
+    from gazette.output import console, print_fetch_results
     from gazette.pipeline import default_since
+    from gazette.progress import fetch_progress
 
     settings = obj().settings()
-    with obj().store() as store:
+    show_bar = not as_json and sys.stdout.isatty()
+    with obj().store() as store, fetch_progress(console, show_bar) as progress:
         start = since.replace(tzinfo=UTC) if since else default_since(settings)
-        results = fetch_all(settings, store, start, only=sources)
+        results = fetch_all(
+            settings,
+            store,
+            start,
+            only=sources,
+            on_start=progress.on_start,
+            on_done=progress.on_done,
+        )
     if as_json:
         click.echo(json.dumps([r.__dict__ for r in results], indent=2))
     else:
@@ -187,6 +239,15 @@ def candidates(
     from gazette.pipeline import week_candidates
 
     resolved = resolve_week(week)
+    if tags:
+        from gazette.tags import load_taxonomy
+
+        known = load_taxonomy().names
+        for name in tags:
+            if name not in known:
+                raise click.BadParameter(
+                    f"unknown tag {name!r} (known: {', '.join(known)})", param_hint="--tag"
+                )
     with obj().store() as store:
         found = week_candidates(store, obj().settings(), resolved)
     if tags:
@@ -201,11 +262,89 @@ def candidates(
 @cli.command()
 @global_options
 @week_option
-def draft(week: str | None) -> None:
-    """Create data/issues/<week>.md from the week's top stories."""
+@click.argument("item_id", metavar="ID", type=int)
+@click.option(
+    "--llm/--no-llm",
+    "use_llm",
+    default=None,
+    help="Ask the [llm] endpoint (default: [llm] enabled); falls back to extractive with a warning.",
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Also put the summary into story ID's body in the week's draft, if that body is empty.",
+)
+@click.option(
+    "--replace", "replace_body", is_flag=True, help="With --write: replace a non-empty body too."
+)
+def summarize(
+    week: str | None, item_id: int, use_llm: bool | None, write: bool, replace_body: bool
+) -> None:
+    """Print a summary of story ID (an id from `gazette candidates`).
+
+    Offline it is extractive: whole sentences from the story's own text, within
+    [draft] summary_words. With --llm it comes from the OpenAI-compatible
+    endpoint in [llm] (cached in the database), checked for names, versions,
+    numbers and links its source does not support. --week picks the week whose
+    stories ID is clustered with (default: the week it was published in).
+    """
+    from gazette.summarize import summarize_item
+
+    with obj().store() as store:
+        result = summarize_item(
+            store, obj().settings(), item_id, use_llm, week=resolve_week(week) if week else None
+        )
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(result.text)
+    source = result.backend + (" (cached)" if result.cached else "")
+    click.echo(f"({source})", err=True)
+    if write or replace_body:
+        from gazette.edit import write_summary
+
+        with obj().store() as store:
+            outcome = write_summary(
+                store,
+                obj().settings(),
+                resolve_week(week),
+                item_id,
+                result.text,
+                replace_body=replace_body,
+            )
+        click.echo(outcome.message, err=True)
+
+
+@cli.command()
+@global_options
+@week_option
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="List stories not in the draft yet as commented lines under '## Candidates';"
+    " nothing else in the draft changes.",
+)
+@click.option(
+    "--limit",
+    default=25,
+    show_default=True,
+    help="With --refresh: how many of the week's top-ranked stories to consider.",
+)
+def draft(week: str | None, refresh: bool, limit: int) -> None:
+    """Create data/issues/<week>.md from the week's top stories.
+
+    An existing draft is never overwritten (it holds your words); --refresh adds
+    the stories that arrived since as candidates you can `gazette pick`.
+    """
     from gazette.pipeline import create_draft
 
     resolved = resolve_week(week)
+    if refresh:
+        from gazette.edit import refresh_draft
+
+        with obj().store() as store:
+            refreshed = refresh_draft(store, obj().settings(), resolved, limit)
+        click.echo(refreshed.message)
+        return
     with obj().store() as store:
         outcome = create_draft(store, obj().settings(), resolved)
     issue = outcome.draft.issue
@@ -217,23 +356,177 @@ def draft(week: str | None) -> None:
 @cli.command()
 @global_options
 @week_option
-def check(week: str | None) -> None:
-    """Lint the draft; exits 1 when there are errors."""
+@click.option(
+    "--links",
+    is_flag=True,
+    help="Also request every link (HEAD, else GET; politely, per host) and report broken ones.",
+)
+def check(week: str | None, links: bool) -> None:
+    """Lint the draft; every finding names its line. Exits 1 when there are errors.
+
+    Errors: structure, missing summaries or links, non-http(s) links, duplicate
+    links, email HTML over 100 KB, broken links. Warnings: tracking parameters,
+    links featured in the last 25 issues, headlines over 90 characters, more
+    than five minutes of reading, images without alt text, email over 80 KB.
+    """
+    from gazette.check import check_week
+
+    with obj().store() as store:
+        report = check_week(store, obj().settings(), resolve_week(week), links=links)
+    for finding in report.findings:
+        click.echo(finding.format(str(report.path)))
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    click.echo(f"{report.errors} errors, {report.warnings} warnings")
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@global_options
+@week_option
+@click.argument("item_id", metavar="ID", type=int)
+@click.option(
+    "--section",
+    type=click.Choice(["picks", "feature", "quick-links"]),
+    default="picks",
+    show_default=True,
+    help="Where the story goes (it is added last; `gazette move` reorders).",
+)
+@click.option("--emoji", help="The story's emoji instead of the suggested one.")
+@click.option("--headline", help="The story's headline instead of the source's title.")
+def pick(
+    week: str | None, item_id: int, section: str, emoji: str | None, headline: str | None
+) -> None:
+    """Add story ID (from `gazette candidates` or the draft's Candidates list)
+    to the draft, with its summary, link, tags and emoji."""
+    from gazette.edit import pick_item
+
+    with obj().store() as store:
+        outcome = pick_item(
+            store,
+            obj().settings(),
+            resolve_week(week),
+            item_id,
+            section,  # type: ignore[arg-type]
+            emoji=emoji,
+            headline=headline,
+        )
+    click.echo(outcome.message)
+
+
+@cli.command()
+@global_options
+@week_option
+@click.argument("item_id", metavar="ID", type=int)
+def unpick(week: str | None, item_id: int) -> None:
+    """Remove story ID from the draft; it goes back to the Candidates list and
+    its text is kept in <week>.md.unpicked beside the draft."""
+    from gazette.edit import unpick_item
+
+    with obj().store() as store:
+        outcome = unpick_item(store, obj().settings(), resolve_week(week), item_id)
+    click.echo(outcome.message)
+
+
+@cli.command()
+@global_options
+@week_option
+@click.argument("item_id", metavar="ID", type=int)
+@click.argument("direction", type=click.Choice(["up", "down", "top", "bottom"]), required=False)
+@click.option("--to", "to", type=int, metavar="N", help="Move to position N (1 = first).")
+def move(week: str | None, item_id: int, direction: str | None, to: int | None) -> None:
+    """Reorder story ID within its section: `move ID up`, `move ID down`,
+    `move ID top`, `move ID bottom` or `move ID --to N`."""
+    from gazette.edit import move_item
+
+    if (direction is None) == (to is None):
+        raise click.UsageError("give a direction (up, down, top, bottom) or --to N, not both")
+    steps = {"up": -1, "down": 1, "top": -(10**6), "bottom": 10**6}
+    with obj().store() as store:
+        outcome = move_item(
+            store,
+            obj().settings(),
+            resolve_week(week),
+            item_id,
+            to=to,
+            by=steps[direction] if direction else None,
+        )
+    click.echo(outcome.message)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@global_options
+@week_option
+@click.argument("item_id", metavar="ID", type=int)
+@click.argument("changes", metavar="+TAG|-TAG...", nargs=-1, required=True)
+def tag(week: str | None, item_id: int, changes: tuple[str, ...]) -> None:
+    """Add (+tag) or remove (-tag) tags of story ID: `gazette tag 42 +otp -ecto`."""
+    from gazette.edit import tag_item
+
+    with obj().store() as store:
+        outcome = tag_item(store, obj().settings(), resolve_week(week), item_id, changes)
+    click.echo(outcome.message)
+
+
+@cli.command()
+@global_options
+@week_option
+def edit(week: str | None) -> None:
+    """Open the draft in $VISUAL or $EDITOR, then report problems with line numbers.
+
+    Exits 1 when the saved draft does not parse (it is kept as saved).
+    """
     from gazette.check import check_draft
-    from gazette.draft import draft_path, read_draft
-    from gazette.render.email import render_email
+    from gazette.edit import edit_draft
+
+    with obj().store() as store:
+        report = edit_draft(store, obj().settings(), resolve_week(week))
+    if report.problem is not None:
+        click.echo(f"Error: {report.problem}", err=True)
+        sys.exit(1)
+    assert report.draft is not None
+    findings = check_draft(report.draft)
+    for finding in findings:
+        click.echo(finding.format(str(report.path)))
+    issue = report.draft.issue
+    click.echo(
+        f"saved {report.path}: {len(issue.picks)} picks"
+        + (", 1 feature" if issue.feature else "")
+        + f", {len(issue.quick_links)} quick links; `gazette check` for the full lint"
+    )
+
+
+@cli.command()
+@global_options
+@week_option
+def status(week: str | None) -> None:
+    """What is picked per section, the word count and the reading time
+    (the newsletter promises five minutes)."""
+    from gazette.edit import draft_status, format_status
+
+    for line in format_status(draft_status(obj().settings(), resolve_week(week))):
+        click.echo(line)
+
+
+@cli.command()
+@global_options
+@week_option
+@click.option("--port", default=8001, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+def preview(week: str | None, port: int) -> None:
+    """Serve the draft on 127.0.0.1 as the email (desktop and 375 px) and the web
+    page; the page reloads when the draft is saved. Ctrl-C stops it."""
+    import contextlib
+
+    from gazette.draft import draft_path
+    from gazette.preview import PreviewServer
 
     settings = obj().settings()
     path = draft_path(settings.issues_dir, resolve_week(week))
-    parsed = read_draft(path)
-    size = len(render_email(parsed.issue, settings).html.encode("utf-8"))
-    findings = check_draft(parsed, size)
-    for finding in findings:
-        click.echo(finding.format(str(path)))
-    errors = sum(f.level == "error" for f in findings)
-    click.echo(f"{errors} errors, {len(findings) - errors} warnings")
-    if errors:
-        sys.exit(1)
+    with PreviewServer(settings, path, port=port) as server:
+        click.echo(f"Previewing {path} on {server.url}/ (Ctrl-C to stop)")
+        with contextlib.suppress(KeyboardInterrupt):
+            server.wait()
 
 
 @cli.command()
@@ -247,13 +540,62 @@ def check(week: str | None) -> None:
     show_default=True,
 )
 def render(week: str | None, out_dir: Path) -> None:
-    """Write email.html and email.txt for the week's draft into --out."""
+    """Write the week's email and web page into --out.
+
+    email.html and email.txt are the two parts of the email, email.eml joins
+    them into one multipart message (for a provider's import or a mail client),
+    web.html is the issue as a standalone page. Unsubscribe links use the merge
+    tags of [email] provider.
+    """
     from gazette.pipeline import render_outputs
 
     with obj().store() as store:
         outcome = render_outputs(store, obj().settings(), resolve_week(week), out_dir)
     for path in outcome.files:
         click.echo(f"wrote {path}")
+
+
+@cli.command()
+@global_options
+@week_option
+@click.option(
+    "--to",
+    "recipients",
+    multiple=True,
+    required=True,
+    metavar="ADDR",
+    help="Recipient address (repeatable).",
+)
+@click.option(
+    "--smtp",
+    "server",
+    metavar="HOST:PORT",
+    help="SMTP server to use instead of [smtp] host and port.",
+)
+def send(week: str | None, recipients: tuple[str, ...], server: str | None) -> None:
+    """Send the week's issue to ADDR as a multipart email (a test send).
+
+    Renders the draft as `render` does and hands it to the SMTP server of
+    [smtp]: security starttls (port 587), ssl (port 465) or none; with a
+    username it logs in with the password from the environment variable named
+    by password_env. To trust a private CA, set SSL_CERT_FILE to its PEM file.
+    """
+    from gazette.send import check_recipients, parse_server, send_week
+
+    settings = obj().settings()
+    try:
+        to = check_recipients(recipients)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--to") from None
+    target = None
+    if server is not None:
+        try:
+            target = parse_server(server, settings.smtp.port)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--smtp") from None
+    with obj().store() as store:
+        outcome = send_week(store, settings, resolve_week(week), to, server=target)
+    click.echo(f"sent {outcome.subject!r} to {', '.join(outcome.recipients)} via {outcome.server}")
 
 
 @cli.command()
@@ -270,25 +612,43 @@ def render(week: str | None, out_dir: Path) -> None:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Publication date (default: today).",
 )
-def publish(week: str | None, force: bool, on: datetime | None) -> None:
-    """Freeze the week's issue: its number, date and content."""
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="out/site",
+    show_default=True,
+    help="The archive folder to rebuild after publishing.",
+)
+def publish(week: str | None, force: bool, on: datetime | None, site_dir: Path) -> None:
+    """Freeze the week's issue (its number, date and content), then rebuild the
+    archive in --site.
+
+    Publishing the same content again changes nothing; changed content needs
+    --force, which keeps the replaced content as a revision in the database.
+    """
+    from gazette.pipeline import build_archive
     from gazette.publish import publish as publish_issue
 
+    settings = obj().settings()
     with obj().store() as store:
         outcome = publish_issue(
             store,
-            obj().settings(),
+            settings,
             resolve_week(week),
             today=on.date() if on else None,
             force=force,
         )
-    number = outcome.issue.number
-    if outcome.changed:
-        click.echo(
-            f"published issue #{number} (revision {outcome.revision}): {outcome.issue.issue.title}"
-        )
-    else:
-        click.echo(f"issue #{number} is already published with this content; nothing to do")
+        number = outcome.issue.number
+        if outcome.changed:
+            click.echo(
+                f"published issue #{number} (revision {outcome.revision}):"
+                f" {outcome.issue.issue.title}"
+            )
+        else:
+            click.echo(f"issue #{number} is already published with this content")
+        archive = build_archive(store, settings, site_dir)
+    click.echo(archive.summary(site_dir))
 
 
 @cli.command("build-site")
@@ -301,12 +661,41 @@ def publish(week: str | None, force: bool, on: datetime | None) -> None:
     show_default=True,
 )
 def build_site(out_dir: Path) -> None:
-    """Build the static archive of every published issue into --out."""
+    """Build the static archive of every published issue into --out.
+
+    Only files whose content changed are written (each atomically), so a rebuild
+    with nothing new writes nothing. With [site] search = true, Pagefind then
+    indexes the issue pages into --out/pagefind/.
+    """
     from gazette.pipeline import build_archive
 
     with obj().store() as store:
-        written, unchanged = build_archive(store, obj().settings(), out_dir)
-    click.echo(f"{out_dir}: {written} files written, {unchanged} unchanged")
+        archive = build_archive(store, obj().settings(), out_dir)
+    click.echo(archive.summary(out_dir))
+
+
+@cli.command("import-archive")
+@global_options
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+def import_archive(directory: Path) -> None:
+    """Import past issues from the Markdown files under DIRECTORY.
+
+    Each file starts with Pelican-style headers (Title:, Date:, Number:, Tags:
+    lines, then a blank line), YAML front matter between --- lines, or TOML
+    front matter between +++ lines, as This Week in Rust, Jekyll and Hugo keep
+    them. Each becomes a published issue with its number (or the next free one,
+    in date order), date, tags and body. Files that cannot be read are listed
+    with the reason and skipped (exit 1); the rest is imported in one
+    transaction, all or nothing. Run build-site afterwards.
+    """
+    from gazette.importer import import_archive as run_import
+
+    with obj().store() as store:
+        report = run_import(store, directory)
+    for line in report.lines():
+        click.echo(line)
+    if report.skipped:
+        sys.exit(1)
 
 
 @cli.command()
@@ -328,22 +717,61 @@ def build_site(out_dir: Path) -> None:
     is_flag=True,
     help="Publish and rebuild the archive when check passes.",
 )
-@click.option("--force", is_flag=True, help="Publish even when check finds errors.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Publish even when check finds errors, or publish a changed draft as a new revision.",
+)
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Publication date when --publish publishes (default: today).",
+)
+@click.option(
+    "--send-to",
+    "send_to",
+    multiple=True,
+    metavar="ADDR",
+    help="Mail the rendered issue to ADDR at the end through [smtp] (repeatable).",
+)
 def weekly(
-    week: str | None, out_dir: Path, since: datetime | None, do_publish: bool, force: bool
+    week: str | None,
+    out_dir: Path,
+    since: datetime | None,
+    do_publish: bool,
+    force: bool,
+    on: datetime | None,
+    send_to: tuple[str, ...],
 ) -> None:
-    """The cron entry: lock, fetch, draft, check, render (and publish).
+    """The cron entry: lock, fetch, draft, render, check (and publish).
 
-    Exits 1 when a source failed or check found errors, 3 when another run holds the lock.
+    Under a lock beside the database (a second run at the same time exits 3),
+    fetches every source, creates the week's draft (or adds new stories to an
+    existing one as commented candidates, the editor's words untouched; a
+    published week's draft is left alone), renders it into OUT/<week>/ and
+    checks it. With
+    --publish, publishes when check finds no errors and rebuilds OUT/site. The
+    run report is printed and saved as OUT/<week>/report.json. With --send-to,
+    the rendered issue is mailed to the editor at the end.
+
+    Exits 1 when a source failed, check found errors, publishing was refused
+    or the mail could not be sent. Safe to kill: the next run finishes the work.
     """
     from gazette.lock import run_lock
-    from gazette.output import print_weekly_report
+    from gazette.output import console, print_weekly_report
     from gazette.pipeline import default_since
     from gazette.pipeline import weekly as run_weekly
+    from gazette.progress import fetch_progress
 
     settings = obj().settings()
     resolved = resolve_week(week)
-    with run_lock(obj().db_path), obj().store() as store:
+    show_bar = sys.stdout.isatty() and not console.quiet
+    with (
+        run_lock(obj().db_path),
+        obj().store() as store,
+        fetch_progress(console, show_bar) as progress,
+    ):
         start = since.replace(tzinfo=UTC) if since else default_since(settings)
         report = run_weekly(
             store,
@@ -353,10 +781,80 @@ def weekly(
             start,
             publish=do_publish,
             force=force,
-            today=date.today(),
+            today=on.date() if on else date.today(),
+            on_fetch_start=progress.on_start,
+            on_fetch_done=progress.on_done,
+            send_to=send_to,
         )
     print_weekly_report(report)
-    if report.failed_sources or any(": error:" in f for f in report.findings):
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@global_options
+@click.argument("target", metavar="PATH", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it is an existing file.")
+def backup(target: Path, force: bool) -> None:
+    """Write a consistent copy of the database to PATH (a file, or a folder).
+
+    Uses SQLite's online backup API, so it is safe while another gazette
+    command writes. In a folder the copy is named <db>-<UTC time>.db. The copy
+    is checked before it gets its name. Restore it with `gazette restore`.
+    """
+    from gazette.ops import backup_database
+
+    info = backup_database(obj().db_path, target, overwrite=force)
+    click.echo(
+        f"backed up {obj().db_path} to {info.path}: {info.items} items, {info.issues} issues"
+    )
+
+
+@cli.command()
+@global_options
+@click.argument(
+    "source", metavar="BACKUP", type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
+def restore(source: Path) -> None:
+    """Replace the database by the BACKUP file made with `gazette backup`.
+
+    The backup is checked first (SQLite, integrity, a Gazette database this
+    version can read). Refuses while a run holds the lock (exit 3). The current
+    database is kept beside it as <db>.before-restore-<UTC time>.db.
+    """
+    from gazette.ops import restore_database
+
+    outcome = restore_database(source, obj().db_path)
+    if outcome.previous is not None:
+        click.echo(f"kept the previous database as {outcome.previous}")
+    restored = outcome.restored
+    click.echo(
+        f"restored {restored.path} from {source}: {restored.items} items, {restored.issues} issues"
+    )
+
+
+@cli.command()
+@global_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="out",
+    show_default=True,
+    help="Output folder whose writability to check.",
+)
+@click.option("--online", is_flag=True, help="Also send one GET to each enabled source.")
+def doctor(out_dir: Path, online: bool) -> None:
+    """Check configuration, database, templates, sources, lock and folders.
+
+    Only looks: opens the database read-only and renders the templates into
+    a temporary folder. Exits 1 when any check fails.
+    """
+    from gazette.doctor import doctor as run_doctor
+    from gazette.output import print_doctor_report
+
+    report = run_doctor(obj().config, obj().db_path, out_dir=out_dir, online=online)
+    print_doctor_report(report)
+    if report.failed:
         sys.exit(1)
 
 
@@ -374,6 +872,76 @@ def replay(directory: Path, port: int, host: str) -> None:
         raise click.ClickException(
             f"cannot serve on {host}:{port}: {exc.strerror or exc}"
         ) from None
+
+
+@cli.group("sources")
+def sources_group() -> None:
+    """The configured sources: list them, import and export feeds as OPML.
+
+    Feeds are [[sources]] tables of kind "feed" in gazette.toml. A list of real
+    Elixir blogs and podcasts ships with Gazette: `gazette sources import-opml
+    data/feeds.opml` adds them.
+    """
+
+
+@sources_group.command("list")
+@global_options
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+def sources_list(as_json: bool) -> None:
+    """Show every configured source: name, kind, enabled, weight and address."""
+    from rich.table import Table
+
+    from gazette.output import console
+    from gazette.sources import source_rows
+
+    rows = source_rows(obj().settings())
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(title="sources")
+    for column in ("name", "kind", "enabled", "weight"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("address", overflow="fold")
+    for row in rows:
+        enabled = "yes" if row["enabled"] else "no"
+        table.add_row(row["name"], row["kind"], enabled, f"{row['weight']:g}", row["address"])
+    console.print(table)
+
+
+@sources_group.command("import-opml")
+@global_options
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def sources_import_opml(file: Path) -> None:
+    """Add the feeds of the OPML FILE to gazette.toml as [[sources]] of kind "feed".
+
+    The tables are appended to the end of the file, so its comments stay as they
+    are. Feeds whose URL is already configured are skipped; names are made from
+    the feed titles and kept unique.
+    """
+    from gazette.opml import config_in_use, import_opml
+
+    result = import_opml(config_in_use(obj().config), file)
+    for source in result.added:
+        click.echo(f"added {source.name}: {source.url}")
+    for title, reason in result.skipped:
+        click.echo(f"skipped {title}: {reason}")
+    click.echo(f"{result.config}: {len(result.added)} added, {len(result.skipped)} skipped")
+
+
+@sources_group.command("export-opml")
+@global_options
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def sources_export_opml(file: Path | None, force: bool) -> None:
+    """Write every feed source as OPML 2.0 to FILE (default: standard output)."""
+    from gazette.opml import export_opml, write_opml
+
+    text = export_opml(obj().settings())
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        write_opml(file, text, force=force)
+        click.echo(f"wrote {file}")
 
 
 def main() -> None:

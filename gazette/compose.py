@@ -31,7 +31,7 @@ def compose_issue(
     found = _feature(candidates)
     chosen = [c for c in candidates if not found or c is not found[0]][:picks]
     stories = tuple(candidate_pick(c) for c in chosen)
-    feature = _feature_pick(*found) if found else None
+    feature = feature_pick(*found) if found else None
     top = stories[0] if stories else None
     return Issue(
         week=week,
@@ -71,17 +71,39 @@ def headline(candidate: Candidate) -> str:
     return candidate.lead.item.title
 
 
-def _feature(candidates: Sequence[Candidate]) -> tuple[Candidate, StoredItem] | None:
-    """The best long-form piece of the week: an article with real body text,
-    wherever it sits in its story's cluster."""
-    for candidate in candidates:
-        for stored in (candidate.lead, *candidate.related):
-            if stored.item.kind == "feed" and len(stored.item.text.split()) >= FEATURE_MIN_WORDS:
-                return candidate, stored
+def item_pick(stored: StoredItem, emoji: str = "", tags: tuple[str, ...] = ()) -> Pick:
+    """A story from one stored item, for an item the ranking did not surface
+    this week (the editor picks it by id)."""
+    item = stored.item
+    return Pick(
+        headline=item.title,
+        emoji=emoji,
+        body=markdown_escape(extractive_summary(item)),
+        url=item.url,
+        link_text=LINK_TEXT.get(item.kind, "Read more"),
+        item_id=stored.id,
+        tags=tags,
+    )
+
+
+def long_read(candidate: Candidate) -> StoredItem | None:
+    """The story's article with real body text, wherever it sits in the cluster."""
+    for stored in (candidate.lead, *candidate.related):
+        if stored.item.kind == "feed" and len(stored.item.text.split()) >= FEATURE_MIN_WORDS:
+            return stored
     return None
 
 
-def _feature_pick(candidate: Candidate, article: StoredItem) -> Pick:
+def _feature(candidates: Sequence[Candidate]) -> tuple[Candidate, StoredItem] | None:
+    """The best long-form piece of the week."""
+    for candidate in candidates:
+        if (article := long_read(candidate)) is not None:
+            return candidate, article
+    return None
+
+
+def feature_pick(candidate: Candidate, article: StoredItem) -> Pick:
+    """The feature: the article's opening (~180 words) and a "Remember:" list."""
     item = article.item
     paragraphs = item.text.split("\n\n")
     body_words = 0

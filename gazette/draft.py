@@ -39,6 +39,22 @@ Shape (``##`` sections, ``###`` stories)::
     Michael
 
     P.S. ...
+
+    ## Candidates
+    <!-- candidate: 123 | 🔥 Title | https://... -->
+
+The Candidates section is the editor's shortlist and is never published:
+``gazette draft --refresh`` appends stories that are not in the draft yet as one
+``<!-- candidate: ID | emoji Title | URL -->`` comment per line (one comment per
+line, so deleting any line never breaks the rest), ``gazette pick ID`` moves one
+up into a section and ``gazette unpick ID`` puts a story back. The section holds
+only single-line ``<!-- ... -->`` comments and blank lines; anything else there
+is an error, because a story written there would silently vanish from the issue.
+
+The verbs (``gazette.edit``) change the text surgically rather than re-writing
+it from the Issue: ``outline`` gives the line span of every section and story,
+so a verb inserts, removes or moves whole story blocks, or rewrites the one meta
+comment line it changes, and every other byte stays where the editor put it.
 """
 
 from __future__ import annotations
@@ -66,15 +82,32 @@ SECTION_TITLES = {
     "quick-links": "Quick links",
     "sponsor": "Sponsor",
     "sign-off": "Sign-off",
+    "candidates": "Candidates",
 }
+# The sections that hold stories, in the order a new draft writes them.
+STORY_SECTIONS = ("picks", "feature", "quick-links")
+_CANDIDATE = re.compile(r"^<!--\s*candidate:\s*(\d+)\s*\|\s*(.*?)\s*\|\s*(\S*)\s*-->\s*$")
+_COMMENT = re.compile(r"^<!--.*-->\s*$")
+
+
+@dataclass(frozen=True)
+class CandidateLine:
+    """One ``<!-- candidate: ID | emoji Title | URL -->`` line of the shortlist."""
+
+    item_id: int
+    emoji: str
+    title: str
+    url: str
+    line: int  # 1-based line in the draft
 
 
 @dataclass(frozen=True)
 class Draft:
-    """A parsed draft: the typed issue and the exact text it came from."""
+    """A parsed draft: the typed issue, the shortlist, and the exact text."""
 
     issue: Issue
     text: str
+    candidates: tuple[CandidateLine, ...] = ()
 
 
 def draft_path(issues_dir: Path, week: str) -> Path:
@@ -83,7 +116,9 @@ def draft_path(issues_dir: Path, week: str) -> Path:
 
 def read_draft(path: Path) -> Draft:
     try:
-        text = path.read_text("utf-8")
+        # Bytes, not read_text: universal newlines would turn CRLF into LF and
+        # the text would no longer be exactly what the editor saved.
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise DraftError("no draft yet; create it with `gazette draft`", str(path)) from None
     except UnicodeDecodeError as exc:
@@ -104,6 +139,7 @@ def parse_draft(text: str, path: str | None = None) -> Draft:
     quick: list[Pick] = []
     sponsor: Sponsor | None = None
     sign_off = editor = ps = ""
+    candidates: list[CandidateLine] = []
     for heading, first_line, body in sections.blocks:
         name, _, argument = heading.partition(":")
         key = _section_key(name)
@@ -120,6 +156,8 @@ def parse_draft(text: str, path: str | None = None) -> Draft:
             sponsor = _sponsor(argument.strip(), body)
         elif key == "sign-off":
             sign_off, editor, ps = _sign_off(body)
+        elif key == "candidates":
+            candidates += _candidate_lines(body, first_line, path)
         else:
             raise DraftError(
                 f"unknown section '## {heading}' (expected one of: {', '.join(SECTION_TITLES.values())})",
@@ -143,7 +181,7 @@ def parse_draft(text: str, path: str | None = None) -> Draft:
         number=number if isinstance(number, int) else None,
         published_on=str(meta["published_on"]) if "published_on" in meta else None,
     )
-    return Draft(issue=issue, text=text)
+    return Draft(issue=issue, text=text, candidates=tuple(candidates))
 
 
 def write_draft(issue: Issue) -> str:
@@ -159,16 +197,13 @@ def write_draft(issue: Issue) -> str:
         out += [issue.welcome, ""]
     out += [f"## {SECTION_TITLES['picks']}", ""]
     for pick in issue.picks:
-        out += _story_lines(pick)
+        out += [*story_lines(pick), ""]
     if issue.feature:
         out += [f"## {SECTION_TITLES['feature']}", ""]
-        out += _story_lines(issue.feature)
+        out += [*story_lines(issue.feature), ""]
     if issue.quick_links:
         out += [f"## {SECTION_TITLES['quick-links']}", ""]
-        for link in issue.quick_links:
-            note = f" {link.body}" if link.body else ""
-            meta = f" <!-- {_meta_text(link)} -->" if _meta_text(link) else ""
-            out.append(f"- [{link.headline}]({link.url}){note}{meta}")
+        out += [quick_link_line(link) for link in issue.quick_links]
         out.append("")
     if issue.sponsor:
         s = issue.sponsor
@@ -203,7 +238,8 @@ def _front_matter(lines: list[str], path: str | None) -> tuple[dict[str, object]
     for index in range(1, len(lines)):
         if lines[index].strip() == FRONT:
             try:
-                return tomllib.loads("\n".join(lines[1:index])), index + 1
+                toml = "\n".join(line.rstrip("\r") for line in lines[1:index])
+                return tomllib.loads(toml), index + 1
             except tomllib.TOMLDecodeError as exc:
                 raise DraftError(f"front matter is not valid TOML: {exc}", path, 2) from None
     raise DraftError("front matter is not closed with +++", path, 1)
@@ -245,7 +281,7 @@ def _stories(body: list[str], first_line: int, path: str | None) -> list[Pick]:
 
 
 def _story(heading: str, lines: list[str]) -> Pick:
-    emoji, headline = _split_emoji(heading)
+    emoji, headline = split_emoji(heading)
     meta: dict[str, str] = {}
     content = list(lines)
     while content and not content[0].strip():
@@ -328,6 +364,29 @@ def _sign_off(body: list[str]) -> tuple[str, str, str]:
     return (closing[0] if closing else ""), "", ps
 
 
+def _candidate_lines(body: list[str], first_line: int, path: str | None) -> list[CandidateLine]:
+    found = []
+    for offset, line in enumerate(body):
+        text = line.strip()
+        if not text:
+            continue
+        if match := _CANDIDATE.match(text):
+            emoji, title = split_emoji(match.group(2))
+            found.append(
+                CandidateLine(
+                    int(match.group(1)), emoji, title, match.group(3), first_line + offset
+                )
+            )
+        elif not _COMMENT.match(text):
+            raise DraftError(
+                "the Candidates section is never published and holds only <!-- ... --> lines;"
+                " move stories up to '## Weekly picks' (or `gazette pick ID`)",
+                path,
+                first_line + offset,
+            )
+    return found
+
+
 def _paragraphs(lines: list[str]) -> list[str]:
     paragraphs: list[str] = []
     current: list[str] = []
@@ -362,7 +421,8 @@ def _meta_text(pick: Pick) -> str:
     return "; ".join(parts)
 
 
-def _story_lines(pick: Pick) -> list[str]:
+def story_lines(pick: Pick) -> list[str]:
+    """A story block as the draft writes it, without trailing blank lines."""
     heading = f"### {pick.emoji} {pick.headline}" if pick.emoji else f"### {pick.headline}"
     out = [heading]
     if _meta_text(pick):
@@ -374,10 +434,25 @@ def _story_lines(pick: Pick) -> list[str]:
         out += [_REMEMBER, *(f"- {r}" for r in pick.remember), ""]
     if pick.url:
         out += [f"[{pick.link_text or pick.url}]({pick.url})", ""]
-    return out
+    return out[:-1]
 
 
-def _split_emoji(heading: str) -> tuple[str, str]:
+def quick_link_line(link: Pick) -> str:
+    note = f" {link.body}" if link.body else ""
+    meta = f" <!-- {_meta_text(link)} -->" if _meta_text(link) else ""
+    return f"- [{link.headline}]({link.url}){note}{meta}"
+
+
+def candidate_line(item_id: int, emoji: str, title: str, url: str) -> str:
+    """One shortlist line. Source text is made safe for a one-line comment: no
+    line breaks and no ``--`` (which could end the comment early)."""
+    text = " ".join(f"{emoji} {title}".split())
+    text = re.sub(r"-{2,}", "\u2014", text)
+    link = re.sub(r"-{2,}>", "", url).replace(" ", "%20")
+    return f"<!-- candidate: {item_id} | {text} | {link} -->"
+
+
+def split_emoji(heading: str) -> tuple[str, str]:
     """'🔄 Headline' -> ('🔄', 'Headline'); a heading without a leading emoji keeps it all."""
     first, _, rest = heading.partition(" ")
     if rest and first and all(_is_emoji_char(ch) for ch in first):
@@ -396,3 +471,104 @@ def _toml_str(value: str) -> str:
     )
     escaped = "".join(c if ord(c) >= 0x20 and c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
     return f'"{escaped}"'
+
+
+# -- outline: where things are, for surgical edits ---------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One story (its ``###`` heading up to the next heading) or one quick-link
+    line, as 0-based indexes into ``text.split("\n")``: the content is
+    ``[start, end)`` (it ends on a non-blank line), then blank lines up to ``stop``."""
+
+    section: str
+    start: int
+    end: int
+    stop: int
+    meta: int | None  # the line holding the <!-- item: ...; tags: ... --> comment
+    item_id: int | None
+
+
+@dataclass(frozen=True)
+class SectionSpan:
+    """A ``##`` section: its heading line and everything up to ``stop``."""
+
+    key: str
+    heading: int
+    stop: int
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Outline:
+    sections: tuple[SectionSpan, ...]
+    body_start: int  # the first line after the front matter
+
+    def section(self, key: str) -> SectionSpan | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return tuple(b for s in self.sections for b in s.blocks)
+
+    def find(self, item_id: int) -> Block | None:
+        return next((b for b in self.blocks if b.item_id == item_id), None)
+
+
+def outline(text: str, path: str | None = None) -> Outline:
+    """Where every section and story of a valid draft sits.
+
+    Built with the same fence-aware splitting as ``parse_draft`` and only for a
+    text that parses (it is parsed first), so both always agree on the shape.
+    """
+    parse_draft(text, path)
+    lines = text.split("\n")
+    _, body_start = _front_matter(lines, path)
+    sections = []
+    for heading, first_line, body in _split(lines, body_start, _SECTION).blocks:
+        key = _section_key(heading.partition(":")[0])
+        start = first_line - 1  # 0-based index of the first body line
+        blocks: list[Block] = []
+        if key in ("picks", "feature"):
+            for _, story_first, story_body in _split(body, 0, _STORY).blocks:
+                blocks.append(_story_block(key, lines, start + story_first - 2, len(story_body)))
+        elif key == "quick-links":
+            for offset, line in enumerate(body):
+                if line.strip():
+                    index = start + offset
+                    stop = index + 1
+                    while stop < start + len(body) and not lines[stop].strip():
+                        stop += 1
+                    match = _QUICK.match(line)
+                    meta = _parse_meta(match.group(4) or "") if match else {}
+                    item = meta.get("item", "")
+                    blocks.append(
+                        Block(
+                            key,
+                            index,
+                            index + 1,
+                            stop,
+                            index,
+                            int(item) if item.isdigit() else None,
+                        )
+                    )
+        sections.append(SectionSpan(key, start - 1, start + len(body), tuple(blocks)))
+    return Outline(tuple(sections), body_start)
+
+
+def _story_block(section: str, lines: list[str], heading: int, body_length: int) -> Block:
+    stop = heading + 1 + body_length
+    end = stop
+    while end > heading + 1 and not lines[end - 1].strip():
+        end -= 1
+    meta_line = None
+    item_id = None
+    for index in range(heading + 1, end):
+        if lines[index].strip():
+            if match := _META.match(lines[index].strip()):
+                meta_line = index
+                item = _parse_meta(match.group(1)).get("item", "")
+                item_id = int(item) if item.isdigit() else None
+            break
+    return Block(section, heading, end, stop, meta_line, item_id)

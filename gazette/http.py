@@ -11,7 +11,9 @@ parsed again, and stops reading a body past ``max_bytes``.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,13 +23,22 @@ from urllib.parse import urlsplit
 import httpx
 
 from gazette import __version__
+from gazette.clean import clean_title
 from gazette.config import FetchSettings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class FetchFailed(Exception):
-    """A URL could not be fetched after retries; the message says why in a few words."""
+    """A URL could not be fetched after retries; the message says why in a few words.
+
+    ``status`` is the last HTTP status when there was one, so a source can tell
+    "not there" (404) or "not allowed" (401/403) from a network problem.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -115,9 +126,12 @@ class HttpFetcher:
         if validators and validators.last_modified:
             request_headers["If-Modified-Since"] = validators.last_modified
         last_reason = "no attempt made"
+        last_status: int | None = None
         for attempt in range(self.retry.attempts):
             try:
-                async with self._global, self._host_limit(url):
+                # Host first: a request queued behind a busy host must not sit on
+                # one of the global slots that requests to idle hosts could use.
+                async with self._host_limit(url), self._global:
                     page = await self._get_once(url, request_headers)
             except httpx.TooManyRedirects:
                 raise FetchFailed(f"too many redirects from {url}") from None
@@ -127,13 +141,19 @@ class HttpFetcher:
             else:
                 if page.status not in RETRY_STATUSES:
                     if page.status >= 400:
-                        raise FetchFailed(f"HTTP {page.status} from {url}")
+                        raise FetchFailed(
+                            f"HTTP {page.status} from {page.url}{_error_detail(page)}",
+                            page.status,
+                        )
                     return page
-                last_reason = f"HTTP {page.status}"
+                last_status = page.status
+                last_reason = f"HTTP {page.status}{_error_detail(page)}"
                 delay = self._backoff(attempt, page.headers.get("retry-after"))
             if attempt + 1 < self.retry.attempts:
                 await asyncio.sleep(delay)
-        raise FetchFailed(f"{last_reason} from {url} after {self.retry.attempts} attempts")
+        raise FetchFailed(
+            f"{last_reason} from {url} after {self.retry.attempts} attempts", last_status
+        )
 
     async def _get_once(self, url: str, headers: Mapping[str, str]) -> Page:
         async with self.client.stream("GET", url, headers=headers) as response:
@@ -188,6 +208,37 @@ def _retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+_DETAIL_KEYS = ("message", "reason", "error", "errors")
+
+
+def _error_detail(page: Page) -> str:
+    """A few words from an error body, e.g. Reddit's "zzz: private" Atom title or
+    GitHub's JSON "message", so a failed source says more than its status code.
+    The body is hostile like any other: the words pass through clean_title."""
+    body = page.content[:4096]
+    detail = ""
+    if body.lstrip()[:1] in (b"{", b"["):
+        try:
+            data = json.loads(body.decode("utf-8", "replace"))
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            for key in _DETAIL_KEYS:
+                value = data.get(key)
+                if isinstance(value, list) and value:
+                    value = value[0]
+                if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+                    detail = str(value)
+                    break
+    else:
+        match = _TITLE.search(body)
+        if match:
+            detail = match.group(1).decode("utf-8", "replace")
+    detail = clean_title(detail)[:120]
+    return f" ({detail})" if detail else ""
 
 
 def _describe(exc: BaseException) -> str:

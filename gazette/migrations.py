@@ -87,3 +87,46 @@ def m003_issues_and_picks(db: Database) -> None:
 @migrations()
 def m004_items_fts(db: Database) -> None:
     db["items"].enable_fts(["title", "text"], create_triggers=True)  # type: ignore[union-attr]
+
+
+@migrations()
+def m006_issue_revisions(db: Database) -> None:
+    # `publish --force` replaces an issue; the content it replaces is kept here,
+    # one row per superseded revision, so no published word is ever lost.
+    db["issue_revisions"].create(  # type: ignore[union-attr]
+        {
+            "week": str,
+            "revision": int,
+            "number": int,
+            "slug": str,
+            "title": str,
+            "published_on": str,
+            "markdown": str,
+            "html": str,
+            "tags": str,  # JSON list
+            "replaced_at": str,  # ISO 8601 UTC
+        },
+        pk=("week", "revision"),
+    )
+
+
+@migrations()
+def m007_issue_archive_fields(db: Database) -> None:
+    # What the archive shows besides the stored HTML, kept beside it so a site
+    # build never re-parses hundreds of Markdown files; `origin` says whether the
+    # markdown column is a Gazette draft ("draft") or an imported file ("import").
+    issues = db["issues"]
+    issues.add_column("emoji", str)  # type: ignore[union-attr]
+    issues.add_column("subtitle", str)  # type: ignore[union-attr]
+    issues.add_column("origin", str)  # type: ignore[union-attr]
+
+
+@migrations()
+def m005_summaries(db: Database) -> None:
+    # LLM summaries, cached by item, prompt (a hash of the templates and what was
+    # rendered into them) and model, so asking twice never calls the model twice.
+    db["summaries"].create(  # type: ignore[union-attr]
+        {"item_id": int, "prompt_hash": str, "model": str, "text": str, "created_at": str},
+        pk=("item_id", "prompt_hash", "model"),
+        foreign_keys=[("item_id", "items", "id")],
+    )

@@ -10,7 +10,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from gazette.doctor import DoctorReport
 from gazette.models import Candidate, SourceResult
 from gazette.pipeline import WeeklyReport
 
@@ -34,12 +36,13 @@ def print_candidates(week: str, found: Sequence[Candidate], explain: bool) -> No
         table.add_column(column, overflow="fold")
     for c in found:
         sources = ", ".join(sorted({c.lead.item.source, *(r.item.source for r in c.related)}))
+        # Titles are scraped text: Text() keeps "[/bold] 1.0" from being read as markup.
         table.add_row(
-            str(c.id), f"{c.score:.1f}", f"{c.emoji} {c.title}", sources, ", ".join(c.tags)
+            str(c.id), f"{c.score:.1f}", Text(f"{c.emoji} {c.title}"), sources, ", ".join(c.tags)
         )
         if explain:
             parts = "  ".join(f"{p.name} {p.value:+.1f} ({p.note})" for p in c.components)
-            table.add_row("", "", f"[dim]{parts}[/dim]", "", "")
+            table.add_row("", "", Text(parts, style="dim"), "", "")
     console.print(table)
 
 
@@ -66,14 +69,46 @@ def candidates_json(found: Sequence[Candidate]) -> list[dict[str, Any]]:
 
 
 def print_weekly_report(report: WeeklyReport) -> None:
+    """The run report: fetch table, draft, top stories, check findings, outputs.
+
+    Headlines and findings come from scraped titles, so they are printed with
+    markup off: a title like "[/bold] 1.0" must not be read as rich markup.
+    """
     print_fetch_results([SourceResult(**s) for s in report.sources])  # type: ignore[arg-type]
-    verb = "created" if report.draft_created else "kept"
-    console.print(f"draft {verb}: {report.draft}")
+    note = f" ({report.draft_note})" if report.draft_note else ""
+    console.print(f"draft {report.draft_status or 'kept'}: {report.draft}{note}", markup=False)
     for headline in report.top_stories:
-        console.print(f"  • {headline}")
+        console.print(f"  • {headline}", markup=False)
     for finding in report.findings:
-        console.print(finding)
+        console.print(finding, markup=False)
+    console.print(f"check: {report.errors} errors, {report.warnings} warnings")
     for path in report.outputs:
-        console.print(f"wrote {path}")
-    if report.published is not None:
-        console.print(f"published issue #{report.published}")
+        console.print(f"wrote {path}", markup=False)
+    if report.publish_note:
+        console.print(report.publish_note, markup=False)
+    if report.sent_to:
+        console.print(f"sent the preview to {report.sent_to}", markup=False)
+    if report.send_error:
+        console.print(f"preview not sent: {report.send_error}", markup=False)
+
+
+def print_doctor_report(report: DoctorReport) -> None:
+    """One table, one row per check, grouped by section, then a one-line verdict."""
+    table = Table(title="gazette doctor")
+    for column in ("section", "check", "status", "detail"):
+        table.add_column(column, overflow="fold")
+    styles = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+    previous = ""
+    for check in report.checks:
+        section = check.section if check.section != previous else ""
+        previous = check.section
+        table.add_row(
+            section,
+            Text(check.name),
+            Text(check.level, style=styles[check.level]),
+            Text(check.detail),
+        )
+    console.print(table)
+    fails, warns = report.count("fail"), report.count("warn")
+    verdict = "problems found" if fails else "ready"
+    console.print(f"{verdict}: {fails} failed, {warns} warnings")

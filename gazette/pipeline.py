@@ -7,19 +7,30 @@ is just these steps in order under the run lock.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from gazette.config import Settings
 from gazette.draft import Draft, draft_path, parse_draft, read_draft, write_draft
-from gazette.errors import DraftError
+from gazette.errors import ConfigError, DraftError, GazetteError, PublishError
 from gazette.models import Candidate, SourceResult
 from gazette.store import Store
 from gazette.timeutil import week_bounds
 from gazette.urls import canonical_url
+from gazette.writer import Writer
+
+if TYPE_CHECKING:
+    from gazette.render.outputs import RenderedIssue
+    from gazette.search import ArchiveReport
 
 RECENT_ISSUES = 25
+log = logging.getLogger(__name__)
 
 
 def week_candidates(store: Store, settings: Settings, week: str) -> list[Candidate]:
@@ -29,6 +40,8 @@ def week_candidates(store: Store, settings: Settings, week: str) -> list[Candida
 
     start, end = week_bounds(week)
     items = store.items_between(start, end)
+    # Engagement is a percentile over a trailing window, not just this week.
+    history = store.items_between(end - timedelta(days=settings.rank.window_days), start)
     recent = [p for p in published_issues(store) if p.week != week][:RECENT_ISSUES]
     featured = frozenset(
         canonical_url(pick.url) for p in recent for pick in p.issue.all_picks if pick.url
@@ -42,6 +55,7 @@ def week_candidates(store: Store, settings: Settings, week: str) -> list[Candida
         source_weights,
         featured,
         Weights.from_settings(settings.rank),
+        history=history,
     )
 
 
@@ -73,20 +87,45 @@ def create_draft(
     candidates = week_candidates(store, settings, week)
     issue = compose_issue(week, candidates, settings.publication, settings.draft.picks)
     text = write_draft(issue)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_new(path, text)
+    # Picks first, file second: a crash in between leaves no draft, so the next
+    # run drafts again and replaces these picks, instead of keeping a draft
+    # whose picks were never recorded.
     store.set_picks(
         week,
         [(p.item_id, "picks") for p in issue.picks if p.item_id is not None]
         + ([(issue.feature.item_id, "feature")] if issue.feature and issue.feature.item_id else []),
     )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not _write_new(path, text):
+        if keep_existing:
+            return DraftOutcome(path, False, read_draft(path))
+        raise DraftError("another run created this draft meanwhile; edit that one", str(path))
+    log.info("%s: created the draft with %d picks", path, len(issue.picks))
     return DraftOutcome(path, True, parse_draft(text, str(path)))
 
 
-def _write_new(path: Path, text: str) -> None:
-    # O_EXCL: if another process created the draft meanwhile, theirs wins.
-    with path.open("x", encoding="utf-8") as handle:
-        handle.write(text)
+def _write_new(path: Path, text: str) -> bool:
+    """Create ``path`` holding ``text``, whole or not at all; False if it exists.
+
+    The text goes to a temporary file that is then hard-linked into place:
+    link() is atomic and, like O_EXCL, fails when the name exists, so a run
+    killed mid-write never leaves a half draft that the next run would keep
+    as the editor's, and a draft created meanwhile by someone else wins.
+    """
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the draft from a group editor
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        os.unlink(temporary)
 
 
 @dataclass(frozen=True)
@@ -96,8 +135,21 @@ class RenderOutcome:
 
 
 def render_outputs(store: Store, settings: Settings, week: str, out_dir: Path) -> RenderOutcome:
-    from gazette.render.email import render_email
-    from gazette.render.text import render_text
+    """Write email.html, email.txt, email.eml and web.html for the week's draft."""
+    rendered = render_week(store, settings, week)
+    # The Writer renames a uniquely named temporary file into place (a killed
+    # run leaves the old file or the new one) and leaves identical bytes alone.
+    writer = Writer(out_dir)
+    files = []
+    for name, content in rendered.files(settings).items():
+        writer.write(name, content)
+        files.append(out_dir / name)
+    return RenderOutcome(tuple(files), len(rendered.email.html.encode("utf-8")))
+
+
+def render_week(store: Store, settings: Settings, week: str) -> RenderedIssue:
+    """Every output of the week's draft, in memory (render writes them, send mails them)."""
+    from gazette.render.outputs import render_issue
 
     draft = read_draft(draft_path(settings.issues_dir, week))
     published = store.issue(week)
@@ -106,52 +158,85 @@ def render_outputs(store: Store, settings: Settings, week: str, out_dir: Path) -
         if published
         else None
     )
-    email = render_email(draft.issue, settings, web_url=web_url)
-    text = render_text(draft.issue, settings, web_url=web_url)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = []
-    for name, content in (("email.html", email.html), ("email.txt", text)):
-        target = out_dir / name
-        _atomic_write(target, content)
-        files.append(target)
-    return RenderOutcome(tuple(files), len(email.html.encode("utf-8")))
+    return render_issue(draft.issue, settings, web_url=web_url)
 
 
 def _atomic_write(path: Path, content: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(content, "utf-8")
-    temporary.replace(path)
+    Writer(path.parent).write(path.name, content)
 
 
-def build_archive(store: Store, settings: Settings, out_dir: Path) -> tuple[int, int]:
-    """Build the whole archive; returns (files written, files unchanged)."""
-    from gazette.publish import published_issues
-    from gazette.render.site import build_site
+def build_archive(store: Store, settings: Settings, out_dir: Path) -> ArchiveReport:
+    """Build the whole archive and, with [site] search on, its search index."""
+    from gazette.ops import sweep_temp_files
+    from gazette.publish import archive_issues
+    from gazette.search import build_searchable_site
 
-    report = build_site(published_issues(store), settings, out_dir)
-    return len(report.written), len(report.unchanged)
+    sweep_temp_files(out_dir)  # leftovers of a build that was killed mid-write
+    return build_searchable_site(archive_issues(store), settings, out_dir)
 
 
 def default_since(settings: Settings, now: datetime | None = None) -> datetime:
     return (now or datetime.now(UTC)) - timedelta(days=settings.fetch.since_days)
 
 
+DraftStatus = Literal["created", "refreshed", "kept"]
+
+
 @dataclass
 class WeeklyReport:
-    """What one weekly run did, printed and saved as JSON beside the outputs."""
+    """What one weekly run did, printed and saved as JSON beside the outputs.
+
+    The JSON (``out/<week>/report.json``) is the run's log for scripts and for
+    the editor on Monday morning: which sources failed, what leads the issue,
+    what check found, whether it went out. Unlike the rendered files it
+    changes every run (times, counts).
+    """
 
     week: str
+    started_at: str = ""
+    finished_at: str = ""
     sources: list[dict[str, object]] = field(default_factory=list)
     draft: str = ""
+    draft_status: str = ""  # DraftStatus: created, refreshed or kept
     draft_created: bool = False
+    draft_note: str = ""  # why the draft was kept as it is
     top_stories: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
     outputs: list[str] = field(default_factory=list)
     published: int | None = None
+    publish_note: str = ""  # what publishing did, or why it did not happen
+    publish_failed: bool = False
+    sent_to: str = ""
+    send_error: str = ""
+    error: str = ""  # the error that stopped the run, if one did
 
     @property
     def failed_sources(self) -> list[str]:
         return [str(s["source"]) for s in self.sources if s["status"] == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        """DESIGN.md's codes: 1 when a source failed, check found errors,
+        publishing was refused or the preview could not be sent; 0 otherwise
+        (2 and 3 are raised, not reported)."""
+        if self.failed_sources or self.errors or self.publish_failed or self.send_error:
+            return 1
+        return 0
+
+    def problems(self) -> str:
+        """What makes the exit code 1, as one line."""
+        parts = []
+        if self.failed_sources:
+            parts.append(f"sources failed: {', '.join(self.failed_sources)}")
+        if self.errors:
+            parts.append(f"check found {self.errors} errors")
+        if self.publish_failed:
+            parts.append(self.publish_note)
+        if self.send_error:
+            parts.append(f"preview not sent: {self.send_error}")
+        return "; ".join(parts)
 
     def save(self, path: Path) -> None:
         _atomic_write(path, json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n")
@@ -166,29 +251,191 @@ def weekly(
     publish: bool = False,
     force: bool = False,
     today: date | None = None,
+    on_fetch_start: Callable[[Sequence[str]], None] | None = None,
+    on_fetch_done: Callable[[SourceResult], None] | None = None,
+    send_to: Sequence[str] = (),
 ) -> WeeklyReport:
-    """fetch → draft (create or keep) → check → render → (publish → build site)."""
+    """fetch → draft (create or refresh) → render → check → (publish → build site) → (send).
+
+    The caller holds the run lock. Every step is safe to repeat and to kill:
+    items are upserted per source, the draft appears whole or not at all,
+    output files are renamed into place, publishing is one transaction and a
+    no-op when nothing changed. So after a crash the next run simply redoes
+    the work and ends where an uninterrupted run would have.
+
+    ``force`` publishes even when check finds errors, and publishes a changed
+    draft of an already published week as a new revision. The report is saved
+    to ``out_dir/<week>/report.json`` even when a step raises. The two hooks
+    are ``fetch_all``'s (a progress display). ``send_to`` gets the rendered
+    issue by email through ``[smtp]`` at the end (a preview for the editor);
+    a failed send is reported (exit 1), a bad address or a missing SMTP
+    password stops the run before it starts.
+    """
+    if send_to:
+        from gazette.send import check_recipients, smtp_password
+
+        try:
+            send_to = check_recipients(send_to)
+        except ValueError as exc:
+            raise ConfigError(f"--send-to: {exc}") from None
+        smtp_password(settings)  # a missing secret fails now, not after the work
+    report = WeeklyReport(week=week, started_at=_now_iso())
+    week_out = out_dir / week
+    try:
+        _weekly_steps(
+            store,
+            settings,
+            report,
+            out_dir,
+            since,
+            publish,
+            force,
+            today,
+            on_fetch_start,
+            on_fetch_done,
+        )
+        if send_to:
+            _send_preview(store, settings, report, send_to)
+    except GazetteError as exc:
+        report.error = str(exc)
+        log.debug("weekly %s stopped: %s", week, exc)  # the CLI prints the error itself
+        raise
+    finally:
+        report.finished_at = _now_iso()
+        report.save(week_out / "report.json")
+    if report.exit_code:
+        # ERROR, so that `gazette -q weekly` in cron still mails about it.
+        log.error("weekly %s: %s", week, report.problems())
+    return report
+
+
+def _weekly_steps(
+    store: Store,
+    settings: Settings,
+    report: WeeklyReport,
+    out_dir: Path,
+    since: datetime,
+    publish: bool,
+    force: bool,
+    today: date | None,
+    on_fetch_start: Callable[[Sequence[str]], None] | None,
+    on_fetch_done: Callable[[SourceResult], None] | None,
+) -> None:
     from gazette.check import check_draft
     from gazette.fetch import fetch_all
-    from gazette.publish import publish as publish_issue
+    from gazette.ops import sweep_temp_files
 
-    report = WeeklyReport(week=week)
-    results: list[SourceResult] = fetch_all(settings, store, since)
-    report.sources = [asdict(r) for r in results]
-    outcome = create_draft(store, settings, week, keep_existing=True)
-    report.draft, report.draft_created = str(outcome.path), outcome.created
-    report.top_stories = [p.headline for p in outcome.draft.issue.picks[:5]]
+    week = report.week
     week_out = out_dir / week
+    for leftover in sweep_temp_files(out_dir) + sweep_temp_files(settings.issues_dir):
+        log.info("removed %s, left by a run that was killed", leftover)
+
+    log.info("weekly %s: fetching every enabled source", week)
+
+    results = fetch_all(settings, store, since, on_start=on_fetch_start, on_done=on_fetch_done)
+    report.sources = [asdict(r) for r in results]
+
+    outcome, status, note = _draft_for_week(store, settings, week)
+    report.draft, report.draft_status, report.draft_note = str(outcome.path), status, note
+    report.draft_created = status == "created"
+    report.top_stories = [p.headline for p in outcome.draft.issue.picks[:5]]
+    log.info("draft %s (%s)", outcome.path, status)
+
     rendered = render_outputs(store, settings, week, week_out)
     report.outputs = [str(p) for p in rendered.files]
+
     findings = check_draft(outcome.draft, rendered.email_bytes)
     report.findings = [f.format(str(outcome.path)) for f in findings]
-    has_errors = any(f.level == "error" for f in findings)
-    if publish and (not has_errors or force):
-        published = publish_issue(store, settings, week, today=today, force=force)
-        report.published = published.issue.number
-        rendered = render_outputs(store, settings, week, week_out)  # now with the archive link
-        build_archive(store, settings, out_dir / "site")
-        report.outputs += [str(out_dir / "site" / "index.html")]
-    report.save(week_out / "report.json")
-    return report
+    report.errors = sum(f.level == "error" for f in findings)
+    report.warnings = len(findings) - report.errors
+    log.info("check: %d errors, %d warnings", report.errors, report.warnings)
+
+    if not publish:
+        return
+    if report.errors and not force:
+        report.publish_note = (
+            f"not published: check found {report.errors} errors; fix the draft or use --force"
+        )
+        report.publish_failed = True
+        return
+    if not _publish_week(store, settings, report, today, force):
+        return
+    rendered = render_outputs(store, settings, week, week_out)  # now with the archive link
+    site = out_dir / "site"
+    archive = build_archive(store, settings, site)
+    log.info(
+        "site %s: %d files written, %d unchanged",
+        site,
+        len(archive.written),
+        len(archive.unchanged),
+    )
+    report.outputs.append(str(site / "index.html"))
+
+
+def _draft_for_week(
+    store: Store, settings: Settings, week: str
+) -> tuple[DraftOutcome, DraftStatus, str]:
+    """Create the week's draft, or refresh the one the editor is working on.
+
+    A draft whose week is already published is never touched: it is the
+    frozen issue's source, and changing it would make ``--publish`` refuse.
+    """
+    from gazette.edit import refresh_draft
+
+    outcome = create_draft(store, settings, week, keep_existing=True)
+    if not outcome.created and store.issue(week) is not None:
+        return outcome, "kept", "the week is already published"
+    # New stories arrive as commented candidates; the editor's words stay as they
+    # are. A new draft gets the runners-up at once, so that the next run, with
+    # nothing new fetched, leaves the draft exactly as it is.
+    refreshed = refresh_draft(store, settings, week)
+    kept = DraftOutcome(outcome.path, outcome.created, refreshed.draft)
+    if outcome.created:
+        return kept, "created", refreshed.message if refreshed.changed else ""
+    return kept, "refreshed" if refreshed.changed else "kept", refreshed.message
+
+
+def _publish_week(
+    store: Store, settings: Settings, report: WeeklyReport, today: date | None, force: bool
+) -> bool:
+    """Publish the week; a refusal (changed content without --force) is reported, not raised."""
+    from gazette.publish import publish as publish_issue
+
+    try:
+        outcome = publish_issue(store, settings, report.week, today=today, force=force)
+    except PublishError as exc:
+        report.publish_note = f"not published: {exc}"
+        report.publish_failed = True
+        log.warning("%s", report.publish_note)
+        return False
+    report.published = outcome.issue.number
+    if outcome.changed:
+        report.publish_note = (
+            f"published issue #{outcome.issue.number} (revision {outcome.revision})"
+        )
+    else:
+        report.publish_note = (
+            f"issue #{outcome.issue.number} was already published with this content"
+        )
+    log.info("%s", report.publish_note)
+    return True
+
+
+def _send_preview(
+    store: Store, settings: Settings, report: WeeklyReport, recipients: Sequence[str]
+) -> None:
+    """Mail the week as rendered now; a refused or unreachable server is reported, not raised."""
+    from gazette.send import SendError, send_week
+
+    try:
+        outcome = send_week(store, settings, report.week, recipients)
+    except SendError as exc:
+        report.send_error = str(exc)
+        log.warning("preview not sent: %s", exc)
+        return
+    report.sent_to = ", ".join(outcome.recipients)
+    log.info("sent %r to %s", outcome.subject, report.sent_to)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -1,19 +1,32 @@
 """Freeze an issue (number, date, content) and read published issues back.
 
 A published issue never changes by accident: publishing the same content again
-is a no-op, and different content needs ``force``, which bumps the revision.
+is a no-op, and different content needs ``force``, which bumps the revision and
+keeps the content it replaces in ``issue_revisions``. The number, the date and
+the permanent link (the slug) of an issue never change, whatever its revisions.
+
+Each issue row carries what the archive shows (title, emoji, subtitle, the HTML
+rendered once at publish or import time, tags), so building the site never
+parses Markdown. ``origin`` says what the ``markdown`` column holds: a Gazette
+draft ("draft") or the original text of an imported file ("import").
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 from gazette.config import Settings
 from gazette.draft import draft_path, parse_draft, read_draft
 from gazette.errors import PublishError
 from gazette.models import Issue, PublishedIssue
 from gazette.store import IssueRow, Store
+
+ORIGIN_DRAFT = "draft"
+ORIGIN_IMPORT = "import"
 
 
 @dataclass(frozen=True)
@@ -26,14 +39,17 @@ class PublishOutcome:
 def publish(
     store: Store, settings: Settings, week: str, today: date | None = None, force: bool = False
 ) -> PublishOutcome:
+    """Publish the draft of ``week``: a new number, or a new revision with ``force``."""
+    from gazette.render import template_env
     from gazette.render.web import issue_body_html, slugify
 
     draft = read_draft(draft_path(settings.issues_dir, week))
     if not draft.issue.picks and draft.issue.feature is None:
         raise PublishError(f"{week}: the draft has no stories yet; pick some first")
-    existing = store.issue(week)
-    if existing and existing.markdown == draft.text:
-        return PublishOutcome(to_published(existing), changed=False, revision=existing.revision)
+    raw = _row_by_week(store, week)
+    existing = _issue_row(raw) if raw else None
+    if raw and existing and existing.markdown == draft.text:
+        return PublishOutcome(_published(raw, full=True), changed=False, revision=existing.revision)
     if existing and not force:
         raise PublishError(
             f"issue #{existing.number} ({week}) is already published with other content;"
@@ -45,16 +61,36 @@ def publish(
     row = IssueRow(
         week=week,
         number=number,
-        slug=slugify(issue.title),
+        # The permanent link stays what it was when the issue first went out.
+        slug=existing.slug if existing else slugify(issue.title),
         title=issue.title,
         published_on=published_on,
         markdown=draft.text,
-        html=issue_body_html(issue),
+        # With the build's environment, so a user's override of the body template applies.
+        html=issue_body_html(issue, env=template_env(settings)),
         tags=issue_tags(issue),
         revision=(existing.revision + 1) if existing else 1,
     )
-    store.save_issue(row)
-    return PublishOutcome(to_published(row), changed=True, revision=row.revision)
+    # One transaction: the superseded content is kept exactly when it is replaced.
+    # atomic(), not `with conn:`: sqlite-utils commits each write on its own
+    # unless a transaction is explicitly open.
+    with store.db.atomic():
+        if existing:
+            keep_revision(store, existing)
+        save_published(store, row, emoji=issue.emoji, subtitle=issue.subtitle, origin=ORIGIN_DRAFT)
+    return PublishOutcome(
+        PublishedIssue(
+            number=row.number,
+            week=row.week,
+            slug=row.slug,
+            published_on=row.published_on,
+            issue=issue,
+            html=row.html,
+            tags=row.tags,
+        ),
+        changed=True,
+        revision=row.revision,
+    )
 
 
 def issue_tags(issue: Issue) -> tuple[str, ...]:
@@ -66,10 +102,116 @@ def issue_tags(issue: Issue) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def to_published(row: IssueRow) -> PublishedIssue:
-    issue = replace(
-        parse_draft(row.markdown).issue, number=row.number, published_on=row.published_on
+def keep_revision(store: Store, row: IssueRow) -> None:
+    """Copy ``row`` into issue_revisions; call inside the caller's transaction."""
+    store.db.execute(
+        "insert or replace into issue_revisions (week, revision, number, slug, title,"
+        " published_on, markdown, html, tags, replaced_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            row.week,
+            row.revision,
+            row.number,
+            row.slug,
+            row.title,
+            row.published_on,
+            row.markdown,
+            row.html,
+            json.dumps(list(row.tags)),
+            datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ],
     )
+
+
+def save_published(
+    store: Store,
+    row: IssueRow,
+    *,
+    emoji: str,
+    subtitle: str,
+    origin: str,
+    replace_existing: bool = True,
+) -> None:
+    """Insert (or replace) one issue row, archive fields included, in one statement.
+
+    Opens no transaction: the caller's ``with store.db.atomic():`` decides what
+    commits together (an import commits every issue at once). Without
+    ``replace_existing`` a row with the same week or number is an IntegrityError.
+    """
+    verb = "insert or replace" if replace_existing else "insert"
+    store.db.execute(
+        f"{verb} into issues (week, number, slug, title, published_on, markdown, html,"
+        " tags, revision, emoji, subtitle, origin) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            row.week,
+            row.number,
+            row.slug,
+            row.title,
+            row.published_on,
+            row.markdown,
+            row.html,
+            json.dumps(list(row.tags)),
+            row.revision,
+            emoji,
+            subtitle,
+            origin,
+        ],
+    )
+
+
+def revisions(store: Store, week: str) -> list[IssueRow]:
+    """The superseded revisions of ``week``'s issue, oldest first."""
+    return [
+        _issue_row(r)
+        for r in store.db.query(
+            "select * from issue_revisions where week = ? order by revision", [week]
+        )
+    ]
+
+
+def published_issues(store: Store) -> list[PublishedIssue]:
+    """Every published issue with its full Issue, newest number first.
+
+    Drafts are parsed back into their stories; an imported issue has no stories,
+    only its title, subtitle and stored HTML.
+    """
+    return [_published(r, full=True) for r in _rows(store, "order by number desc")]
+
+
+def archive_issues(store: Store) -> list[PublishedIssue]:
+    """Every published issue as the archive shows it, oldest number first.
+
+    Reads the stored columns only, so it stays fast for hundreds of issues: each
+    Issue carries its title, emoji and subtitle, not its stories (``html`` has
+    the content). Rows from before the archive columns existed are parsed once.
+    """
+    return [_published(r) for r in _rows(store, "order by number")]
+
+
+def _rows(store: Store, order: str) -> Iterable[dict[str, Any]]:
+    return store.db.query(f"select * from issues {order}")
+
+
+def _row_by_week(store: Store, week: str) -> dict[str, Any] | None:
+    rows = list(store.db.query("select * from issues where week = ?", [week]))
+    return rows[0] if rows else None
+
+
+def _published(raw: dict[str, Any], full: bool = False) -> PublishedIssue:
+    row = _issue_row(raw)
+    origin = raw.get("origin")
+    if origin == ORIGIN_IMPORT or (not full and raw.get("emoji") is not None):
+        issue = Issue(
+            week=row.week,
+            title=row.title,
+            emoji=raw.get("emoji") or "",
+            subtitle=raw.get("subtitle") or "",
+            number=row.number,
+            published_on=row.published_on,
+        )
+    else:
+        issue = replace(
+            parse_draft(row.markdown).issue, number=row.number, published_on=row.published_on
+        )
     return PublishedIssue(
         number=row.number,
         week=row.week,
@@ -81,5 +223,15 @@ def to_published(row: IssueRow) -> PublishedIssue:
     )
 
 
-def published_issues(store: Store) -> list[PublishedIssue]:
-    return [to_published(row) for row in store.published_issues()]
+def _issue_row(row: dict[str, Any]) -> IssueRow:
+    return IssueRow(
+        week=row["week"],
+        number=row["number"],
+        slug=row["slug"],
+        title=row["title"],
+        published_on=row["published_on"],
+        markdown=row["markdown"],
+        html=row["html"],
+        tags=tuple(json.loads(row["tags"] or "[]")),
+        revision=row["revision"] or 1,
+    )

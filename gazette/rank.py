@@ -1,9 +1,22 @@
 """Rank the week's stories so an editor reads them in the order a good editor would.
 
 Every score is a sum of named components, so ``gazette candidates --explain``
-can show exactly why a story sits where it does. Engagement is normalized per
-source as a percentile, which makes forum likes, Hex.pm downloads and Hacker
-News points comparable.
+can show exactly why a story sits where it does:
+
+- engagement: the story's best item as a percentile of its own source's items
+  over a trailing window (``[rank] window_days``), which makes forum likes,
+  Hex.pm downloads and Hacker News points comparable;
+- source: the source's weight from the config;
+- novelty: a major release, a new package, a minor release;
+- breadth: how many sources carry the story;
+- recency: how late in the ISO week it appeared;
+- long_read: a long-form article;
+- penalties: a pinned or meta thread nothing else carries, a forum topic nobody
+  answered, a story already featured in one of the last published issues, and a
+  variety penalty for a source crowding the top.
+
+Ranking is deterministic: the same items give the same order, whatever order
+they come in.
 """
 
 from __future__ import annotations
@@ -69,9 +82,16 @@ def rank(
     source_weights: Mapping[str, float],
     featured_urls: frozenset[str] = frozenset(),
     weights: Weights | None = None,
+    history: Sequence[StoredItem] = (),
 ) -> list[Candidate]:
+    """The week's ``items`` as ranked stories, best first.
+
+    ``history`` are the source's items from before the week (the trailing
+    window): they only set the scale engagement is measured on, they are not
+    candidates themselves.
+    """
     w = weights or Weights()
-    percentiles = _percentiles_by_source(items)
+    percentiles = _percentiles_by_source(items, history)
     candidates = []
     for cluster in cluster_items(items):
         # Link readers to the thing itself (the post, the thread, the release),
@@ -165,17 +185,24 @@ def _components(
     )
     if any(s.item.kind == "feed" and len(s.item.text.split()) >= 400 for s in cluster):
         parts.append(ScoreComponent("long_read", w.long_read, "long-form article"))
-    if "pinned" in item.flags or "meta" in item.flags:
+    # A pinned thread that no other source picked up is the forum's housekeeping
+    # (rules, a standing "what are you working on"); one that others carry, like a
+    # pinned release announcement, is news.
+    if ("pinned" in item.flags or "meta" in item.flags) and len(sources) == 1:
         parts.append(ScoreComponent("pinned", w.pinned_penalty, "pinned or meta thread"))
-    if (
-        item.kind == "discourse"
-        and item.metrics.get("posts", 0) <= 1
-        and item.metrics.get("likes", 0) <= 1
-    ):
+    if item.kind == "discourse" and item.metrics.get("posts", 0) <= 1:
         parts.append(ScoreComponent("unanswered", w.unanswered_penalty, "no replies yet"))
-    if any(canonical_url(s.item.url) in featured_urls for s in cluster):
+    if featured_urls and any(_story_urls(s) & featured_urls for s in cluster):
         parts.append(ScoreComponent("featured", w.featured_penalty, "already in a published issue"))
     return tuple(parts)
+
+
+def _story_urls(stored: StoredItem) -> set[str]:
+    urls = {canonical_url(stored.item.url)}
+    linked = stored.item.raw.get("link_url")
+    if isinstance(linked, str) and linked:
+        urls.add(canonical_url(linked))
+    return urls
 
 
 def _novelty(cluster: Sequence[StoredItem]) -> tuple[float, str] | None:
@@ -199,10 +226,15 @@ def _cluster_tags(cluster: Sequence[StoredItem], taxonomy: Taxonomy) -> tuple[st
     return tuple(found[:MAX_TAGS])
 
 
-def _percentiles_by_source(items: Sequence[StoredItem]) -> dict[int, float]:
-    """Each item's engagement as a percentile (0..1) among its own source's items."""
+def _percentiles_by_source(
+    items: Sequence[StoredItem], history: Sequence[StoredItem] = ()
+) -> dict[int, float]:
+    """Each item's engagement as a percentile (0..1) among its own source's items
+    of the week and of the trailing window before it."""
     by_source: dict[str, list[float]] = {}
-    for stored in items:
+    week_ids = {s.id for s in items}
+    population = [*items, *(s for s in history if s.id not in week_ids)]
+    for stored in population:
         by_source.setdefault(stored.item.source, []).append(
             engagement(stored.item.metrics, stored.item.kind)
         )

@@ -1,8 +1,10 @@
-"""Tags from the taxonomy (data/taxonomy.toml): keywords, package names, emoji.
+"""Tags from the taxonomy (data/taxonomy.toml): keywords, package names, flags, emoji.
 
-Tagging is a pure function of an item and the taxonomy, so it can run on ingest
-and again after the taxonomy changes. An editor's own tag changes live in the
-draft and are never overwritten by re-tagging.
+Tagging is a pure function of an item and the taxonomy, so it runs wherever
+stories are ranked (nothing is stored that could go stale when the taxonomy
+changes). An editor's own tag changes live in the draft's ``<!-- tags: ... -->``
+line, which only the editor's verbs write: ranking and re-tagging never touch a
+draft, so they can never overwrite the editor's word.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from gazette.errors import ConfigError
 from gazette.models import Item
 
 DEFAULT_EMOJI = "📰"
+_TAG_KEYS = frozenset({"emoji", "keywords", "packages", "flags"})
 MAX_TAGS = 3
 _BUILTIN = Path(__file__).resolve().parent.parent / "data" / "taxonomy.toml"
 
@@ -29,26 +32,58 @@ class Tag:
     keywords: tuple[str, ...]
     packages: tuple[str, ...]
     pattern: re.Pattern[str] | None
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Taxonomy:
     tags: tuple[Tag, ...]
+    # Indexes built once: one regex for every keyword of every tag (two scans
+    # per item instead of two per tag), and keyword/package/flag -> tag names.
+    _pattern: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _by_keyword: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _by_package: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _by_flag: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    _order: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_keyword: dict[str, list[str]] = {}
+        by_package: dict[str, list[str]] = {}
+        by_flag: dict[str, list[str]] = {}
+        for tag in self.tags:
+            for keyword in tag.keywords:
+                by_keyword.setdefault(keyword, []).append(tag.name)
+            for package in tag.packages:
+                by_package.setdefault(package, []).append(tag.name)
+            for flag in tag.flags:
+                by_flag.setdefault(flag, []).append(tag.name)
+        object.__setattr__(self, "_pattern", _keyword_pattern(tuple(by_keyword)))
+        object.__setattr__(self, "_by_keyword", {k: tuple(v) for k, v in by_keyword.items()})
+        object.__setattr__(self, "_by_package", {k: tuple(v) for k, v in by_package.items()})
+        object.__setattr__(self, "_by_flag", {k: tuple(v) for k, v in by_flag.items()})
+        object.__setattr__(self, "_order", {t.name: i for i, t in enumerate(self.tags)})
 
     def tag_item(self, item: Item) -> tuple[str, ...]:
         """The item's strongest tags, at most ``MAX_TAGS``: a package match counts
-        most, then title hits, then hits in the body."""
-        body = f"{item.text}\n{' '.join(item.tags)}"
-        package = str(item.raw.get("package", "")).lower()
+        most, then title hits, then a source flag (a release), then hits in the
+        body. Keywords match whole words only ("ai" never matches "email")."""
         weights: dict[str, float] = {}
-        for tag in self.tags:
-            weight = 10.0 if package and package in tag.packages else 0.0
-            if tag.pattern:
-                weight += 3 * len(tag.pattern.findall(item.title)) + len(tag.pattern.findall(body))
-            if weight:
-                weights[tag.name] = weight
-        order = {t.name: i for i, t in enumerate(self.tags)}
-        ranked = sorted(weights, key=lambda name: (-weights[name], order[name]))
+
+        def add(names: Iterable[str], weight: float) -> None:
+            for name in names:
+                weights[name] = weights.get(name, 0.0) + weight
+
+        package = str(item.raw.get("package", "")).lower()
+        if package:
+            add(self._by_package.get(package, ()), 10.0)
+        # Less than any keyword hit: "a release" is the least telling tag.
+        add({n for f in item.flags for n in self._by_flag.get(f, ())}, 0.5)
+        if self._pattern is not None:
+            body = f"{item.text}\n{' '.join(item.tags)}"
+            for text, weight in ((item.title, 3.0), (body, 1.0)):
+                for keyword in self._pattern.findall(text):
+                    add(self._by_keyword[keyword.lower()], weight)
+        ranked = sorted(weights, key=lambda name: (-weights[name], self._order[name]))
         return tuple(ranked[:MAX_TAGS])
 
     def emoji_for(self, tags: Iterable[str]) -> str:
@@ -72,24 +107,35 @@ def parse_taxonomy(data: Mapping[str, object], origin: str) -> Taxonomy:
     for name, spec in tags_table.items():
         if not isinstance(spec, dict):
             raise ConfigError(f"{origin}: [tags.{name}] must be a table")
-        keywords = tuple(str(k).lower() for k in spec.get("keywords", []))
-        pattern = (
-            re.compile(
-                r"(?<![\w-])(" + "|".join(re.escape(k) for k in keywords) + r")(?![\w-])", re.I
+        unknown = sorted(set(spec) - _TAG_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{origin}: [tags.{name}] has unknown key {unknown[0]!r}"
+                f" (expected {', '.join(sorted(_TAG_KEYS))})"
             )
-            if keywords
-            else None
-        )
+        keywords = tuple(str(k).lower() for k in spec.get("keywords", []))
         tags.append(
             Tag(
                 name=name,
                 emoji=str(spec.get("emoji", DEFAULT_EMOJI)),
                 keywords=keywords,
                 packages=tuple(str(p).lower() for p in spec.get("packages", [])),
-                pattern=pattern,
+                pattern=_keyword_pattern(keywords),
+                flags=tuple(str(f) for f in spec.get("flags", [])),
             )
         )
     return Taxonomy(tuple(tags))
+
+
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Whole-word, case-insensitive; longest first, so "ai agents" is one hit
+    rather than "ai" and a stray word."""
+    if not keywords:
+        return None
+    alternatives = sorted(keywords, key=lambda k: (-len(k), k))
+    return re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(k) for k in alternatives) + r")(?![\w-])", re.I
+    )
 
 
 @cache

@@ -39,17 +39,25 @@ def tracking_params(url: str) -> list[str]:
 def canonical_url(url: str) -> str:
     """The form used to recognise the same page across sources.
 
-    https, lower-case host without ``www.``, no tracking parameters, no fragment,
-    no trailing slash (except the root), remaining parameters sorted.
+    https, lower-case host without ``www.``, user info and default ports, no
+    tracking parameters, no fragment, no trailing slash (except the root path),
+    remaining parameters sorted. Only for comparing: links keep the URL the
+    source gave.
     """
-    parts = urlsplit(url)
-    if not parts.netloc:
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return url
-    host = parts.netloc.lower()
-    if host.startswith("www."):
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:  # an IPv6 literal, which urlsplit hands back without brackets
+        host = f"[{host}]"
+    elif host.startswith("www."):
         host = host[4:]
-    if host.endswith(":443") or host.endswith(":80"):
-        host = host.rsplit(":", 1)[0]
+    try:
+        port = parts.port
+    except ValueError:  # a junk port: compare the URL as it is
+        return url
+    if port not in (None, 80, 443):
+        host = f"{host}:{port}"
     path = parts.path.rstrip("/") or "/"
     query = sorted(
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)

@@ -40,10 +40,7 @@ class Writer:
         Returns True when the file was (re)written, False when it already held
         exactly these bytes.
         """
-        key = _normalize(relpath)
-        if key in self._claimed:
-            raise DuplicateWriteError(f"{key} is written twice in one build")
-        self._claimed.add(key)
+        key = self._claim(relpath)
         data = content.encode("utf-8") if isinstance(content, str) else content
         target = self.out_dir / key
         if _same_bytes(target, data):
@@ -65,13 +62,28 @@ class Writer:
         self.written.append(key)
         return True
 
-    def remove_stale(self, keep: Iterable[str] = ()) -> list[str]:
+    def keep(self, relpath: str) -> None:
+        """Claim ``relpath`` as this build's without writing it: the caller knows
+        the file on disk is already what the build would write."""
+        self.unchanged.append(self._claim(relpath))
+
+    def _claim(self, relpath: str) -> str:
+        key = _normalize(relpath)
+        if key in self._claimed:
+            raise DuplicateWriteError(f"{key} is written twice in one build")
+        self._claimed.add(key)
+        return key
+
+    def remove_stale(self, keep: Iterable[str] = (), within: Iterable[str] = ("*",)) -> list[str]:
         """Delete files under ``out_dir`` that this build did not claim.
 
-        ``keep`` holds glob patterns (``pagefind/*``) of files another tool owns.
-        Call it only after every write; returns the removed paths, sorted.
+        Only files matching a glob of ``within`` (``issues/*``) are candidates;
+        ``keep`` holds globs (``pagefind/*``) of files another tool owns. Globs
+        match across "/". Call it only after every write; returns the removed
+        paths, sorted.
         """
         patterns = tuple(keep)
+        scope = tuple(within)
         removed: list[str] = []
         if not self.out_dir.is_dir():
             return removed
@@ -79,12 +91,17 @@ class Writer:
             if not path.is_file() and not path.is_symlink():
                 continue
             rel = path.relative_to(self.out_dir).as_posix()
-            if rel in self._claimed or any(fnmatch.fnmatch(rel, p) for p in patterns):
+            if not any(fnmatch.fnmatchcase(rel, p) for p in scope):
+                continue
+            if rel in self._claimed or any(fnmatch.fnmatchcase(rel, p) for p in patterns):
                 continue
             path.unlink()
             removed.append(rel)
-        for directory in sorted(self.out_dir.rglob("*"), reverse=True):
-            if directory.is_dir() and not any(directory.iterdir()):
+        # Folders emptied by the removals go too; no other folder is touched.
+        emptied = {p for rel in removed for p in (self.out_dir / rel).parents}
+        for directory in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+            inside = directory != self.out_dir and self.out_dir in directory.parents
+            if inside and directory.is_dir() and not any(directory.iterdir()):
                 directory.rmdir()
         return removed
 

@@ -178,3 +178,52 @@ def test_plain_text_from_a_source_stays_plain_in_markdown() -> None:
     ):
         html = to_html(markdown_escape(text))
         assert html.startswith("<p>") and html.count("<") == 2, html
+
+
+def test_the_candidates_section_is_a_shortlist_that_is_never_published() -> None:
+    from gazette.draft import candidate_line
+
+    line = candidate_line(7, "🔥", "A | piped --> title\nwith a break", "https://x.org/a b")
+    assert (
+        line == "<!-- candidate: 7 | 🔥 A | piped —> title with a break | https://x.org/a%20b -->"
+    )
+    text = write_draft(SAMPLE) + f"\n## Candidates\n\n<!-- a note -->\n{line}\n"
+    draft = parse_draft(text)
+    assert draft.issue == SAMPLE  # nothing from the shortlist reaches the issue
+    assert [(c.item_id, c.emoji, c.title, c.url) for c in draft.candidates] == [
+        (7, "🔥", "A | piped —> title with a break", "https://x.org/a%20b")
+    ]
+    assert draft.candidates[0].line == text.split("\n").index(line) + 1
+    story = text + "\n### A story written in the wrong place\n"
+    with pytest.raises(DraftError, match=r"draft:\d+: the Candidates section is never published"):
+        parse_draft(story)
+
+
+def test_crlf_drafts_are_read_byte_for_byte(tmp_path: Path) -> None:
+    text = write_draft(SAMPLE).replace("\n", "\r\n")
+    path = tmp_path / "2026-W02.md"
+    path.write_bytes(text.encode("utf-8"))
+    draft = read_draft(path)
+    assert draft.text == text
+    assert draft.issue == SAMPLE
+
+
+def test_the_outline_finds_every_story_and_its_lines() -> None:
+    from gazette.draft import outline
+
+    text = write_draft(SAMPLE)
+    lines = text.split("\n")
+    shape = outline(text)
+    assert [s.key for s in shape.sections] == [
+        "picks", "feature", "quick-links", "sponsor", "sign-off"
+    ]  # fmt: skip
+    blocks = shape.blocks
+    assert [b.item_id for b in blocks] == [12, None, None, 3, 9]
+    for block, pick in zip(blocks, SAMPLE.all_picks, strict=True):
+        assert pick.headline in lines[block.start]
+        assert lines[block.end - 1].strip() and not any(
+            line.strip() for line in lines[block.end : block.stop]
+        )
+    first = shape.find(12)
+    assert first is not None and first.meta == first.start + 1
+    assert lines[first.meta] == "<!-- item: 12; tags: otp, deployment -->"

@@ -7,18 +7,32 @@ review them as a diff.
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 import os
 import re
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gazette.config import Settings, load_settings
-from gazette.errors import RenderError
+from gazette.draft import write_draft
+from gazette.errors import ConfigError, RenderError
 from gazette.models import Issue, Pick, Sponsor
+from gazette.providers import PROVIDERS
 from gazette.render.email import check_mjml, render_email
+from gazette.render.links import href
+from gazette.render.outputs import render_issue
 from gazette.render.text import render_text
+from gazette.render.theme import contrast
+from tests.conftest import run_cli
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "email"
 CHROMIUM = os.environ.get("GAZETTE_CHROMIUM", "/usr/bin/chromium")
@@ -172,6 +186,11 @@ def hrefs(html: str) -> list[str]:
     return [v or "" for tag, attrs in elements(html) if tag == "a" for k, v in attrs if k == "href"]
 
 
+def with_email(settings: Settings, **changes: Any) -> Settings:
+    """``settings`` with some [email] keys changed, as a gazette.toml would."""
+    return dataclasses.replace(settings, email=dataclasses.replace(settings.email, **changes))
+
+
 # -- HTML ------------------------------------------------------------------
 
 
@@ -187,7 +206,7 @@ def test_email_has_every_story_and_link(issue: Issue, settings: Settings) -> Non
         assert pick.url in links
     assert "https://www.gigalixir.com" in links
     assert WEB_URL in links
-    assert "{{unsubscribe_url}}" in links
+    assert "https://gazette.example.org/unsubscribe" in links  # the "plain" provider
     for text in (
         ". WEEKLY PICKS .",
         "Remember:",
@@ -344,6 +363,210 @@ def test_check_mjml_accepts_the_builtin_template(issue: Issue, settings: Setting
     assert check_mjml(render_email(issue, settings).mjml) is None
 
 
+# -- branding ----------------------------------------------------------------
+
+
+def test_accent_colour_from_the_config_is_applied(issue: Issue, settings: Settings) -> None:
+    default = render_email(issue, settings).html
+    assert "#6b3fa0" in default  # the shipped accent, as links, labels and button
+    green = render_email(issue, with_email(settings, accent_color="#0B6E4F")).html
+    assert "#6b3fa0" not in green
+    assert "color:#0b6e4f" in green.replace(" ", "")  # links and labels
+    assert re.search(r'bgcolor="#0b6e4f"', green)  # the sponsor button
+
+
+def test_page_and_text_colours_and_font_from_the_config(issue: Issue, settings: Settings) -> None:
+    custom = with_email(
+        settings,
+        background_color="#eef4ee",
+        text_color="#202a20",
+        font_family="Georgia, 'Times New Roman', serif",
+    )
+    html = render_email(issue, custom).html
+    assert "background-color:#eef4ee" in html.replace(" ", "")
+    assert "color:#202a20" in html.replace(" ", "")
+    assert "font-family:Georgia, 'Times New Roman', serif" in html
+
+
+def test_a_light_accent_is_darkened_for_text_but_keeps_its_button(
+    issue: Issue, settings: Settings
+) -> None:
+    html = render_email(issue, with_email(settings, accent_color="#ffcc00")).html
+    assert 'bgcolor="#ffcc00"' in html  # the brand colour stays on the button
+    link_colours = set(re.findall(r'<a [^>]*style="color:(#[0-9a-f]{6});', html))
+    assert link_colours and "#ffcc00" not in link_colours
+    assert all(contrast(c, "#ffffff") >= 4.5 for c in link_colours)
+
+
+def test_no_web_fonts_even_when_the_stack_names_one(issue: Issue, settings: Settings) -> None:
+    # The port would import Roboto from Google Fonts; the email never calls out.
+    html = render_email(issue, with_email(settings, font_family="Roboto, Lato, sans-serif")).html
+    assert "googleapis" not in html and "@import" not in html
+    assert "font-family:Roboto, Lato, sans-serif" in html
+
+
+def test_logo_with_alt_text_and_every_image_has_alt(issue: Issue, settings: Settings) -> None:
+    logo = "https://gazette.example.org/logo.png"
+    pictured = dataclasses.replace(
+        issue,
+        welcome='Hello ![](https://example.org/a.png) and <img src="https://example.org/b.png">',
+    )
+    html = render_email(pictured, with_email(settings, logo_url=logo)).html
+    images = [dict(attrs) for tag, attrs in elements(html) if tag == "img"]
+    assert len(images) == 3
+    assert all("alt" in image for image in images), images
+    (logo_image,) = [i for i in images if i["src"] == logo]
+    assert logo_image["alt"] == settings.publication.name
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("accent_color", "purple"),
+        ("background_color", "#12345"),
+        ("text_color", "rgb(0,0,0)"),
+        ("font_family", 'Arial"><script>'),
+        ("font_family", "Arial; color: red"),
+        ("logo_url", "javascript:alert(1)"),
+        ("provider", "sendgrid"),
+        ("unsubscribe_url", ""),
+        ("unsubscribe_url", "ftp://example.org/unsubscribe"),
+        ("preferences_url", "javascript:alert(1)"),
+    ],
+)
+def test_bad_email_settings_are_config_errors(
+    issue: Issue, settings: Settings, key: str, value: str
+) -> None:
+    with pytest.raises(ConfigError, match=rf"\[email\] {key}"):
+        render_email(issue, with_email(settings, **{key: value}))
+
+
+def test_language_and_descriptive_link_texts(issue: Issue, settings: Settings) -> None:
+    french = dataclasses.replace(
+        settings, publication=dataclasses.replace(settings.publication, language="fr-CA")
+    )
+    bare = dataclasses.replace(
+        issue,
+        picks=(Pick(headline="No link text", url="https://www.example.org/post"),),
+        sponsor=Sponsor(heading="Ad", body="Buy", cta_url="https://shop.example.com/x"),
+    )
+    html = render_email(bare, french).html.replace("\xa0", " ")
+    assert '<html lang="fr-CA"' in html
+    assert "Read more on example.org" in html
+    assert "Visit shop.example.com" in html
+    text = render_text(bare, french)
+    assert "Read more on example.org [" in text and "Visit shop.example.com [" in text
+
+
+# -- providers and links ---------------------------------------------------
+
+PROVIDER_TAGS = {
+    "mailchimp": ("*|UNSUB|*", "*|UPDATE_PROFILE|*", "*|LIST:ADDRESSLINE|*"),
+    "buttondown": ("{{ unsubscribe_url }}", None, None),
+    "listmonk": ("{{ UnsubscribeURL }}", "{{ ManageURL }}", None),
+}
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDER_TAGS))
+def test_provider_merge_tags_survive_mjml_and_escaping(
+    issue: Issue, settings: Settings, provider: str
+) -> None:
+    unsubscribe, preferences, address = PROVIDER_TAGS[provider]
+    chosen = with_email(settings, provider=provider)
+    html = render_email(issue, chosen, web_url=WEB_URL).html
+    links = hrefs(html)
+    assert unsubscribe in links
+    assert f'href="{unsubscribe}"' in html  # byte for byte, not entity-encoded
+    if preferences:
+        assert preferences in links and f'href="{preferences}"' in html
+    assert "https://gazette.example.org/unsubscribe" not in html  # the plain URL is unused
+    if address:
+        assert address in html
+    text = render_text(issue, chosen, web_url=WEB_URL)
+    assert f"Unsubscribe: {unsubscribe}" in text
+    if preferences:
+        assert f"Update your preferences: {preferences}" in text
+    if address:
+        assert address in text.splitlines()
+    for tag in PROVIDERS[provider].tags:
+        assert tag in html and tag in text
+
+
+def test_mailchimp_uses_a_real_postal_address_when_configured(
+    issue: Issue, settings: Settings
+) -> None:
+    chosen = with_email(settings, provider="mailchimp", postal_address="1 Main St, Springfield")
+    html = render_email(issue, chosen).html
+    assert "1 Main St, Springfield" in html and "*|LIST:ADDRESSLINE|*" not in html
+
+
+def test_plain_provider_links_the_configured_urls(issue: Issue, settings: Settings) -> None:
+    chosen = with_email(
+        settings,
+        unsubscribe_url="https://lists.example.org/u?list=gazette&id=1",
+        preferences_url="https://lists.example.org/prefs",
+        postal_address="Gazette Ltd\n1 Main St",
+    )
+    html = render_email(issue, chosen).html
+    links = hrefs(html)
+    assert "https://lists.example.org/u?list=gazette&id=1" in links
+    assert "https://lists.example.org/prefs" in links
+    assert "Gazette Ltd<br/>1 Main St" in html
+    text = render_text(issue, chosen)
+    assert "Unsubscribe: https://lists.example.org/u?list=gazette&id=1" in text
+    assert "Gazette Ltd\n1 Main St" in text
+    mailto = with_email(settings, unsubscribe_url="mailto:leave@example.org?subject=unsubscribe")
+    assert "mailto:leave@example.org?subject=unsubscribe" in hrefs(render_email(issue, mailto).html)
+
+
+def test_href_lets_exactly_the_allowed_merge_tags_through() -> None:
+    assert href("*|UNSUB|*") == ""
+    assert href("{{ UnsubscribeURL }}") == ""
+    assert href("*|UNSUB|*", PROVIDERS["mailchimp"].tags) == "*|UNSUB|*"
+    assert href("*|UNSUB |*", PROVIDERS["mailchimp"].tags) == ""
+    assert href("{{ UnsubscribeURL }}", PROVIDERS["mailchimp"].tags) == ""
+    assert href('https://example.org/"a"') == "https://example.org/%22a%22"
+
+
+def test_a_story_link_cannot_pose_as_another_providers_merge_tag(
+    issue: Issue, settings: Settings
+) -> None:
+    posing = dataclasses.replace(
+        issue, picks=(Pick(headline="Sneaky", url="{{ UnsubscribeURL }}", link_text="Go"),)
+    )
+    html = render_email(posing, with_email(settings, provider="mailchimp")).html
+    assert "{{ UnsubscribeURL }}" not in html
+
+
+def test_utm_parameters_on_outbound_links_only(issue: Issue, settings: Settings) -> None:
+    tracked = dataclasses.replace(
+        issue,
+        quick_links=(
+            Pick(headline="With a query", url="https://example.org/search?q=elixir&page=2#top"),
+            Pick(headline="Own UTM", url="https://example.com/?utm_source=partner"),
+        ),
+    )
+    chosen = with_email(settings, utm=True, utm_source="gazette", utm_medium="email")
+    links = hrefs(render_email(tracked, chosen, web_url=WEB_URL).html)
+    utm = "utm_source=gazette&utm_medium=email&utm_campaign=2026-W02"
+    assert f"{issue.picks[0].url}?{utm}" in links
+    assert f"https://pulsar.apache.org/?{utm}" in links  # a link inside a story's Markdown
+    assert f"https://www.gigalixir.com?{utm}" in links  # the sponsor's button
+    assert f"https://example.org/search?q=elixir&page=2&{utm}#top" in links  # query kept
+    assert "https://example.com/?utm_source=partner&utm_medium=email&utm_campaign=2026-W02" in (
+        links
+    )
+    assert WEB_URL in links  # our own archive page: no tracking
+    assert "https://gazette.example.org/unsubscribe" in links  # never on unsubscribe
+    text = render_text(tracked, chosen, web_url=WEB_URL)
+    references = _links_section(text).values()
+    assert f"{issue.picks[0].url}?{utm}" in references
+    assert WEB_URL in references
+    assert "Unsubscribe: https://gazette.example.org/unsubscribe\n" in text
+    plain = hrefs(render_email(tracked, settings).html)
+    assert not [link for link in plain if "utm_medium" in link]
+
+
 # -- plain text ------------------------------------------------------------
 
 
@@ -421,6 +644,19 @@ def test_text_part_drops_unsafe_links(issue: Issue, settings: Settings) -> None:
     assert "&amp;" not in text
 
 
+@pytest.mark.parametrize("provider", ["plain", *sorted(PROVIDER_TAGS)])
+def test_text_footer_per_provider_within_72_columns(
+    issue: Issue, settings: Settings, provider: str
+) -> None:
+    text = render_text(issue, with_email(settings, provider=provider), web_url=WEB_URL)
+    body = text.partition("\nLinks:\n")[0]
+    footer = body[body.rindex("\n---\n") + 5 :].splitlines()
+    assert footer[0].startswith("View in browser [")
+    assert footer[1] == "You are receiving GigaElixir Gazette because you subscribed to it."
+    assert footer[2].startswith("Unsubscribe: ")
+    assert all(len(line) <= 72 for line in footer), footer
+
+
 # -- golden files ----------------------------------------------------------
 
 
@@ -439,6 +675,190 @@ def test_golden_email_html(issue: Issue, settings: Settings) -> None:
 
 def test_golden_email_text(issue: Issue, settings: Settings) -> None:
     _golden("email.txt", render_text(issue, settings, web_url=WEB_URL))
+
+
+def test_golden_email_eml(issue: Issue, settings: Settings) -> None:
+    rendered = render_issue(issue, settings, web_url=WEB_URL)
+    message = rendered.message(
+        settings,
+        to=("Editor <editor@example.org>",),
+        date=datetime(2026, 1, 9, 7, 0, tzinfo=UTC),
+        message_id="<golden.2026-w02@gazette.example.org>",
+    )
+    # Stored with LF line ends for a readable diff; on the wire it is CRLF.
+    wire = message.as_bytes(policy=policy.SMTP)
+    assert b"\r\n" in wire and b"\n" not in wire.replace(b"\r\n", b"")
+    _golden("email.eml", wire.decode("ascii").replace("\r\n", "\n"))
+
+
+# -- gazette render ----------------------------------------------------------
+
+
+def test_render_writes_the_email_the_message_and_the_web_page(
+    issue: Issue, settings: Settings, tmp_path: Path
+) -> None:
+    draft = tmp_path / "data" / "issues" / "2026-W02.md"
+    draft.parent.mkdir(parents=True)
+    draft.write_text(write_draft(issue), encoding="utf-8")
+    result = run_cli("--db", "g.db", "render", "--week", "2026-W02", "--out", "out")
+    out = tmp_path / "out"
+    names = ("email.html", "email.txt", "email.eml", "web.html")
+    assert result.output.splitlines() == [f"wrote {Path('out') / name}" for name in names]
+
+    message = message_from_bytes((out / "email.eml").read_bytes(), policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    assert message.get_content_type() == "multipart/alternative"
+    text_part, html_part = message.iter_parts()  # type: ignore[misc]
+    assert (text_part.get_content_type(), html_part.get_content_type()) == (
+        "text/plain",
+        "text/html",
+    )
+    assert text_part.get_content_charset() == html_part.get_content_charset() == "utf-8"
+    # Line ends are CRLF on the wire; the decoded parts are the rendered files.
+    assert text_part.get_content().replace("\r\n", "\n") == (out / "email.txt").read_text("utf-8")
+    assert html_part.get_content().replace("\r\n", "\n") == (out / "email.html").read_text("utf-8")
+    assert message["Subject"] == "🔄 Drain Your Queue, Save Your Week"
+    assert message["From"] == "Gazette <gazette@example.org>"
+    assert "To" not in message  # a provider's import fills in the recipients
+    assert message["Date"].datetime == datetime(2026, 1, 9, tzinfo=UTC)  # published_on
+    assert message["Message-ID"].endswith("@gazette.example.org>")
+    assert message["List-Unsubscribe"] == "<https://gazette.example.org/unsubscribe>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    page = (out / "web.html").read_text("utf-8")
+    assert page.startswith("<!doctype html>") and '<html lang="en">' in page
+    assert "<style>" in page and 'rel="stylesheet"' not in page  # one self-contained file
+    for pick in issue.all_picks:
+        assert pick.url in hrefs(page)
+    assert "Drain Your Queue, Save Your Week" in page and "Remember:" in page
+
+    # Nothing changed, nothing rewritten: the .eml's Date and Message-ID come
+    # from the issue, not the clock.
+    before = {name: (out / name).read_bytes() for name in names}
+    run_cli("--db", "g.db", "render", "--week", "2026-W02", "--out", "out")
+    assert {name: (out / name).read_bytes() for name in names} == before
+
+
+def test_message_headers_for_providers_and_reply_to(issue: Issue, settings: Settings) -> None:
+    rendered = render_issue(issue, with_email(settings, provider="mailchimp"))
+    message = rendered.message(with_email(settings, provider="mailchimp"))
+    # The provider writes List-Unsubscribe per recipient; a merge tag is no URL.
+    assert "List-Unsubscribe" not in message and "List-Unsubscribe-Post" not in message
+    mailto = with_email(
+        settings, unsubscribe_url="mailto:leave@example.org", reply_to="Editor <ed@example.org>"
+    )
+    message = render_issue(issue, mailto).message(mailto)
+    assert message["List-Unsubscribe"] == "<mailto:leave@example.org>"
+    assert "List-Unsubscribe-Post" not in message  # one-click needs https
+    assert message["Reply-To"] == "Editor <ed@example.org>"
+    first, second = (render_issue(issue, settings).message(settings) for _ in range(2))
+    assert first["Message-ID"] != second["Message-ID"]  # fresh for every send
+    with pytest.raises(ConfigError, match=r"from_address"):
+        render_issue(issue, settings).message(with_email(settings, from_address="not an address"))
+
+
+# -- against the reference MJML (npm) ------------------------------------------
+
+NODE_MJML = Path(
+    os.environ.get(
+        "GAZETTE_NODE_MJML", Path(__file__).resolve().parent.parent / "bench/node_modules/mjml"
+    )
+)
+_COMPILE_JS = (
+    "const mjml = require(process.argv[1]); let src = '';"
+    "process.stdin.on('data', d => src += d).on('end', () => {"
+    "  const r = mjml(src, {validationLevel: 'soft'});"
+    "  process.stdout.write(JSON.stringify({html: r.html, errors: r.errors.map(e => e.formattedMessage)}));"
+    "});"
+)
+# What must match between the port and upstream: every link, in order, and the
+# visible text. The tables around them differ (upstream adds Outlook fixes the
+# port lacks), and whitespace may split differently, hence a 95% floor on the
+# text blocks; on the sample issue both are identical today.
+TEXT_SIMILARITY = 0.95
+
+
+class _Visible(HTMLParser):
+    """Visible text, one block per paragraph-like element, and the links in order."""
+
+    BLOCKS = frozenset({"p", "h1", "h2", "h3", "li", "div", "td", "tr", "table", "ul", "ol"})
+    VOID = frozenset({"br", "img", "meta", "link", "hr", "col", "input"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.links: list[str] = []
+        self._text: list[str] = []
+        self._hidden: list[bool] = []
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._text).split())
+        if text:
+            self.blocks.append(text)
+        self._text = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            if tag == "br":
+                self._flush()
+            return
+        style = (dict(attrs).get("style") or "").replace(" ", "")
+        self._hidden.append(tag in ("head", "style", "title") or "display:none" in style)
+        if tag in self.BLOCKS:
+            self._flush()
+        if tag == "a" and not any(self._hidden):
+            self.links.append(dict(attrs).get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID or not self._hidden:
+            return
+        self._hidden.pop()
+        if tag in self.BLOCKS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if not any(self._hidden):
+            self._text.append(data)
+
+    @classmethod
+    def of(cls, html: str) -> tuple[list[str], list[str]]:
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        parser._flush()
+        return parser.blocks, parser.links
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("provider", ["plain", "listmonk"])
+def test_same_structure_as_the_reference_npm_mjml(
+    issue: Issue, settings: Settings, provider: str
+) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    if not (NODE_MJML / "package.json").exists():
+        pytest.skip(
+            f"the npm mjml package is not installed at {NODE_MJML}: "
+            "run `sh bench/install_node_mjml.sh` (needs the npm registry)"
+        )
+    email = render_email(issue, with_email(settings, provider=provider), web_url=WEB_URL)
+    compiled = subprocess.run(
+        [node, "-e", _COMPILE_JS, str(NODE_MJML)],
+        input=email.mjml,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    reference = json.loads(compiled.stdout)
+    assert reference["errors"] == []  # our MJML is valid to upstream's validator too
+    port_blocks, port_links = _Visible.of(email.html)
+    upstream_blocks, upstream_links = _Visible.of(reference["html"])
+    assert port_links == upstream_links
+    assert len(port_links) >= 10
+    similarity = difflib.SequenceMatcher(None, port_blocks, upstream_blocks).ratio()
+    assert similarity >= TEXT_SIMILARITY, difflib.unified_diff(port_blocks, upstream_blocks)
 
 
 # -- in a browser ----------------------------------------------------------
@@ -486,8 +906,16 @@ def test_email_in_a_browser(issue: Issue, settings: Settings, tmp_path: Path) ->
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no chromium at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
-    page_file = tmp_path / "email.html"
-    page_file.write_text(render_email(issue, settings, web_url=WEB_URL).html, encoding="utf-8")
+    # The shipped look, and a brand colour too light for white text or links:
+    # the theme must still keep every text at 4.5:1, in both schemes.
+    variants = {
+        "email": settings,
+        "yellow": with_email(settings, accent_color="#ffcc00", logo_url=""),
+    }
+    pages = {}
+    for name, variant in variants.items():
+        pages[name] = tmp_path / f"{name}.html"
+        pages[name].write_text(render_email(issue, variant, web_url=WEB_URL).html, "utf-8")
     shots = Path(os.environ.get("GAZETTE_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
@@ -503,15 +931,27 @@ def test_email_in_a_browser(issue: Issue, settings: Settings, tmp_path: Path) ->
             ],
         )
         try:
-            for width, scheme in ((600, "light"), (375, "light"), (375, "dark")):
-                page = browser.new_page(viewport={"width": width, "height": 900})
-                page.emulate_media(color_scheme=scheme)
-                page.goto(page_file.as_uri())
-                fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-                assert fits, f"horizontal scroll at {width}px"
-                assert page.evaluate(_CONTRAST_JS) == [], f"low contrast in {scheme} at {width}px"
-                page.screenshot(path=str(shots / f"email-{width}-{scheme}.png"), full_page=True)
-                page.close()
+            for name, page_file in pages.items():
+                for width, scheme in ((600, "light"), (375, "light"), (375, "dark")):
+                    page = browser.new_page(viewport={"width": width, "height": 900})
+                    page.emulate_media(color_scheme=scheme)
+                    page.goto(page_file.as_uri())
+                    fits = page.evaluate(
+                        "document.documentElement.scrollWidth <= window.innerWidth"
+                    )
+                    assert fits, f"{name}: horizontal scroll at {width}px"
+                    low = page.evaluate(_CONTRAST_JS)
+                    assert low == [], f"{name}: low contrast in {scheme} at {width}px"
+                    if name == "yellow" and scheme == "light":
+                        button = page.evaluate(
+                            "getComputedStyle(document.querySelector('.gz-button td'))"
+                            ".backgroundColor"
+                        )
+                        assert button == "rgb(255, 204, 0)"  # the configured accent
+                    if name == "email" or "GAZETTE_SCREENSHOTS" in os.environ:
+                        shot = shots / f"{name}-{width}-{scheme}.png"
+                        page.screenshot(path=str(shot), full_page=True)
+                    page.close()
         finally:
             browser.close()
     assert (shots / "email-375-light.png").stat().st_size > 0

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import email.utils
+import html
 import json
+import re
 import shutil
+import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +19,7 @@ from gazette.config import Settings, load_settings
 from gazette.fetch import fetch_all
 from gazette.replay import Fault, ReplayServer
 from gazette.store import open_store
-from tests.conftest import REAL, run_cli
+from tests.conftest import REAL, SAMPLE, run_cli
 
 SINCE = datetime(2022, 3, 1, tzinfo=UTC)
 
@@ -160,6 +165,503 @@ def test_cli_fetch_exits_1_on_partial_failure_and_prints_json(
     monkeypatch.chdir(tmp_path)
     site.add_fault(Fault("/hex.pm/*", status=404))
     result = run_cli("--db", "g.db", "fetch", "--json", "--since", "2022-03-01", expect=1)
-    rows = {r["source"]: r for r in json.loads(result.output)}
+    rows = {r["source"]: r for r in json.loads(result.stdout)}  # stderr may carry log lines
     assert rows["elixirforum"]["status"] == "ok"
     assert rows["hexpm"]["status"] == "failed" and "HTTP 404" in rows["hexpm"]["error"]
+
+
+# -- helpers for the tests below ------------------------------------------------
+
+
+def write_config(tmp_path: Path, sources: str, fetch: str = "") -> Settings:
+    config = tmp_path / "gazette.toml"
+    config.write_text(
+        f"[fetch]\nbackoff = 0.01\nmax_wait = 0.3\ntimeout = 2.0\n{fetch}\n\n{sources}", "utf-8"
+    )
+    return load_settings(config)
+
+
+def rows(db: Path, sql: str = "select * from items order by id") -> list[dict]:
+    """Straight from SQLite, not through the Store: what another tool would read."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def feed_root(tmp_path: Path) -> Path:
+    root = tmp_path / "replay"
+    (root / "blog.example").mkdir(parents=True)
+    shutil.copy(SAMPLE / "dashbit.co/feed.atom", root / "blog.example/feed.atom")
+    return root
+
+
+FEED_SOURCE = """
+[[sources]]
+name = "blog"
+kind = "feed"
+url = "{url}/blog.example/feed"
+"""
+
+
+# -- GitHub: REST with a token, Atom without -----------------------------------
+
+
+def test_github_uses_the_rest_api_when_a_token_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "replay"
+    repo = root / "api.github.com/repos/anthropics/claude-code"
+    repo.mkdir(parents=True)
+    shutil.copy(
+        REAL / "github/rest_releases_anthropics-claude-code_per_page5_2026-05.json",
+        repo / "releases.json",
+    )
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_not_a_real_token")
+    with ReplayServer(root) as server:
+        settings = write_config(
+            tmp_path,
+            f"""
+[[sources]]
+name = "github"
+kind = "github"
+base_url = "{server.url}/github.com"
+api_url = "{server.url}/api.github.com"
+repos = ["anthropics/claude-code"]
+""",
+        )
+        with open_store(tmp_path / "g.db") as store:
+            [result] = fetch_all(settings, store, SINCE)
+        [request] = server.requests
+    assert result.status == "ok" and result.new == 5
+    assert request.target == "/api.github.com/repos/anthropics/claude-code/releases?per_page=30"
+    assert request.headers["authorization"] == "Bearer ghp_not_a_real_token"
+    assert request.headers["accept"] == "application/vnd.github+json"
+    stored = rows(tmp_path / "g.db")
+    assert json.loads(stored[0]["metrics"]) == {"reactions": 22.0}
+    assert stored[0]["external_id"] == "anthropics/claude-code@v2.1.132"
+    assert stored[0]["html"].startswith("<h2>")
+
+
+def test_github_without_a_token_reads_atom_and_a_bad_token_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    with ReplayServer(SAMPLE) as server:
+        source = f"""
+[[sources]]
+name = "github"
+kind = "github"
+base_url = "{server.url}/github.com"
+api_url = "{server.url}/api.github.com"
+repos = ["elixir-lang/elixir"]
+"""
+        settings = write_config(tmp_path, source)
+        with open_store(tmp_path / "g.db") as store:
+            [result] = fetch_all(settings, store, SINCE)
+            assert result.status == "ok" and result.new > 0
+            assert [r.target for r in server.requests] == [
+                "/github.com/elixir-lang/elixir/releases.atom"
+            ]
+            monkeypatch.setenv("GITHUB_TOKEN", "expired")
+            server.add_fault(
+                Fault("/api.github.com/*", status=401, body=b'{"message": "Bad credentials"}')
+            )
+            [failed] = fetch_all(settings, store, SINCE)
+    assert failed.status == "failed"
+    assert "HTTP 401" in failed.error and "Bad credentials" in failed.error
+    assert "GITHUB_TOKEN" in failed.error
+
+
+# -- Reddit: redirects followed, a private subreddit fails clearly -------------
+
+
+def cassette(name: str) -> list[dict]:
+    return json.loads((REAL / "reddit" / name).read_text("utf-8"))
+
+
+def test_reddit_follows_the_real_redirect_chain(tmp_path: Path) -> None:
+    """http://reddit.com/r/elixir.rss → https://reddit.com/… → https://www.reddit.com/…,
+    replayed on two loopback hosts; the JSON listing is missing, so the feed answers."""
+    chain = cassette("exvcr_r_elixir_rss_with_redirects_2024-06-14.json")
+    root = tmp_path / "replay"
+    (root / "www.reddit.com/r").mkdir(parents=True)
+    (root / "www.reddit.com/r/elixir.rss").write_text(chain[2]["response"]["body"], "utf-8")
+    kept = ("x-ratelimit-used", "x-ratelimit-remaining", "cache-control", "via")
+    with (
+        ReplayServer(root, host="127.0.0.1") as first,
+        ReplayServer(root, host="127.0.0.2") as second,
+    ):
+        for server, hop, target in (
+            (first, chain[0], f"{second.url}/reddit.com/r/elixir.rss"),
+            (second, chain[1], f"{second.url}/www.reddit.com/r/elixir.rss"),
+        ):
+            headers = {k: v for k, v in hop["response"]["headers"].items() if k in kept}
+            server.add_fault(
+                Fault("/reddit.com/r/elixir.rss", status=301, redirect_to=target, headers=headers)
+            )
+        settings = write_config(
+            tmp_path,
+            f'[[sources]]\nname = "reddit"\nkind = "reddit"\nbase_url = "{first.url}/reddit.com"\n',
+        )
+        with open_store(tmp_path / "g.db") as store:
+            [result] = fetch_all(settings, store, SINCE)
+        assert result.status == "ok" and result.new == 26
+        final = [r for r in second.requests if r.path == "/www.reddit.com/r/elixir.rss"]
+        assert len(final) == 1
+        # Reddit's User-Agent rule holds on every hop, across hosts
+        assert final[0].headers["user-agent"].startswith("python:gazette:")
+        assert [r.target for r in first.requests] == [
+            "/reddit.com/r/elixir/new.json?limit=100",
+            "/reddit.com/r/elixir.rss",
+        ]
+        asked = f"{first.url}/reddit.com/r/elixir.rss"
+    urls = [r["url"] for r in rows(tmp_path / "g.db")]
+    assert all(u.startswith("https://www.reddit.com/r/elixir/comments/") for u in urls)
+    # validators are kept under the URL that was asked for, so the next run is conditional
+    state = rows(tmp_path / "g.db", "select url, etag from fetch_state")
+    assert [s["url"] for s in state] == [asked]
+
+
+def test_a_private_subreddit_fails_with_a_clear_reason(tmp_path: Path) -> None:
+    hops = cassette("exvcr_private_subreddit_403_2024-06-14.json")
+    forbidden = hops[1]["response"]
+    root = tmp_path / "replay"
+    root.mkdir()
+    with ReplayServer(root) as server:
+        server.add_fault(
+            Fault(
+                "/www.reddit.com/r/zzz.rss",
+                status=301,
+                redirect_to=f"{server.url}/www.reddit.com/r/zzz/z/elixir.rss",
+            )
+        )
+        server.add_fault(
+            Fault(
+                "/www.reddit.com/r/zzz/z/elixir.rss",
+                status=forbidden["status_code"],
+                body=forbidden["body"].encode(),
+                headers={"Content-Type": forbidden["headers"]["content-type"]},
+            )
+        )
+        settings = write_config(
+            tmp_path,
+            f"""
+[[sources]]
+name = "reddit"
+kind = "reddit"
+base_url = "{server.url}/www.reddit.com"
+subreddit = "zzz"
+""",
+        )
+        with open_store(tmp_path / "g.db") as store:
+            [result] = fetch_all(settings, store, SINCE)
+            assert store.count_items() == 0
+        assert len(server.requests) == 3  # a 403 is not retried
+    assert result.status == "failed"
+    assert "HTTP 403" in result.error and "(zzz: private)" in result.error
+    assert "JSON listing failed too: HTTP 404" in result.error
+
+
+# -- feeds: charsets, broken XML, HTML where a feed belongs --------------------
+
+
+def test_feed_with_a_wrong_charset_is_stored_right(tmp_path: Path) -> None:
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://blog.example/</link>'
+        "<item><title>Jos\u00e9 Valim \u2014 caf\u00e9 na \u00e9poca</title><link>https://blog.example/1</link>"
+        "<guid>1</guid><pubDate>Tue, 06 Jan 2026 10:00:00 +0100</pubDate></item></channel></rss>"
+    ).encode()
+    with ReplayServer(feed_root(tmp_path)) as server:
+        server.add_fault(
+            Fault(
+                "/blog.example/feed",
+                body=body,
+                headers={"Content-Type": "text/xml; charset=windows-1252"},
+            )
+        )
+        settings = write_config(tmp_path, FEED_SOURCE.format(url=server.url))
+        with open_store(tmp_path / "g.db") as store:
+            [result] = fetch_all(settings, store, SINCE)
+    assert result.status == "ok"
+    [row] = rows(tmp_path / "g.db")
+    assert row["title"] == "Jos\u00e9 Valim \u2014 caf\u00e9 na \u00e9poca"
+    assert row["published_at"] == "2026-01-06T09:00:00Z"  # stored in UTC
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<?xml version='1.0'?><rss version='2.0'><channel><item><title>cut", "malformed feed"),
+        (b"<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>", "not a feed"),
+        (b"", "not a feed"),
+    ],
+)
+def test_broken_feeds_fail_the_source_cleanly(tmp_path: Path, body: bytes, reason: str) -> None:
+    with ReplayServer(feed_root(tmp_path)) as server:
+        server.add_fault(Fault("/blog.example/feed", body=body))
+        settings = write_config(tmp_path, FEED_SOURCE.format(url=server.url))
+        with open_store(tmp_path / "g.db") as store:
+            [result] = fetch_all(settings, store, SINCE)
+            assert store.count_items() == 0
+    assert result.status == "failed" and reason in result.error
+    # no validators were kept: the next run fetches the whole body again
+    assert rows(tmp_path / "g.db", "select * from fetch_state") == []
+
+
+def test_retry_after_as_an_http_date(tmp_path: Path) -> None:
+    with ReplayServer(feed_root(tmp_path)) as server:
+        later = email.utils.formatdate(time.time() + 30, usegmt=True)
+        server.add_fault(Fault("/blog.example/feed", status=503, retry_after=later, times=1))
+        settings = write_config(tmp_path, FEED_SOURCE.format(url=server.url))
+        with open_store(tmp_path / "g.db") as store:
+            [result] = fetch_all(settings, store, SINCE)
+        first, second = (r.time for r in server.requests)
+    assert result.status == "ok"
+    # the date asked for 30 s; max_wait (0.3 s) caps it, and plain backoff would be ~0.01 s
+    assert 0.25 <= second - first < 5
+
+
+def test_a_304_is_neither_retried_nor_parsed(tmp_path: Path) -> None:
+    root = feed_root(tmp_path)
+    with ReplayServer(root) as server:
+        settings = write_config(tmp_path, FEED_SOURCE.format(url=server.url))
+        with open_store(tmp_path / "g.db") as store:
+            [first] = fetch_all(settings, store, SINCE)
+            before = rows(tmp_path / "g.db")
+            # The document on disk is now junk, but the server says "not modified":
+            # parsing anything would fail the source.
+            (root / "blog.example/feed.atom").write_bytes(b"<html>junk</html>")
+            server.add_fault(Fault("/blog.example/feed", status=304))
+            server.clear_requests()
+            [second] = fetch_all(settings, store, SINCE)
+        [request] = server.requests
+    assert first.status == "ok" and first.new == 3
+    assert second.status == "not_modified" and second.unchanged == 1
+    assert "if-none-match" in request.headers
+    assert rows(tmp_path / "g.db") == before
+
+
+def test_one_page_under_two_ids_is_stored_once(tmp_path: Path) -> None:
+    entry = "<entry><id>{id}</id><title>{title}</title>{link}<updated>{when}</updated></entry>"
+    entries = [
+        (
+            "tag:blog,1",
+            "Types",
+            '<link href="https://blog.example/types/"/>',
+            "2026-01-06T10:00:00Z",
+        ),
+        (
+            "tag:blog,types",
+            "Types",
+            '<link href="http://www.blog.example/types?utm_source=x"/>',
+            "2026-01-06T11:00:00Z",
+        ),
+        ("tag:blog,ep1", "Episode 1", "", "2026-01-05T10:00:00Z"),
+        ("tag:blog,ep2", "Episode 2", '<link href=""/>', "2026-01-06T10:00:00Z"),
+    ]
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        '<title>b</title><link href="https://blog.example/"/>'
+        + "".join(entry.format(id=i, title=t, link=link, when=w) for i, t, link, w in entries)
+        + "</feed>"
+    ).encode()
+    with ReplayServer(feed_root(tmp_path)) as server:
+        server.add_fault(Fault("/blog.example/feed", body=body))
+        settings = write_config(tmp_path, FEED_SOURCE.format(url=server.url))
+        with open_store(tmp_path / "g.db") as store:
+            [result] = fetch_all(settings, store, SINCE)
+    assert result.new == 3
+    stored = {r["external_id"]: r["url"] for r in rows(tmp_path / "g.db")}
+    # the earliest of the two ids stays; entries without their own link are separate posts
+    assert stored == {
+        "tag:blog,1": "https://blog.example/types/",
+        "tag:blog,ep1": "https://blog.example/",
+        "tag:blog,ep2": "https://blog.example/",
+    }
+
+
+# -- hostile fields never reach the store unclean ------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+HOSTILE_HTML = (
+    '<p onclick="alert(1)">Hi <a href="javascript:alert(1)">a</a> '
+    '<a href="&#106;avascript:alert(2)">b</a> <img src="x.png" onerror="alert(3)">'
+    f'<a href="/ok" onmouseover="alert(4)">ok</a>{SCRIPT}</p>'
+)
+
+
+def hostile_site(root: Path) -> None:
+    latest = json.loads((REAL / "discourse/elixirforum_latest_2026-01.json").read_text("utf-8"))
+    for topic in latest["topic_list"]["topics"][:3]:
+        topic.update(
+            title=f"{SCRIPT}Forum topic",
+            fancy_title=f"{SCRIPT}Forum topic",
+            excerpt=HOSTILE_HTML,
+            slug='x"><script>alert(1)</script>',
+            image_url="javascript:alert(1)",
+            tags=[{"name": f"{SCRIPT}tag", "slug": "t"}],
+        )
+    (root / "elixirforum.com").mkdir(parents=True)
+    (root / "elixirforum.com/latest.json").write_text(json.dumps(latest), "utf-8")
+
+    listing = json.loads((REAL / "reddit/r_ClaudeAI_hot_limit10_2026-05.json").read_text("utf-8"))
+    for child, link in zip(
+        listing["data"]["children"][:3],
+        ["javascript:alert(1)", "&#106;avascript:alert(1)", "java\tscript:alert(1)"],
+        strict=True,
+    ):
+        child["data"].update(
+            title=f"{SCRIPT}Reddit post",
+            url=link,
+            url_overridden_by_dest=link,
+            selftext_html=html.escape(HOSTILE_HTML),
+            link_flair_text=f"{SCRIPT}flair",
+            author=f"{SCRIPT}someone",
+            domain=f"{SCRIPT}.example",
+        )
+    (root / "www.reddit.com/r/elixir").mkdir(parents=True)
+    (root / "www.reddit.com/r/elixir/new.json@limit=100.json").write_text(json.dumps(listing))
+
+    hits = json.loads((REAL / "hn/algolia_search_story_anthropic_2026-05.json").read_text("utf-8"))
+    for hit, link in zip(
+        hits["hits"][:2], ["javascript:alert(1)", "&#106;avascript:alert(1)"], strict=True
+    ):
+        hit.update(title=f"{SCRIPT}HN story", url=link, story_text=HOSTILE_HTML)
+    (root / "hn.algolia.com/api/v1").mkdir(parents=True)
+    (root / "hn.algolia.com/api/v1/search_by_date@query=elixir.json").write_text(json.dumps(hits))
+
+
+DANGER = re.compile(r"<script|javascript:|&#0*106;|&#x0*6a;|\son[a-z]+\s*=", re.I)
+
+
+def test_hostile_fields_never_reach_the_store(tmp_path: Path) -> None:
+    root = tmp_path / "replay"
+    hostile_site(root)
+    with ReplayServer(root) as server:
+        settings = write_config(
+            tmp_path,
+            f"""
+[[sources]]
+name = "forum"
+kind = "discourse"
+base_url = "{server.url}/elixirforum.com"
+site_url = "https://elixirforum.com"
+top = false
+details = 0
+
+[[sources]]
+name = "reddit"
+kind = "reddit"
+base_url = "{server.url}/www.reddit.com"
+
+[[sources]]
+name = "hn"
+kind = "hackernews"
+base_url = "{server.url}/hn.algolia.com"
+""",
+        )
+        with open_store(tmp_path / "g.db") as store:
+            results = by_source(fetch_all(settings, store, SINCE))
+    assert {r.status for r in results.values()} == {"ok"}, results
+    stored = rows(tmp_path / "g.db")
+    hostile = [
+        r
+        for r in stored
+        if "Forum topic" in r["title"] or "post" in r["title"] or "HN story" in r["title"]
+    ]
+    assert len(hostile) == 3 + 3 + 2
+    for row in stored:
+        for column, value in row.items():
+            if isinstance(value, str):
+                # entity-decoded too, so "&#106;avascript:" cannot hide
+                assert not DANGER.search(value), (column, value)
+                assert not DANGER.search(html.unescape(value)) or column == "text", (column, value)
+    for row in hostile:
+        assert row["title"] in ("Forum topic", "Reddit post", "HN story")
+        assert row["url"].startswith("https://")
+        links = re.findall(r'(?:href|src)="([^"]*)"', row["html"])
+        assert links and all(link.startswith("https://") for link in links), row["html"]
+        raw = json.loads(row["raw"])
+        assert raw.get("link_url", "") == ""  # the javascript: links are gone, not kept raw
+    forum = next(r for r in hostile if r["source"] == "forum")
+    assert forum["url"].startswith("https://elixirforum.com/t/x%22%3E%3Cscript")
+    assert json.loads(forum["tags"]) == ["tag"]
+
+
+# -- many feeds: parsing in worker processes ------------------------------------
+
+
+def test_many_feeds_parse_in_worker_processes_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gazette import fetch as engine
+
+    with ReplayServer(SAMPLE) as server:
+        feeds = "".join(
+            f'\n[[sources]]\nname = "feed{n}"\nkind = "feed"\nurl = "{server.url}/{path}"\n'
+            for n, path in enumerate(
+                [
+                    "dashbit.co/feed",
+                    "thinkingelixir.com/feed/podcast",
+                    "www.reddit.com/r/elixir.rss",
+                ]
+                * 3
+            )
+        )
+        settings = write_config(tmp_path, feeds)
+        assert len(settings.sources) >= engine.POOL_MIN_FEEDS
+        with open_store(tmp_path / "pool.db") as store:
+            pooled = fetch_all(settings, store, SINCE)
+        monkeypatch.setattr(engine, "POOL_MIN_FEEDS", 10_000)
+        with open_store(tmp_path / "inline.db") as store:
+            inline = fetch_all(settings, store, SINCE)
+    assert pooled == inline and {r.status for r in pooled} == {"ok"}
+    columns = "source, external_id, url, title, html, published_at"
+    query = f"select {columns} from items order by source, external_id"
+    assert rows(tmp_path / "pool.db", query) == rows(tmp_path / "inline.db", query)
+    assert all(r["published_at"].endswith("Z") for r in rows(tmp_path / "pool.db"))
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from gazette.models import SourceResult
+    from gazette.progress import fetch_progress
+
+    screen = io.StringIO()
+    with fetch_progress(Console(file=screen, force_terminal=True, width=100), True) as progress:
+        assert progress.on_start and progress.on_done
+        progress.on_start(["a", "b"])
+        progress.on_done(SourceResult("a", "ok"))
+        progress.on_done(SourceResult("b", "failed", error="x"))
+    assert "fetching" in screen.getvalue() and "1 failed" in screen.getvalue()
+    quiet = io.StringIO()
+    with fetch_progress(Console(file=quiet, force_terminal=True), False) as progress:
+        assert progress.on_start is None and progress.on_done is None
+    assert quiet.getvalue() == ""
+
+
+def test_a_broken_parser_pool_falls_back_to_parsing_inline() -> None:
+    import asyncio
+    import multiprocessing
+    import os
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
+    from gazette.sources.base import offload, parser_pool
+    from gazette.sources.feeds import parse_feed
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        with pytest.raises(BrokenExecutor):
+            pool.submit(os._exit, 1).result()  # a worker dies, as under the OOM killer
+        feed = (SAMPLE / "dashbit.co/feed.atom").read_bytes()
+        with parser_pool(pool):
+            items = asyncio.run(offload(parse_feed, feed, "https://dashbit.co/feed", "d", "feed"))
+    finally:
+        pool.shutdown()
+    assert len(items) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import threading
@@ -12,16 +13,19 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import feedparser
 import pytest
 
+import gazette.render.site as site_module
 from gazette.config import Settings, load_settings
 from gazette.errors import RenderError
 from gazette.models import Issue, Pick, PublishedIssue, Sponsor
-from gazette.render.site import FEED_ENTRIES, SiteReport, build_site
+from gazette.render.site import MANIFEST, SiteReport, build_site
 from gazette.render.web import issue_body_html, slugify
+from gazette.search import update_search
 from gazette.writer import DuplicateWriteError, Writer
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
@@ -258,11 +262,21 @@ def test_builds_every_page(tmp_path: Path, settings: Settings) -> None:
         "robots.txt",
         "404.html",
         "style.css",
+        "search/index.html",
+        "search.js",
     }
     assert set(report.written) == expected
     assert report.unchanged == ()
-    assert set(tree(tmp_path)) == expected
+    assert set(tree(tmp_path)) == expected | {MANIFEST}
     assert report.written == tuple(sorted(report.written))
+
+
+def test_search_off_means_no_search_page(tmp_path: Path) -> None:
+    config = tmp_path / "gazette.toml"
+    config.write_text(f'[publication]\nbase_url = "{BASE_URL}"\n[site]\nsearch = false\n')
+    report = build_site(three_issues(), load_settings(config), tmp_path / "out")
+    assert "search/index.html" not in report.written
+    assert "search/index.html" not in (tmp_path / "out/index.html").read_text("utf-8")
 
 
 def test_index_shows_latest_in_full_and_every_issue_newest_first(
@@ -371,19 +385,32 @@ def test_feed_ids_depend_only_on_base_url_and_number(tmp_path: Path, settings: S
     assert [e.id for e in tag_feed.entries] == [ids_a[0], ids_a[2]]
 
 
-def test_feed_keeps_the_last_twenty(tmp_path: Path, settings: Settings) -> None:
-    many = [
+def _many(count: int) -> list[PublishedIssue]:
+    return [
         _published(
             _issue(n, title=f"Issue {n}", published_on=f"2025-{1 + n // 28:02d}-{1 + n % 28:02d}"),
             ("otp",),
         )
-        for n in range(1, FEED_ENTRIES + 6)
+        for n in range(1, count + 1)
     ]
-    build(tmp_path, settings, many)
+
+
+def test_feed_keeps_the_last_twenty(tmp_path: Path, settings: Settings) -> None:
+    assert settings.site.feed_entries == 20
+    build(tmp_path, settings, _many(25))
     entries = feedparser.parse((tmp_path / "feed.xml").read_bytes()).entries
-    assert len(entries) == FEED_ENTRIES
-    assert entries[0].title == f"Issue {FEED_ENTRIES + 5}"
+    assert len(entries) == 20
+    assert entries[0].title == "Issue 25"
     assert entries[-1].title == "Issue 6"
+
+
+def test_feed_entries_comes_from_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "gazette.toml"
+    config.write_text(f'[publication]\nbase_url = "{BASE_URL}"\n[site]\nfeed_entries = 3\n')
+    build(tmp_path / "out", load_settings(config), _many(5))
+    for feed in ("feed.xml", "tags/otp/feed.xml"):
+        entries = feedparser.parse((tmp_path / "out" / feed).read_bytes()).entries
+        assert [e.title for e in entries] == ["Issue 5", "Issue 4", "Issue 3"]
 
 
 # --- links ---------------------------------------------------------------------
@@ -436,6 +463,19 @@ def test_every_internal_link_resolves(tmp_path: Path, settings: Settings) -> Non
     assert "index.html: style.css" in broken_links(tmp_path)
 
 
+def test_links_resolve_with_the_search_index(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path, settings)
+    update_search(tmp_path)
+    assert broken_links(tmp_path) == []
+    # Every page links to the search page, which loads search.js, which loads
+    # Pagefind's UI from the index folder.
+    assert 'href="../../search/index.html"' in (tmp_path / ISSUE_DIRS[1] / "index.html").read_text()
+    search_js = (tmp_path / "search.js").read_text("utf-8")
+    for name in re.findall(r'bundle \+ "([^"]+)"', search_js):
+        assert (tmp_path / "pagefind" / name).is_file(), name
+    assert 'data-bundle="../pagefind/"' in (tmp_path / "search/index.html").read_text("utf-8")
+
+
 def test_internal_links_are_relative(tmp_path: Path, settings: Settings) -> None:
     build(tmp_path, settings)
     for page in sorted(tmp_path.rglob("*.html")):
@@ -458,9 +498,22 @@ class _Audit(HTMLParser):
         self.tags: set[str] = set()
         self.attributes: list[tuple[str, str, str]] = []
 
+        self.scripts: list[str] = []  # the src of each <script>, "" for inline ones
+        self._in_script = False
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
         self.attributes += [(tag, name, value or "") for name, value in attrs]
+        if tag == "script":
+            self.scripts.append(dict(attrs).get("src") or "")
+            self._in_script = True
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = self._in_script and tag != "script"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.scripts.append("inline")
 
 
 def test_hostile_content_is_inert(tmp_path: Path, settings: Settings) -> None:
@@ -468,7 +521,11 @@ def test_hostile_content_is_inert(tmp_path: Path, settings: Settings) -> None:
     for page in sorted(tmp_path.rglob("*.html")):
         audit = _Audit()
         audit.feed(page.read_text("utf-8"))
-        assert "script" not in audit.tags, page
+        # The one script of the whole site is search.js, on the search page only.
+        if page == tmp_path / "search/index.html":
+            assert audit.scripts == ["../search.js"]
+        else:
+            assert audit.scripts == [], page
         assert "iframe" not in audit.tags, page
         for tag, name, value in audit.attributes:
             assert not name.startswith("on"), (page, tag, name, value)
@@ -502,6 +559,80 @@ def test_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path, settings: S
     assert second.written == ()
     assert second.unchanged == first.written
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == mtimes
+
+
+def test_unchanged_pages_are_not_even_rendered(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(tmp_path, settings)
+    # An unchanged page whose bytes on disk match the manifest is trusted as is:
+    # rendering would be the slow part of a rebuild of hundreds of issues.
+    manifest = json.loads((tmp_path / MANIFEST).read_text("utf-8"))["files"]
+    assert f"{ISSUE_DIRS[1]}/index.html" in manifest
+    assert "feed.xml" in manifest and "tags/otp/feed.xml" in manifest
+    rendered: list[str] = []
+    original = site_module.render_template
+
+    def counting(env: object, name: str, **context: object) -> str:
+        rendered.append(name)
+        return original(env, name, **context)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(site_module, "render_template", counting)
+    build(tmp_path, settings)
+    assert "site/issue.html.j2" not in rendered
+    assert "site/feed.xml.j2" not in rendered
+
+
+def test_pages_edited_or_deleted_by_hand_are_rebuilt(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path, settings)
+    page = tmp_path / ISSUE_DIRS[1] / "index.html"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"Drain", b"Hacked"))
+    (tmp_path / "tags/otp/feed.xml").unlink()
+    report = build(tmp_path, settings)
+    assert set(report.written) == {f"{ISSUE_DIRS[1]}/index.html", "tags/otp/feed.xml"}
+    assert page.read_bytes() == original
+    (tmp_path / MANIFEST).write_text("{not json")  # a damaged manifest: everything is checked
+    assert build(tmp_path, settings).written == ()
+
+
+def test_a_template_override_rebuilds_every_page(tmp_path: Path) -> None:
+    templates = tmp_path / "templates" / "site"
+    templates.mkdir(parents=True)
+    config = tmp_path / "gazette.toml"
+    config.write_text(
+        f'[publication]\nbase_url = "{BASE_URL}"\n[paths]\n'
+        f'templates_dir = "{(tmp_path / "templates").as_posix()}"\n'
+    )
+    build(tmp_path / "out", load_settings(config))
+    builtin = Path(site_module.__file__).parents[2] / "templates" / "site" / "_macros.html.j2"
+    (templates / "_macros.html.j2").write_text(
+        builtin.read_text("utf-8").replace("Issue #", "No. "), "utf-8"
+    )
+    report = build(tmp_path / "out", load_settings(config))
+    assert f"{ISSUE_DIRS[1]}/index.html" in report.written
+    assert "No. 1" in (tmp_path / "out" / ISSUE_DIRS[1] / "index.html").read_text("utf-8")
+
+
+def test_stale_pages_go_and_other_files_stay(tmp_path: Path, settings: Settings) -> None:
+    build(tmp_path, settings)
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind" / "pagefind.js").write_text("search index")
+    (tmp_path / "CNAME").write_text("gazette.example.org")  # the user's own file
+    # Issue 2 is gone (say, withdrawn): its page and its only tags go with it.
+    report = build(tmp_path, settings, [issue_one(), issue_three()])
+    assert set(report.removed) == {
+        f"{ISSUE_DIRS[2]}/index.html",
+        "tags/testing/index.html",
+        "tags/testing/feed.xml",
+        "tags/script-alert-tag-script/index.html",
+        "tags/script-alert-tag-script/feed.xml",
+    }
+    assert not (tmp_path / ISSUE_DIRS[2]).exists()
+    assert not (tmp_path / "tags/testing").exists()
+    assert (tmp_path / "pagefind" / "pagefind.js").is_file()
+    assert (tmp_path / "CNAME").is_file()
+    assert broken_links(tmp_path) == []
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path, settings: Settings) -> None:
@@ -553,6 +684,19 @@ def test_writer(tmp_path: Path) -> None:
     assert again.remove_stale(keep=("pagefind/*",)) == ["stale.html"]
     assert again.written == ["c.txt"] and again.unchanged == ["a/b.txt"]
     assert not [p for p in tmp_path.rglob("*.tmp")]
+    # keep() claims without writing; a later write of the same path is refused.
+    third = Writer(tmp_path)
+    third.keep("a/b.txt")
+    with pytest.raises(DuplicateWriteError):
+        third.write("a/b.txt", "x")
+    assert third.unchanged == ["a/b.txt"] and third.written == []
+    # Only files within the given globs are candidates for removal.
+    (tmp_path / "issues" / "9-old").mkdir(parents=True)
+    (tmp_path / "issues" / "9-old" / "index.html").write_text("old")
+    (tmp_path / "mine.txt").write_text("the user's")
+    assert third.remove_stale(within=("issues/*",)) == ["issues/9-old/index.html"]
+    assert not (tmp_path / "issues").exists()  # emptied folders go too
+    assert (tmp_path / "mine.txt").exists() and (tmp_path / "c.txt").exists()
 
 
 # --- golden --------------------------------------------------------------------
@@ -577,7 +721,10 @@ def test_site_golden(tmp_path: Path, settings: Settings, page: str) -> None:
 
 @pytest.fixture
 def served_site(tmp_path: Path, settings: Settings) -> Iterator[str]:
+    """The three issues built with their search index, served over loopback
+    HTTP (search needs http: browsers refuse Pagefind's fetches on file://)."""
     build(tmp_path, settings)
+    update_search(tmp_path)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
@@ -603,6 +750,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+WIDTHS = (375, 1280)  # a phone, a desktop
+
+
+def _overflow(page: Any) -> int:
+    return int(
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
 
 
 @pytest.mark.browser
@@ -616,23 +770,25 @@ def test_pages_in_a_browser(served_site: str) -> None:
     ]
     dialogs: list[str] = []
     failed: list[str] = []
+    scripts: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            for width in (375, 1280):
+            for width in WIDTHS:
                 context = browser.new_context(viewport={"width": width, "height": 800})
                 page = context.new_page()
                 page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
                 page.on("requestfailed", lambda r: failed.append(r.url))
+                page.on(
+                    "request",
+                    lambda r: scripts.append(r.url) if r.resource_type == "script" else None,
+                )
                 for path in pages:
                     response = page.goto(served_site + path)
                     assert response is not None and response.ok, path
                     page.wait_for_load_state("load")
                     assert page.evaluate("typeof window.__pwned") == "undefined", path
-                    overflow = page.evaluate(
-                        "document.documentElement.scrollWidth"
-                        " - document.documentElement.clientWidth"
-                    )
+                    overflow = _overflow(page)
                     assert overflow <= 0, f"{path} overflows by {overflow}px at {width}px"
                     # The stylesheet loaded through the relative link.
                     assert (
@@ -644,6 +800,51 @@ def test_pages_in_a_browser(served_site: str) -> None:
             page = browser.new_page(viewport={"width": 375, "height": 800})
             page.goto(served_site + f"{ISSUE_DIRS[2]}/index.html")
             assert "<script>window.__pwned = 1" in page.inner_text("h1")
+        finally:
+            browser.close()
+    assert dialogs == []
+    # Reading the archive downloads no JavaScript at all; search loads it when used.
+    assert scripts == []
+
+
+@pytest.mark.browser
+def test_search_in_a_browser(served_site: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    dialogs: list[str] = []
+    failed: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            for width in WIDTHS:
+                context = browser.new_context(viewport={"width": width, "height": 800})
+                page = context.new_page()
+                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                page.on("requestfailed", lambda r: failed.append(r.url))
+                # From any page, the Search link leads to the search page...
+                page.goto(served_site + "tags/otp/index.html")
+                page.get_by_role("link", name="Search", exact=True).first.click()
+                page.wait_for_url("**/search/index.html")
+                # ...where typing finds a story from issue 1's body.
+                box = page.locator(".pagefind-ui__search-input")
+                box.fill("Homex")
+                result = page.locator(".pagefind-ui__result-link").first
+                result.wait_for(timeout=15_000)
+                assert "Drain Your Queue" in result.inner_text()
+                assert result.get_attribute("href") == f"/{ISSUE_DIRS[1]}/index.html"
+                overflow = _overflow(page)
+                assert overflow <= 0, f"search results overflow by {overflow}px at {width}px"
+                result.click()
+                page.wait_for_url(f"**/{ISSUE_DIRS[1]}/index.html")
+                assert "Homex" in page.inner_text("main")
+                # A query in the address (?q=) searches at once; the hostile
+                # issue's title shows as text in the results and runs nothing.
+                page.goto(served_site + "search/index.html?q=Tribunal")
+                hostile = page.locator(".pagefind-ui__result-link").first
+                hostile.wait_for(timeout=15_000)
+                assert "<script>" in hostile.inner_text()
+                assert page.evaluate("typeof window.__pwned") == "undefined"
+                assert failed == [], failed
+                context.close()
         finally:
             browser.close()
     assert dialogs == []

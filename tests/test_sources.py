@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from gazette.sources.feeds import parse_feed
 from gazette.sources.hackernews import parse_hits
 from gazette.sources.hexpm import parse_packages
 from gazette.sources.reddit import parse_listing
-from tests.conftest import REAL
+from tests.conftest import REAL, SAMPLE
 
 
 def load(relative: str) -> object:
@@ -190,3 +191,184 @@ def test_discourse_first_post_from_topic_details() -> None:
     html = first_post_html(load("discourse/apidocs_topic_response.json"), "http://localhost:3000")
     assert html.startswith("<p>") and "<script" not in html
     assert first_post_html({"errors": ["nope"]}, "https://x.org") == ""
+
+
+def test_github_rest_releases_with_reactions() -> None:
+    from gazette.sources.github import parse_rest_releases
+
+    items = parse_rest_releases(
+        load("github/rest_releases_anthropics-claude-code_per_page5_2026-05.json"),
+        "gh",
+        "anthropics/claude-code",
+    )
+    assert len(items) == 5
+    latest = items[0]
+    assert latest.external_id == "anthropics/claude-code@v2.1.132"
+    assert latest.title == "claude-code v2.1.132"
+    assert latest.url == "https://github.com/anthropics/claude-code/releases/tag/v2.1.132"
+    assert latest.published_at == datetime(2026, 5, 6, 22, 8, 13, tzinfo=UTC)
+    assert latest.metrics == {"reactions": 22.0}
+    assert latest.raw["reactions"]["+1"] == 8
+    assert latest.flags == ("release",)
+    # the Markdown body becomes cleaned HTML and plain text, not raw Markdown
+    assert latest.html.startswith("<h2>What's changed</h2>")
+    assert "<code>CLAUDE_CODE_SESSION_ID</code>" in latest.html
+    assert latest.text.startswith("What's changed\n\nAdded CLAUDE_CODE_SESSION_ID")
+    assert "##" not in latest.text
+
+
+def test_github_rest_prerelease_flag_and_old_shape_without_reactions() -> None:
+    from gazette.sources.github import parse_rest_releases
+
+    items = parse_rest_releases(
+        load("github/rest_releases_github-licensed_page1_2021-04.json"), "gh", "github/licensed"
+    )
+    assert len(items) == 30
+    pre = items[0]
+    assert pre.external_id == "github/licensed@pre-release-disable-bundler-ruby-packer"
+    assert "prerelease" in pre.flags
+    assert items[1].title == "licensed 2.15.2" and "prerelease" not in items[1].flags
+    assert items[1].metrics == {"reactions": 0.0}
+    assert "<h3>Fixed</h3>" in items[1].html
+
+
+def test_github_rest_release_bodies_are_hostile_markdown() -> None:
+    from gazette.sources.github import parse_rest_releases
+
+    body = (
+        "# v1 <script>alert(1)</script>\n\n[click](javascript:alert(1)) "
+        '<a href="&#106;avascript:alert(1)" onclick="x()">y</a> <img src=x onerror=alert(1)>'
+    )
+    [item] = parse_rest_releases(
+        [
+            {
+                "tag_name": "v1.0.0",
+                "name": "<b>v1</b><script>alert(1)</script>",
+                "html_url": "javascript:alert(1)",
+                "published_at": "2026-01-06T10:00:00Z",
+                "body": body,
+                "prerelease": False,
+                "draft": False,
+            },
+            {"tag_name": "v2.0.0", "draft": True, "published_at": None},
+        ],
+        "gh",
+        "o/r",
+    )
+    assert item.title == "r v1"
+    assert item.url == "https://github.com/o/r/releases/tag/v1.0.0"
+    for bad in ("<script", "onclick", "onerror", 'href="javascript', "&#106;"):
+        assert bad not in item.html.lower()
+    # markdown-it leaves a javascript: link as literal text; nh3 drops the encoded one
+    assert re.findall(r'(?:href|src)="([^"]*)"', item.html) == []
+
+
+def test_github_atom_and_rest_give_a_release_the_same_id() -> None:
+    from gazette.sources.github import _as_release
+
+    path = REAL / "github/releases_atom_bilalcaliskan-s3-manager_2023-08.atom"
+    url = "https://github.com/bilalcaliskan/s3-manager/releases.atom"
+    items = parse_feed(path.read_bytes(), url, "gh", "github")
+    release = _as_release(items[0], "bilalcaliskan/s3-manager", url, url)
+    assert release.external_id == "bilalcaliskan/s3-manager@v2.1.1"
+
+
+def test_hexpm_keeps_description_docs_and_repository_links() -> None:
+    items = parse_packages(
+        load("hexpm/packages_sort_updated_at_2022-03-24.json"), "hex", "updated_at"
+    )
+    qex = next(i for i in items if i.raw["package"] == "qex")
+    assert qex.raw["description"].startswith("A `:queue` wrapper")
+    assert qex.raw["docs_url"] == "https://hexdocs.pm/qex/"
+    assert qex.raw["repository_url"] == "https://github.com/princemaple/elixir-queue"
+    assert qex.raw["links"]["Changelog"] == "https://hexdocs.pm/qex/changelog.html"
+
+
+def test_hexpm_2019_package_shape() -> None:
+    from gazette.sources.hexpm import package_item
+
+    # GET /api/packages/phoenix in 2019: no latest_version, releases without inserted_at
+    item = package_item(load("hexpm/package_phoenix_2019-01.json"), "hex")
+    assert item is not None
+    assert item.external_id == "phoenix@1.4.0"
+    assert item.url == "https://hex.pm/packages/phoenix/1.4.0"
+    # 1.4.0 after 1.4.0-rc.3 is the minor release that follows 1.3.x
+    assert item.raw["change"] == "minor" and "prerelease" not in item.flags
+    assert item.metrics["downloads_all"] == 6694198
+    assert item.raw["docs_url"] == "https://hexdocs.pm/phoenix/"
+    assert item.raw["repository_url"].startswith("https://github.com/phoenixframework/")
+    assert item.text.startswith("Productive. Reliable. Fast.")
+    assert item.published_at == datetime(2019, 1, 15, 20, 16, 25, 248523, tzinfo=UTC)
+
+
+def test_hexpm_null_release_dates_and_missing_downloads_are_tolerated() -> None:
+    from gazette.sources.hexpm import package_item
+
+    item = package_item(
+        {
+            "name": "tiny",
+            "latest_version": "0.1.0-rc.0",
+            "updated_at": "2026-01-06T10:00:00Z",
+            "releases": [{"version": "0.1.0-rc.0", "inserted_at": None}],
+            "downloads": None,
+            "meta": {"description": None, "links": None},
+        },
+        "hex",
+    )
+    assert item is not None and item.flags == ("new-package", "prerelease")
+    assert item.metrics["downloads_all"] == 0 and item.raw["repository_url"] == ""
+
+
+UTF8_FEED = (
+    '<?xml version="1.0" encoding="windows-1252"?><rss version="2.0"><channel><title>x</title>'
+    "<item><title>Cr\u00e8me br\u00fbl\u00e9e \u2014 \u00e9t\u00e9</title><link>https://x.org/1</link>"
+    "<pubDate>Tue, 06 Jan 2026 10:00:00 GMT</pubDate></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        # UTF-8 labelled windows-1252 by the server and by its own declaration
+        (UTF8_FEED.encode("utf-8"), "application/rss+xml; charset=windows-1252"),
+        # text/xml without a charset means US-ASCII to RFC 3023
+        (UTF8_FEED.encode("utf-8"), "text/xml"),
+        # real windows-1252 bytes labelled UTF-8 by the server
+        (
+            UTF8_FEED.replace("\u2014", "-").encode("windows-1252"),
+            "application/rss+xml; charset=utf-8",
+        ),
+        # UTF-16 with a byte order mark, whatever the labels say
+        (UTF8_FEED.encode("utf-16"), "application/rss+xml; charset=iso-8859-1"),
+    ],
+)
+def test_feed_charset_wrong_or_missing(body: bytes, content_type: str) -> None:
+    [item] = parse_feed(body, "https://x.org/feed", "x", "feed", content_type)
+    assert item.title.replace("-", "\u2014") == "Cr\u00e8me br\u00fbl\u00e9e \u2014 \u00e9t\u00e9"
+
+
+def test_json_with_a_wrong_charset_label() -> None:
+    from gazette.sources.base import load_json
+
+    page = Page(
+        url="https://f.org/latest.json",
+        status=200,
+        content='{"title": "Caf\u00e9 \u2014 ok"}'.encode(),
+        headers={"content-type": "application/json; charset=iso-8859-1"},
+    )
+    assert load_json(page) == {"title": "Caf\u00e9 \u2014 ok"}
+
+
+def test_malformed_xml_feed_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="malformed feed"):
+        parse_feed(
+            b"<?xml version='1.0'?><rss><channel><item><title>x", "https://x.org/f", "x", "feed"
+        )
+
+
+def test_feed_times_are_utc() -> None:
+    path = SAMPLE / "thinkingelixir.com/feed/podcast.rss"  # RFC 822 dates in -06:00
+    items = parse_feed(path.read_bytes(), "https://thinkingelixir.com/feed/podcast", "te", "feed")
+    assert items and all(i.published_at.utcoffset() == timedelta(0) for i in items)
+    raw = path.read_text("utf-8")
+    assert "-0600" in raw

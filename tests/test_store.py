@@ -16,8 +16,16 @@ EXPECTED_COLUMNS = {
         "html", "tags", "metrics", "flags", "raw", "published_at", "fetched_at", "updated_at",
     },
     "fetch_state": {"source", "url", "etag", "last_modified", "status", "error", "checked_at"},
-    "issues": {"week", "number", "slug", "title", "published_on", "markdown", "html", "tags", "revision"},
+    "issues": {
+        "week", "number", "slug", "title", "published_on", "markdown", "html", "tags", "revision",
+        "emoji", "subtitle", "origin",
+    },
+    "issue_revisions": {
+        "week", "revision", "number", "slug", "title", "published_on", "markdown", "html", "tags",
+        "replaced_at",
+    },
     "picks": {"week", "item_id", "section", "position"},
+    "summaries": {"item_id", "prompt_hash", "model", "text", "created_at"},
 }  # fmt: skip
 
 
@@ -38,14 +46,24 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         for table, columns in EXPECTED_COLUMNS.items():
             assert set(store.db[table].columns_dict) == columns, table
         assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
-        applied = [r["name"] for r in store.db.query("select name from _sqlite_migrations")]
-    assert applied == ["m001_items", "m002_fetch_state", "m003_issues_and_picks", "m004_items_fts"]
+        applied = [
+            r["name"] for r in store.db.query("select name from _sqlite_migrations order by id")
+        ]
+    assert applied == [
+        "m001_items",
+        "m002_fetch_state",
+        "m003_issues_and_picks",
+        "m004_items_fts",
+        "m006_issue_revisions",
+        "m007_issue_archive_fields",
+        "m005_summaries",  # numbered when it was planned, appended when it landed
+    ]
 
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_store(tmp_path / "g.db").close()
     with open_store(tmp_path / "g.db") as store:
-        assert store.db["_sqlite_migrations"].count == 4
+        assert store.db["_sqlite_migrations"].count == 7
 
 
 def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) -> None:

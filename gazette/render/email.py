@@ -5,37 +5,37 @@ bare ``KeyError``, an unclosed tag is silently re-nested, ``mj-include`` reads a
 file on disk. So the MJML is checked against an allow-list before it is compiled,
 and every failure becomes a RenderError that names the template.
 
-The port also writes component attributes back without escaping them (an
-``&quot;`` in an ``href`` comes out as a bare quote), so every URL that can reach
-an attribute is percent-encoded by the ``href`` filter, not only autoescaped.
+The port also writes component attributes back without escaping them, so every
+URL that can reach an attribute goes through ``gazette.render.links.href``
+(percent-encoded, http(s) only, or one of the provider's merge tags verbatim).
+
+Branding comes from ``[email]`` through ``gazette.render.theme``; the footer's
+unsubscribe, preferences and address from the provider (``gazette.providers``).
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 from mjml import mjml_to_html
 
 from gazette.config import Settings
-from gazette.errors import RenderError
+from gazette.errors import ConfigError, RenderError
 from gazette.markdown import inline_html, to_html
-from gazette.models import Issue
+from gazette.models import Issue, Pick, Sponsor
+from gazette.providers import FooterLinks, footer_links
 from gazette.render import render_template, template_env
-from gazette.urls import safe_url
+from gazette.render.links import LinkPolicy, Utm, href, site_name
+from gazette.render.theme import Theme, email_theme
+
+__all__ = ["TEMPLATE", "RenderedEmail", "check_mjml", "href", "render_email"]
 
 TEMPLATE = "email/issue.mjml.j2"
-
-# Placeholders a sending provider replaces per recipient. They stay literal until
-# provider-specific merge tags exist.
-MERGE_TAGS = {
-    "unsubscribe_url": "{{unsubscribe_url}}",
-    "postal_address": "{{postal_address}}",
-}
 
 # Zero-width filler after the preheader, so inboxes do not pad the preview line
 # with the first words of the body.
@@ -68,10 +68,21 @@ _ENDING = frozenset(
     {"mj-text", "mj-button", "mj-table", "mj-raw", "mj-title", "mj-preview", "mj-style"}
 )
 _LINK_TAG = re.compile(r"<a\b")
+_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")')
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
 _COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}|[a-z]+")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.S | re.I)
 _INDENT = re.compile(r"\n[ \t\r\n]+")
+# The port imports Google Fonts whenever the font stack names Roboto, Lato, Open
+# Sans, Droid Sans or Ubuntu, as upstream MJML does. The email uses the reader's
+# installed fonts only: no request to a third party when it is opened.
+_WEB_FONTS = re.compile(
+    r"<!--\[if !mso\]><!-->\s*"
+    r"(?:<link href=\"https://fonts\.googleapis\.com/[^\"]*\" rel=\"stylesheet\" type=\"text/css\">\s*)+"
+    r"<style type=\"text/css\">\s*(?:@import url\(https://fonts\.googleapis\.com/[^)]*\);\s*)+</style>\s*"
+    r"<!--<!\[endif\]-->\s*"
+)
 
 
 @dataclass(frozen=True)
@@ -81,20 +92,33 @@ class RenderedEmail:
 
 
 def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -> RenderedEmail:
-    """Render ``issue`` as a responsive HTML email; ``web_url`` adds "View in browser"."""
+    """Render ``issue`` as a responsive HTML email; ``web_url`` adds "View in browser".
+
+    A bad ``[email]`` setting (colour, font, logo, provider) is a ConfigError; a
+    broken template, a RenderError naming it.
+    """
+    merge = footer_links(settings)
+    links = link_policy(issue, settings, merge)
+    theme = _theme(settings)
     env = template_env(settings)
     env.filters.update(
-        markdown=_markdown, inline_markdown=_inline_markdown, href=href, attr_text=_attr_text
+        markdown=lambda text, color="": _markdown(text, color, links),
+        inline_markdown=lambda text, color="": _inline_markdown(text, color, links),
+        href=links.outbound,
+        link_text=link_text,
+        cta_text=cta_text,
+        attr_text=_attr_text,
     )
     mjml = _render(
         env,
         issue=issue,
         publication=settings.publication,
         language=_language(settings.publication.language),
+        theme=theme,
         web_url=href(web_url),
         preheader=issue.subtitle or (issue.picks[0].headline if issue.picks else ""),
         preview_padding=_PREVIEW_PADDING,
-        merge=MERGE_TAGS,
+        merge=merge,
     )
     problem = check_mjml(mjml)
     if problem:
@@ -105,14 +129,45 @@ def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -
         raise RenderError(f"template {TEMPLATE}: MJML did not compile: {exc!r}") from None
     if result.errors:
         raise RenderError(f"template {TEMPLATE}: {'; '.join(map(str, result.errors))}")
-    return RenderedEmail(html=_collapse_indentation(result.html), mjml=mjml)
+    html = _WEB_FONTS.sub("", result.html, count=1)
+    return RenderedEmail(html=_collapse_indentation(html).rstrip("\n") + "\n", mjml=mjml)
 
 
-def href(url: str | None) -> str:
-    """An http(s) URL safe to place in any attribute, or "" for anything else."""
-    cleaned = safe_url(url)
-    # Keep the URL's own delimiters and escapes; encode quotes, brackets, spaces.
-    return quote(cleaned, safe="/:?#[]@!$&()*+,;=%~-._") if cleaned else ""
+def link_policy(issue: Issue, settings: Settings, merge: FooterLinks | None = None) -> LinkPolicy:
+    """How links in this issue's email (HTML and text) are written.
+
+    ``utm_campaign`` is the ISO week: it exists before the issue has a number
+    and stays the same across re-renders.
+    """
+    email = settings.email
+    utm = Utm(email.utm_source, email.utm_medium, issue.week) if email.utm else None
+    tags = (merge or footer_links(settings)).merge_tags
+    return LinkPolicy(merge_tags=tags, utm=utm)
+
+
+def link_text(pick: Pick) -> str:
+    """The editor's link text, or one that says where the link goes."""
+    if pick.link_text.strip():
+        return pick.link_text.strip()
+    site = site_name(pick.url)
+    return f"Read more on {site}" if site else "Read more"
+
+
+def cta_text(sponsor: Sponsor) -> str:
+    if sponsor.cta_text.strip():
+        return sponsor.cta_text.strip()
+    site = site_name(sponsor.cta_url)
+    return f"Visit {site}" if site else "Learn more"
+
+
+def _theme(settings: Settings) -> Theme:
+    logo = settings.email.logo_url.strip()
+    safe_logo = href(logo)
+    if logo and not safe_logo:
+        raise ConfigError(
+            f"{settings.origin}: [email] logo_url must be an http(s) URL, got {logo!r}"
+        )
+    return email_theme(settings, logo_url=safe_logo)
 
 
 def _attr_text(text: str) -> str:
@@ -133,20 +188,28 @@ def _render(env: jinja2.Environment, **context: object) -> str:
         raise RenderError(f"template {TEMPLATE}: {exc}") from None
 
 
-def _markdown(text: str, link_color: str = "") -> Markup:
-    """Sanitized HTML of a Markdown body; links get ``link_color`` inline."""
-    return Markup(_color_links(to_html(text), link_color))
+def _markdown(text: str, link_color: str, links: LinkPolicy) -> Markup:
+    """Sanitized HTML of a Markdown body, its links and images fit for email."""
+    return Markup(_email_html(to_html(text), link_color, links))
 
 
-def _inline_markdown(text: str, link_color: str = "") -> Markup:
-    return Markup(_color_links(inline_html(text), link_color))
+def _inline_markdown(text: str, link_color: str, links: LinkPolicy) -> Markup:
+    return Markup(_email_html(inline_html(text), link_color, links))
 
 
-def _color_links(html: str, color: str) -> str:
-    # Inline, for the clients that drop <style>; nh3 output always spells "<a ".
-    if not _COLOR.fullmatch(color):
-        return html
-    return _LINK_TAG.sub(f'<a style="color:{color};"', html)
+def _email_html(html: str, color: str, links: LinkPolicy) -> str:
+    # nh3 output always spells "<a " and quotes attributes with double quotes.
+    def rewrite(match: re.Match[str]) -> str:
+        url = links.outbound(html_lib.unescape(match.group(2)))
+        return match.group(1) + html_lib.escape(url, quote=True) + match.group(3)
+
+    html = _HREF.sub(rewrite, html)
+    # Every image has alt text, even if empty (decorative) when the draft gave none.
+    html = _IMG_WITHOUT_ALT.sub('<img alt=""', html)
+    if _COLOR.fullmatch(color):
+        # Inline, for the clients that drop <style>.
+        html = _LINK_TAG.sub(f'<a style="color:{color};"', html)
+    return html
 
 
 def _collapse_indentation(html: str) -> str:

@@ -12,8 +12,12 @@ Layout of the output folder::
     tags/index.html                  every tag with its issue count
     tags/<tag>/index.html            issues with that tag, newest first
     tags/<tag>/feed.xml              Atom feed of that tag
-    feed.xml                         Atom feed, full content of the last 20 issues
+    feed.xml                         Atom feed, full content of the last issues
+                                     ([site] feed_entries, 20 by default)
+    search/index.html  search.js     the search page, when [site] search is on
     sitemap.xml  robots.txt  404.html  style.css
+    .gazette-build.json              what each file was built from (see below)
+    pagefind/                        the search index, written by gazette.search
 
 Links between pages are relative (each page knows its ``root``, such as
 "../../") and name ``index.html`` explicitly, so the archive works from file://
@@ -24,16 +28,27 @@ any depth, so only paths from the site's root work there).
 
 Nothing depends on the build's clock: dates come from the issues, every
 iteration is sorted.
+
+Incremental builds: every output has a key, a digest of everything it is made
+from (its issues, the templates, the settings, this renderer's own source). The
+manifest ``.gazette-build.json`` records each file's key and the digest of its
+bytes; a file whose key and bytes still match is not rendered at all, so a
+rebuild of hundreds of unchanged issues costs reading the database and hashing.
+A file edited or deleted by hand no longer matches and is rendered again. The
+manifest holds no times, so two builds of the same issues stay byte-identical.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import re
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,13 +63,20 @@ from gazette.render.web import sanitize_body_html, slugify
 from gazette.urls import safe_url
 from gazette.writer import Writer
 
-FEED_ENTRIES = 20
 STYLESHEET = "site/style.css"
-# Files other tools put into the output folder; a future prune must keep them.
-# Search: `pagefind --site <out_dir>` runs after build_site and writes pagefind/;
-# issue articles already carry data-pagefind-body, and base.html.j2 has a
-# `search` block for its UI.
+SEARCH_SCRIPT = "site/search.js"
+MANIFEST = ".gazette-build.json"
+# Files other tools put into the output folder: gazette.search writes pagefind/
+# after build_site (issue articles carry data-pagefind-body).
 FOREIGN_OUTPUTS = ("pagefind/*",)
+# Folders and files wholly the site's own: a file there that no page of this
+# build claims (an issue or a tag that is gone) is removed. Anything else in the
+# output folder is the user's and stays.
+OWNED_OUTPUTS = ("issues/*", "tags/*", "search/*", "search.js")
+# Bumped when the manifest's shape changes; an old manifest then matches nothing.
+_MANIFEST_FORMAT = 1
+# The renderer's own code is an input of every page, so editing it rebuilds all.
+_RENDERER_SOURCES = (Path(__file__), Path(__file__).with_name("web.py"))
 
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -67,10 +89,14 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 @dataclass(frozen=True)
 class SiteReport:
-    """What a build did, as paths relative to the output folder, sorted."""
+    """What a build did, as paths relative to the output folder, sorted.
+
+    The manifest is bookkeeping and appears in none of these.
+    """
 
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
+    removed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,7 +124,26 @@ class IssueView:
     url: str  # absolute, for canonical links and feeds
     feed_id: str
     tags: tuple[TagView, ...]
-    body: Markup
+    digest: str  # of the stored HTML, for the build keys
+    raw_html: str = field(repr=False)
+
+    @cached_property
+    def body(self) -> Markup:
+        # Stored HTML is data: sanitized again before it is marked safe. Lazily,
+        # because an incremental build renders few of the pages that show it.
+        return Markup(sanitize_body_html(self.raw_html))
+
+    @property
+    def summary(self) -> tuple[object, ...]:
+        """What lists of issues show of it: the key of a page that lists it."""
+        tags = tuple((t.name, t.slug) for t in self.tags)
+        return (self.number, self.week, self.title, self.emoji, self.subtitle, self.date_iso,
+                self.dir, self.url, tags)  # fmt: skip
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        """Everything of it a page can show, the body's digest included."""
+        return (*self.summary, self.feed_id, self.digest)
 
 
 @dataclass(frozen=True)
@@ -121,6 +166,16 @@ class SiteView:
     language: str
     base_url: str
     editor: str
+    search: bool
+
+
+@dataclass(frozen=True)
+class _Output:
+    """One file of the build: where, what it is made from, how to make it."""
+
+    path: str
+    key: str  # "" for small files that are cheaper to render than to track
+    render: Callable[[], str]
 
 
 def build_site(
@@ -136,12 +191,28 @@ def build_site(
     when it is an http(s) URL.
     """
     env = template_env(settings)
-    pages = _gather(issues, settings, env, safe_url(subscribe_url))
+    outputs = _gather(issues, settings, env, safe_url(subscribe_url))
+    out_dir = Path(out_dir)
+    previous = _read_manifest(out_dir / MANIFEST)
+    manifest: dict[str, list[str]] = {}
     writer = Writer(out_dir)
-    for relpath, content in pages:
-        writer.write(relpath, content)
+    for output in outputs:
+        if output.key and _still_built(out_dir, output, previous):
+            writer.keep(output.path)
+            manifest[output.path] = previous[output.path]
+            continue
+        data = output.render().encode("utf-8")
+        writer.write(output.path, data)
+        if output.key:
+            manifest[output.path] = [output.key, _digest(data)]
+    removed = writer.remove_stale(keep=(*FOREIGN_OUTPUTS, MANIFEST), within=OWNED_OUTPUTS)
+    # Written last: a build killed before this point leaves the old manifest,
+    # whose keys no longer match the new pages, so the next build redoes them.
+    Writer(out_dir).write(MANIFEST, _manifest_text(manifest))
     return SiteReport(
-        written=tuple(sorted(writer.written)), unchanged=tuple(sorted(writer.unchanged))
+        written=tuple(sorted(writer.written)),
+        unchanged=tuple(sorted(writer.unchanged)),
+        removed=tuple(removed),
     )
 
 
@@ -150,15 +221,19 @@ def _gather(
     settings: Settings,
     env: jinja2.Environment,
     subscribe_url: str,
-) -> list[tuple[str, str]]:
+) -> list[_Output]:
     pub = settings.publication
     base = _base_url(pub.base_url, settings.origin)
+    feed_entries = settings.site.feed_entries
+    if feed_entries < 1:
+        raise RenderError(f"{settings.origin}: [site] feed_entries must be at least 1")
     site = SiteView(
         name=pub.name,
         tagline=pub.tagline,
         language=pub.language or "en",
         base_url=base,
         editor=pub.editor,
+        search=settings.site.search,
     )
     ordered = sorted(issues, key=lambda p: p.number)
     _check_unique(ordered)
@@ -181,16 +256,28 @@ def _gather(
     ]
     newest_first = views[::-1]
     latest = newest_first[0] if newest_first else None
+    build_key = _build_key(env, site, subscribe_url, feed_entries)
 
-    def page(name: str, root: str, meta: PageMeta, **context: object) -> str:
-        return render_template(
+    def key(*parts: object) -> str:
+        return _digest(repr((build_key, *parts)).encode("utf-8"))
+
+    def page(name: str, root: str, meta: PageMeta, **context: object) -> Callable[[], str]:
+        return lambda: render_template(
             env, name, site=site, root=root, page=meta, subscribe_url=subscribe_url, **context
         )
 
-    pages: list[tuple[str, str]] = []
-    pages.append(
-        (
+    def feed(entries: list[IssueView], path: str, title: str) -> _Output:
+        shown = entries[:feed_entries]
+        return _Output(
+            f"{path}feed.xml",
+            key("feed", path, title, [v.key for v in shown]),
+            lambda: _feed(env, site, shown, path, title),
+        )
+
+    outputs: list[_Output] = [
+        _Output(
             "index.html",
+            key("index", latest.key if latest else None, [v.summary for v in newest_first]),
             page(
                 "site/index.html.j2",
                 "",
@@ -199,11 +286,19 @@ def _gather(
                 issues=newest_first,
             ),
         )
-    )
+    ]
     for index, view in enumerate(views):
-        pages.append(
-            (
+        previous = views[index - 1] if index > 0 else None
+        following = views[index + 1] if index + 1 < len(views) else None
+        outputs.append(
+            _Output(
                 f"{view.dir}index.html",
+                key(
+                    "issue",
+                    view.key,
+                    previous.summary if previous else None,
+                    following.summary if following else None,
+                ),
                 page(
                     "site/issue.html.j2",
                     "../../",
@@ -216,14 +311,15 @@ def _gather(
                         published=view.date_iso,
                     ),
                     issue=view,
-                    previous=views[index - 1] if index > 0 else None,
-                    next=views[index + 1] if index + 1 < len(views) else None,
+                    previous=previous,
+                    next=following,
                 ),
             )
         )
-    pages.append(
-        (
+    outputs.append(
+        _Output(
             "tags/index.html",
+            key("tags", tags),
             page(
                 "site/tags.html.j2",
                 "../",
@@ -236,9 +332,10 @@ def _gather(
     )
     for tag in tags:
         tagged = tag_issues[tag.slug][::-1]
-        pages.append(
-            (
+        outputs.append(
+            _Output(
                 f"tags/{tag.slug}/index.html",
+                key("tag", tag, [v.summary for v in tagged]),
                 page(
                     "site/tag.html.j2",
                     "../../",
@@ -254,18 +351,39 @@ def _gather(
                 ),
             )
         )
-        pages.append(
-            (
-                f"tags/{tag.slug}/feed.xml",
-                _feed(env, site, tagged, f"tags/{tag.slug}/", f"{pub.name}: {tag.name}"),
+        outputs.append(feed(tagged, f"tags/{tag.slug}/", f"{pub.name}: {tag.name}"))
+    outputs.append(feed(newest_first, "", pub.name))
+    if site.search:
+        outputs.append(
+            _Output(
+                "search/index.html",
+                "",
+                page(
+                    "site/search.html.j2",
+                    "../",
+                    PageMeta(
+                        title=f"Search · {pub.name}",
+                        description=f"Search every issue of {pub.name}",
+                        canonical=f"{base}/search/",
+                    ),
+                ),
             )
         )
-    pages.append(("feed.xml", _feed(env, site, newest_first, "", pub.name)))
-    pages.append(("sitemap.xml", _sitemap(env, site, newest_first, tags, tag_issues)))
-    pages.append(("robots.txt", render_template(env, "site/robots.txt.j2", site=site)))
-    pages.append(
-        (
+        outputs.append(_Output("search.js", "", lambda: _static(env, SEARCH_SCRIPT)))
+    outputs.append(
+        _Output(
+            "sitemap.xml",
+            "",
+            lambda: _sitemap(env, site, newest_first, tags, tag_issues),
+        )
+    )
+    outputs.append(
+        _Output("robots.txt", "", lambda: render_template(env, "site/robots.txt.j2", site=site))
+    )
+    outputs.append(
+        _Output(
             "404.html",
+            "",
             page(
                 "site/404.html.j2",
                 # A host serves this page at whatever path was missing, so only
@@ -277,8 +395,8 @@ def _gather(
             ),
         )
     )
-    pages.append(("style.css", _static(env, STYLESHEET)))
-    return pages
+    outputs.append(_Output("style.css", "", lambda: _static(env, STYLESHEET)))
+    return outputs
 
 
 def _issue_view(published: PublishedIssue, base: str, tag_names: dict[str, str]) -> IssueView:
@@ -303,15 +421,14 @@ def _issue_view(published: PublishedIssue, base: str, tag_names: dict[str, str])
         # on its title, slug or date, so a corrected issue is not a new entry.
         feed_id=_urn(f"{base}/issues/{published.number}"),
         tags=tuple(TagView(tag_names[s], s, f"tags/{s}/index.html", 0) for s in slugs),
-        # Stored HTML is data: sanitized again before it is marked safe.
-        body=Markup(sanitize_body_html(published.html)),
+        digest=_digest(published.html.encode("utf-8")),
+        raw_html=published.html,
     )
 
 
 def _feed(
-    env: jinja2.Environment, site: SiteView, newest_first: list[IssueView], path: str, title: str
+    env: jinja2.Environment, site: SiteView, entries: list[IssueView], path: str, title: str
 ) -> str:
-    entries = newest_first[:FEED_ENTRIES]
     return render_template(
         env,
         "site/feed.xml.j2",
@@ -407,3 +524,57 @@ def _urn(name: str) -> str:
 
 def _xml_text(text: str) -> str:
     return _XML_INVALID.sub("", text)
+
+
+def _build_key(env: jinja2.Environment, site: SiteView, subscribe_url: str, entries: int) -> str:
+    """The inputs every page shares: renderer code, templates (a user's
+    overrides included, as the loader resolves them) and settings."""
+    assert env.loader is not None
+    parts: list[bytes] = [path.read_bytes() for path in _RENDERER_SOURCES]
+    for name in sorted(n for n in env.list_templates() if n.startswith("site/")):
+        source, _, _ = env.loader.get_source(env, name)
+        parts += [name.encode("utf-8"), source.encode("utf-8")]
+    parts.append(repr((site, subscribe_url, entries, _MANIFEST_FORMAT)).encode("utf-8"))
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _read_manifest(path: Path) -> dict[str, list[str]]:
+    """The previous build's manifest; anything unreadable counts as none."""
+    try:
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict) or raw.get("format") != _MANIFEST_FORMAT:
+        return {}
+    files = raw.get("files")
+    if not isinstance(files, dict):
+        return {}
+    return {
+        str(name): entry
+        for name, entry in files.items()
+        if isinstance(entry, list) and len(entry) == 2 and all(isinstance(e, str) for e in entry)
+    }
+
+
+def _manifest_text(files: dict[str, list[str]]) -> str:
+    return json.dumps({"format": _MANIFEST_FORMAT, "files": files}, indent=0, sort_keys=True) + "\n"
+
+
+def _still_built(out_dir: Path, output: _Output, previous: dict[str, list[str]]) -> bool:
+    """True when the file on disk was built from exactly these inputs and is intact."""
+    entry = previous.get(output.path)
+    if entry is None or entry[0] != output.key:
+        return False
+    try:
+        data = (out_dir / output.path).read_bytes()
+    except OSError:
+        return False
+    return _digest(data) == entry[1]

@@ -2,7 +2,10 @@
 
 Not scraped from the HTML: the text is laid out for a 72-column reader. Markdown
 in bodies is reduced to text, and links become numbered references ("[3]")
-listed under "Links:" at the end, so no long URL breaks a paragraph.
+listed under "Links:" at the end, so no long URL breaks a paragraph. Links get
+the same treatment as in the HTML part (UTM parameters when enabled, the same
+default link texts); the footer's unsubscribe and preferences links stay inline,
+since they are the provider's merge tags (or URLs that must not be tracked).
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from markdown_it.token import Token
 from gazette.clean import html_to_text
 from gazette.config import Settings
 from gazette.models import Issue, Pick
-from gazette.render.email import MERGE_TAGS
+from gazette.providers import footer_links
+from gazette.render.email import cta_text, link_policy, link_text
+from gazette.render.links import LinkPolicy
 from gazette.urls import safe_url
 
 WIDTH = 72
@@ -27,7 +32,9 @@ _GLUE = "\u00a0"
 
 
 def render_text(issue: Issue, settings: Settings, web_url: str | None = None) -> str:
-    links = _References()
+    """The issue as plain text; ``web_url`` adds a "View in browser" reference."""
+    merge = footer_links(settings)
+    links = _References(link_policy(issue, settings, merge))
     blocks: list[str] = []
     publication = settings.publication
 
@@ -59,7 +66,7 @@ def render_text(issue: Issue, settings: Settings, web_url: str | None = None) ->
         blocks.append(_label(sponsor.heading))
         blocks += _markdown(sponsor.body, links)
         if reference := links.ref(sponsor.cta_url):
-            blocks.append(_wrap(f"{sponsor.cta_text or 'Learn more'}{_GLUE}{reference}"))
+            blocks.append(_wrap(f"{cta_text(sponsor)}{_GLUE}{reference}"))
 
     closing = [_wrap(line) for line in issue.sign_off.splitlines() if line.strip()]
     if issue.editor:
@@ -70,11 +77,13 @@ def render_text(issue: Issue, settings: Settings, web_url: str | None = None) ->
         blocks.append(_wrap("P.S. " + _inline(issue.ps, links)))
 
     footer = ["---"]
-    if reference := links.ref(web_url):
+    if reference := links.ref(web_url, tracked=False):
         footer.append(f"View in browser{_GLUE}{reference}")
     footer.append(f"You are receiving {publication.name} because you subscribed to it.")
-    footer.append(f"Unsubscribe: {MERGE_TAGS['unsubscribe_url']}")
-    footer.append(MERGE_TAGS["postal_address"])
+    footer.append(f"Unsubscribe: {merge.unsubscribe_url}")
+    if merge.preferences_url:
+        footer.append(f"Update your preferences: {merge.preferences_url}")
+    footer += merge.postal_address.splitlines()
     blocks.append("\n".join(_wrap(line) for line in footer))
 
     if links.urls:
@@ -86,14 +95,20 @@ def render_text(issue: Issue, settings: Settings, web_url: str | None = None) ->
 class _References:
     """Numbered link references in order of first use; one number per URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: LinkPolicy | None = None) -> None:
         self.urls: list[str] = []
+        self.policy = policy or LinkPolicy()
 
-    def ref(self, url: str | None) -> str:
-        """``"[n]"`` for a safe URL, "" for one that is not http(s)."""
+    def ref(self, url: str | None, tracked: bool = True) -> str:
+        """``"[n]"`` for a safe URL, "" for one that is not http(s).
+
+        ``tracked`` links get the policy's UTM parameters, like in the HTML part.
+        """
         cleaned = safe_url(url)
         if not cleaned:
             return ""
+        if tracked and self.policy.utm:
+            cleaned = self.policy.utm.apply(cleaned)
         if cleaned not in self.urls:
             self.urls.append(cleaned)
         return f"[{self.urls.index(cleaned) + 1}]"
@@ -112,7 +127,7 @@ def _story(pick: Pick, links: _References) -> list[str]:
         bullets = [_wrap(_inline(point, links), "- ", "  ") for point in pick.remember]
         blocks.append("Remember:\n" + "\n".join(bullets))
     if reference := links.ref(pick.url):
-        blocks.append(_wrap(f"{pick.link_text or 'Read more'}{_GLUE}{reference}"))
+        blocks.append(_wrap(f"{link_text(pick)}{_GLUE}{reference}"))
     return blocks
 
 

@@ -8,6 +8,7 @@ can extend this dict later without changing callers.)
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from gazette.config import Settings, SourceConfig
 from gazette.errors import ConfigError
@@ -56,3 +57,23 @@ def build_sources(settings: Settings, only: tuple[str, ...] = ()) -> list[Source
             raise ConfigError(f"{settings.origin}: source {config.name!r} needs a base_url or url")
         built.append(factory(config))
     return built
+
+
+def source_rows(settings: Settings) -> list[dict[str, Any]]:
+    """What `gazette sources list` shows: one plain dict per configured source."""
+    rows = []
+    for config in settings.sources:
+        address = config.url or config.base_url
+        repos = config.options.get("repos")
+        if isinstance(repos, list):
+            address += f" ({len(repos)} repositories)"
+        rows.append(
+            {
+                "name": config.name,
+                "kind": config.kind,
+                "enabled": config.enabled,
+                "weight": config.weight,
+                "address": address,
+            }
+        )
+    return rows

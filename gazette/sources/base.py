@@ -8,10 +8,14 @@ Parsing lives in pure functions over bytes or dicts, tested on real payloads.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from concurrent.futures import BrokenExecutor, Executor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from gazette.config import SourceConfig
 from gazette.errors import ConfigError
@@ -40,6 +44,43 @@ class Source(Protocol):
         ...
 
 
+T = TypeVar("T")
+
+# The process pool of the current fetch run, if it has one (see gazette.fetch).
+# A context variable rather than an argument, so the Source protocol stays
+# "collect(fetch, since)" for plug-ins that never parse anything heavy.
+_PARSER_POOL: ContextVar[Executor | None] = ContextVar("gazette_parser_pool", default=None)
+
+
+@contextmanager
+def parser_pool(executor: Executor | None) -> Iterator[None]:
+    """Run CPU-heavy parsing (see :func:`offload`) in ``executor`` within this block."""
+    token = _PARSER_POOL.set(executor)
+    try:
+        yield
+    finally:
+        _PARSER_POOL.reset(token)
+
+
+async def offload(func: Callable[..., T], *args: Any) -> T:
+    """``func(*args)`` in the run's parser pool, or right here when there is none.
+
+    feedparser is pure Python: with many feeds, parsing rather than the network
+    is the bottleneck, and only other processes can use the other cores. ``func``
+    must be a module-level function over picklable arguments.
+    """
+    executor = _PARSER_POOL.get()
+    if executor is None:
+        return func(*args)
+    try:
+        return await asyncio.get_running_loop().run_in_executor(executor, func, *args)
+    except BrokenExecutor:
+        # A worker died (killed, out of memory, or a script without the
+        # `if __name__ == "__main__":` guard that spawned workers need): the
+        # parse itself is still owed, and it can be done right here.
+        return func(*args)
+
+
 class ParseError(ValueError):
     """A payload did not have the shape this source expects."""
 
@@ -57,9 +98,30 @@ def check_options(config: SourceConfig, options: Mapping[str, type], origin: str
             )
 
 
+def decode_text(content: bytes, declared: str | None) -> str:
+    """Bytes to text when the server's charset may be wrong or missing.
+
+    Valid UTF-8 is taken as UTF-8 whatever the label says (servers label UTF-8
+    as ISO-8859-1 or windows-1252 far more often than legacy text happens to be
+    valid UTF-8); otherwise the declared charset, otherwise windows-1252, the
+    superset of Latin-1 that browsers use for unlabelled legacy text.
+    """
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for charset in (declared, "windows-1252"):
+        if charset:
+            try:
+                return content.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return content.decode("utf-8", errors="replace")
+
+
 def load_json(page: Page) -> Any:
     try:
-        return json.loads(page.content.decode(page.encoding or "utf-8", errors="replace"))
+        return json.loads(decode_text(page.content, page.encoding))
     except ValueError as exc:
         snippet = page.content[:40].decode("utf-8", "replace").strip()
         raise ParseError(f"expected JSON from {page.url}, got {snippet!r}... ({exc})") from None

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from gazette.clean import clean_html, clean_title, html_to_text
 from gazette.config import SourceConfig
@@ -19,6 +19,7 @@ from gazette.http import FetchFailed
 from gazette.models import Item
 from gazette.sources.base import Fetch, ParseError, as_mapping, load_json, number, require
 from gazette.timeutil import parse_timestamp
+from gazette.urls import safe_url
 
 MAX_PAGES = 5
 DETAILS = 5  # how many of the best new topics get their first post fetched
@@ -128,7 +129,10 @@ def _topic_item(
     title = clean_title(topic.get("title") or topic.get("fancy_title"))
     if topic_id is None or created is None or not title:
         return None
-    slug = str(topic.get("slug") or "topic")
+    # Slugs and ids go into a path: quoted, so a hostile one cannot add markup,
+    # a query or another path segment to the stored URL.
+    slug = quote(str(topic.get("slug") or "topic"), safe="-_.~%")
+    path_id = quote(str(topic_id), safe="")
     excerpt = clean_html(topic.get("excerpt"), site_url + "/")
     flags = [f for f in ("pinned", "pinned_globally", "closed", "archived") if topic.get(f)]
     if topic.get("archetype") not in (None, "regular"):
@@ -138,8 +142,8 @@ def _topic_item(
     return Item(
         source=source,
         kind="discourse",
-        external_id=str(topic_id),
-        url=f"{site_url}/t/{slug}/{topic_id}",
+        external_id=path_id,
+        url=f"{site_url}/t/{slug}/{path_id}",
         title=title,
         published_at=created,
         author=_original_poster(topic, users),
@@ -154,17 +158,23 @@ def _topic_item(
         },
         flags=tuple(flags),
         raw={
-            key: topic.get(key)
-            for key in (
-                "category_id",
-                "last_posted_at",
-                "bumped_at",
-                "slug",
-                "fancy_title",
-                "image_url",
-            )
+            "category_id": _int_or_none(topic.get("category_id")),
+            "last_posted_at": _iso_or_none(topic.get("last_posted_at")),
+            "bumped_at": _iso_or_none(topic.get("bumped_at")),
+            "slug": clean_title(slug),
+            "fancy_title": clean_title(topic.get("fancy_title")),
+            "image_url": safe_url(topic.get("image_url"), site_url + "/"),
         },
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _iso_or_none(value: Any) -> str | None:
+    moment = parse_timestamp(value)
+    return moment.isoformat() if moment else None
 
 
 def _original_poster(topic: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]]) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from gazette.clean import clean_title
 from gazette.config import SourceConfig
@@ -103,14 +104,32 @@ def package_item(package: Mapping[str, Any], source: str, sort: str = "updated_a
             "package": clean_title(name),
             "version": str(version),
             "change": change,
+            "description": description,
             "docs_url": safe_url(package.get("docs_html_url")),
-            "links": {k: v for k, v in links.items() if v},
-            "licenses": meta.get("licenses") or [],
+            "repository_url": _repository(links),
+            "links": {clean_title(k): v for k, v in links.items() if v},
+            "licenses": [clean_title(x) for x in meta.get("licenses") or [] if isinstance(x, str)],
             "inserted_at": package.get("inserted_at"),
             "updated_at": package.get("updated_at"),
             "releases": versions[:10],
         },
     )
+
+
+_FORGES = ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org", "sr.ht", "sourcehut.org")
+_SOURCE_LINK_NAMES = ("source", "repository", "repo", "code", "github", "gitlab")
+
+
+def _repository(links: Mapping[str, str]) -> str:
+    """The package's source repository among its free-form ``meta.links``."""
+    for key, url in links.items():
+        if url and key.strip().lower() in _SOURCE_LINK_NAMES:
+            return url
+    for url in links.values():
+        host = urlsplit(url).hostname or ""
+        if url and any(host == forge or host.endswith("." + forge) for forge in _FORGES):
+            return url
+    return ""
 
 
 def _newest_release(package: Mapping[str, Any]) -> str | None:
@@ -126,10 +145,13 @@ def _is_prerelease(version: str) -> bool:
 
 
 def _semver_change(version: str, versions: list[Any]) -> str:
-    """major, minor or patch: how the latest release differs from the one before it."""
+    """major, minor or patch: how the latest release differs from the last stable
+    one before it (1.4.0 after 1.4.0-rc.3 and 1.3.4 is a minor release)."""
     current = _SEMVER.match(version)
     others = [v for v in versions if isinstance(v, str) and v != version]
-    previous = _SEMVER.match(others[0]) if others else None
+    stable = [v for v in others if not _is_prerelease(v)]
+    candidates = stable or others
+    previous = _SEMVER.match(candidates[0]) if candidates else None
     if not current or not previous:
         return "update"
     for index, label in enumerate(("major", "minor", "patch")):

@@ -46,9 +46,19 @@ class RedditSource:
                 f"{self.config.base_url}/r/{sub}/new.json?limit=100", headers=headers
             )
             return [] if page.not_modified else parse_listing(load_json(page), self.config.name)
-        except (FetchFailed, ParseError):
+        except (FetchFailed, ParseError) as exc:
+            json_error = str(exc)
+        # Reddit blocks or rate-limits the JSON API for some clients while the
+        # feed still answers; a private or banned subreddit fails both.
+        try:
             page = await fetch(f"{self.config.base_url}/r/{sub}.rss", headers=headers)
-            return [] if page.not_modified else parse_feed_page(page, self.config.name, "reddit")
+        except FetchFailed as exc:
+            raise FetchFailed(
+                f"{exc}; the JSON listing failed too: {json_error}", exc.status
+            ) from None
+        if page.not_modified:
+            return []
+        return await parse_feed_page(page, self.config.name, "reddit")
 
 
 def parse_listing(data: Any, source: str) -> list[Item]:
@@ -91,7 +101,10 @@ def _post_item(post: Mapping[str, Any], source: str) -> Item | None:
         else (),
         metrics={"score": number(post.get("score")), "comments": number(post.get("num_comments"))},
         flags=tuple(flags),
-        raw={"link_url": link if link and link != permalink else "", "domain": post.get("domain")},
+        raw={
+            "link_url": link if link and link != permalink else "",
+            "domain": clean_title(post.get("domain")),
+        },
     )
 
 

@@ -1,0 +1,426 @@
+"""Benchmark: the web archive against Pelican, on the same Markdown issues.
+
+Not a test: it prints a table and writes bench/results/site.json, and it asserts
+nothing about speed (it does check that both sides built a page per issue).
+
+What it does:
+
+1. Writes N issues (650 by default) of realistic size into a temporary folder:
+   15-40 KB of Markdown and 200-300 links each, like an issue of a long-running
+   weekly, made from the sample week in data/sample/ (forum topics, Hex.pm
+   packages, Hacker News and Reddit posts: their titles, texts and links). Each
+   file has Pelican-style headers (Title, Date, Number, Tags, Summary), which
+   both tools read.
+2. Times three builds of each tool, every step in a fresh process so that peak
+   memory (``os.wait4``'s rusage) is the step's own:
+   - Gazette: ``import_archive`` (Markdown to HTML, once) + ``build_archive``
+     (the site) on an empty database and folder; the same build again with
+     nothing changed; one more issue imported and the site rebuilt. Search is
+     off for the comparison (Pelican builds none); the same three steps with
+     Pagefind search on are reported beside.
+   - Pelican (from PyPI, default theme, ``PLUGINS = []``; skipped with a
+     message when it is not installed): the same folder built from scratch,
+     built again, built again after the new file was added.
+3. Prints each time (the work inside the process, plus the whole process with
+   interpreter start-up), the ratios, the peak memory, and the issue's targets:
+   full build at most a tenth of Pelican's, no-change rebuild under 0.3 s, one
+   new issue under 1 s, peak memory below Pelican's.
+
+    python bench/site_bench.py            # 650 issues
+    python bench/site_bench.py --quick    # 60 issues (well under a minute)
+
+Pelican is not a Gazette dependency: ``pip install pelican markdown`` into the
+venv to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+RESULTS = ROOT / "bench" / "results" / "site.json"
+MIN_BYTES, MAX_BYTES = 15_000, 40_000
+MIN_LINKS, MAX_LINKS = 200, 300
+TARGETS = {"full_vs_pelican": 0.1, "no_change_s": 0.3, "one_new_s": 1.0}
+EMOJI = ("🔄", "🏠", "⚖️", "⚡", "🧪", "🚀", "📦", "🛠️", "🔍", "💡", "🧵", "📣")
+TAGS = (
+    "otp", "liveview", "phoenix", "ecto", "nerves", "testing", "ai", "deployment",
+    "performance", "releases", "community", "tooling", "security", "databases",
+)  # fmt: skip
+_LINK_LINE = re.compile(r"\]\(https?://")
+
+
+# --- the issues ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Story:
+    title: str
+    url: str
+    text: str
+
+
+def sample_stories() -> list[Story]:
+    """Titles, texts and links of the recorded sample week."""
+    stories: list[Story] = []
+    latest = json.loads((SAMPLE / "elixirforum.com" / "latest.json").read_text("utf-8"))
+    for topic in latest["topic_list"]["topics"]:
+        stories.append(
+            Story(
+                topic["title"],
+                f"https://elixirforum.com/t/{topic['slug']}/{topic['id']}",
+                _plain(topic.get("excerpt") or ""),
+            )
+        )
+    for page in sorted((SAMPLE / "hex.pm" / "api").glob("packages@*.json")):
+        for package in json.loads(page.read_text("utf-8")):
+            description = (package.get("meta") or {}).get("description") or ""
+            stories.append(Story(package["name"], package["html_url"], _plain(description)))
+    hn = SAMPLE / "hn.algolia.com" / "api" / "v1" / "search_by_date@query=elixir&tags=story.json"
+    for hit in json.loads(hn.read_text("utf-8"))["hits"]:
+        if hit.get("url"):
+            stories.append(Story(hit["title"], hit["url"], ""))
+    reddit = json.loads((SAMPLE / "www.reddit.com" / "r" / "elixir" / "new.json@limit=100").read_text())
+    for child in reddit["data"]["children"]:
+        post = child["data"]
+        stories.append(
+            Story(post["title"], f"https://www.reddit.com{post['permalink']}", post["selftext"])
+        )
+    return [s for s in stories if s.title.strip()]
+
+
+def _plain(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def sentence_pool(stories: list[Story]) -> list[str]:
+    sentences = []
+    for story in stories:
+        for sentence in re.split(r"(?<=[.!?])\s+", story.text):
+            sentence = sentence.strip().replace("[", "(").replace("]", ")")
+            if 30 <= len(sentence) <= 300:
+                sentences.append(sentence)
+    return sentences
+
+
+def make_issue(number: int, day: date, stories: list[Story], sentences: list[str]) -> str:
+    """One issue as Markdown with Pelican-style headers, 15-40 KB, 200-300 links.
+
+    Titles repeat across issues (as real ones do), so each has its own slug.
+    """
+    rng = random.Random(number)
+    target_bytes = rng.randint(MIN_BYTES, MAX_BYTES)
+    target_links = MIN_LINKS + (target_bytes - MIN_BYTES) * (MAX_LINKS - MIN_LINKS) // (
+        MAX_BYTES - MIN_BYTES
+    )
+    lead = rng.choice(stories)
+    title = f"{rng.choice(EMOJI)} {lead.title}"
+    picks: list[str] = []
+    quick: list[str] = []
+    size = links = 0
+    while size < target_bytes or links < target_links:
+        if links / target_links < size / target_bytes:
+            story = rng.choice(stories)
+            line = f"- [{story.title}]({story.url}) {rng.choice(sentences)[:80]}"
+            quick.append(line)
+            links += 1
+            size += len(line.encode("utf-8")) + 1
+            continue
+        story = rng.choice(stories)
+        paragraphs = []
+        for _ in range(rng.randint(1, 3)):
+            words = " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 5)))
+            other = rng.choice(stories)
+            paragraphs.append(f"{words} See [{other.title}]({other.url}) for **the details**.")
+            links += 1
+        block = (
+            f"### {rng.choice(EMOJI)} {story.title}\n\n"
+            + "\n\n".join(paragraphs)
+            + f"\n\n[Read more]({story.url})\n"
+        )
+        links += 1
+        picks.append(block)
+        size += len(block.encode("utf-8")) + 1
+    tags = ", ".join(sorted(rng.sample(TAGS, 3)))
+    return (
+        f"Title: {title}\nDate: {day.isoformat()}\nNumber: {number}\nTags: {tags}\n"
+        f"Slug: issue-{number}\nSummary: {lead.title}\n\n"
+        "Welcome to GigaElixir Gazette, your 5-minute digest of Elixir ecosystem news that"
+        " actually matters 👋.\n\n## . WEEKLY PICKS .\n\n"
+        + "\n".join(picks)
+        + "\n## Quick links\n\n"
+        + "\n".join(quick)
+        + "\n\nSee you next week,  \nMichael\n"
+    )
+
+
+def write_issues(content: Path, count: int) -> dict[str, Any]:
+    stories = sample_stories()
+    sentences = sentence_pool(stories)
+    content.mkdir(parents=True, exist_ok=True)
+    total = links = 0
+    for number in range(1, count + 1):
+        text = make_issue(number, issue_date(number), stories, sentences)
+        (content / f"issue-{number:04d}.md").write_text(text, "utf-8")
+        total += len(text.encode("utf-8"))
+        links += len(_LINK_LINE.findall(text))
+    return {"issues": count, "markdown_bytes": total, "links": links}
+
+
+def issue_date(number: int) -> date:
+    return date(2013, 1, 7) + timedelta(weeks=number - 1)
+
+
+# --- the measured steps (each runs in its own process) -----------------------------
+
+
+def child(step: str, work: Path) -> dict[str, float]:
+    """Run one step inside this process; returns seconds per phase."""
+    timings: dict[str, float] = {}
+    if step.startswith("gazette"):
+        from gazette.config import load_settings
+        from gazette.importer import import_archive
+        from gazette.pipeline import build_archive
+        from gazette.store import open_store
+
+        search = step.endswith("+search")
+        name = "site-search" if search else "site"
+        settings = load_settings(work / ("search.toml" if search else "gazette.toml"))
+        with open_store(work / f"{name}.db") as store:
+            if not step.startswith("gazette-rebuild"):
+                start = time.perf_counter()
+                import_archive(store, work / "content")
+                timings["import"] = time.perf_counter() - start
+            start = time.perf_counter()
+            build_archive(store, settings, work / name)
+            timings["build"] = time.perf_counter() - start
+    elif step == "pelican":
+        import logging
+
+        from pelican import Pelican
+        from pelican.settings import read_settings
+
+        logging.disable(logging.WARNING)
+        settings = read_settings(
+            None,
+            override={
+                "PATH": str(work / "content"),
+                "OUTPUT_PATH": str(work / "pelican"),
+                "SITENAME": "GigaElixir Gazette",
+                "SITEURL": "https://bench.example.org",
+                "TIMEZONE": "UTC",
+                "DEFAULT_LANG": "en",
+                "PLUGINS": [],
+                "CACHE_PATH": str(work / "pelican-cache"),
+            },
+        )
+        start = time.perf_counter()
+        Pelican(settings).run()
+        timings["build"] = time.perf_counter() - start
+    else:
+        raise SystemExit(f"unknown step {step}")
+    return timings
+
+
+@dataclass(frozen=True)
+class Run:
+    step: str
+    seconds: float  # the work inside the process
+    process_seconds: float  # the whole process, interpreter start-up included
+    peak_mb: float
+    phases: dict[str, float]
+
+
+def run_step(step: str, work: Path) -> Run:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", step, "--work", str(work)]
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        stderr = process.stderr.read() if process.stderr else ""
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"step {step} failed:\n{stderr[-2000:]}")
+        out.seek(0)
+        phases = json.loads(out.read().strip().splitlines()[-1])
+    return Run(step, sum(phases.values()), elapsed, usage.ru_maxrss / 1024, phases)
+
+
+def pelican_available() -> bool:
+    probe = "import pelican, markdown"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+
+
+def count_pages(folder: Path, pattern: str) -> int:
+    return sum(1 for _ in folder.glob(pattern))
+
+
+# --- the report ---------------------------------------------------------------------
+
+
+def report(results: dict[str, Any]) -> str:
+    g = results["gazette"]
+    p = results.get("pelican")
+    s = results["gazette_search"]
+    lines = [
+        f"site archive: {results['issues']} issues, {results['markdown_bytes'] / 1e6:.1f} MB of"
+        f" Markdown, {results['links']:,} links",
+        f"{'':28}{'gazette':>10}{'pelican':>10}{'ratio':>8}   target",
+    ]
+
+    def row(label: str, key: str, target: str) -> None:
+        gazette = g[key]["seconds"]
+        pelican = p[key]["seconds"] if p else None
+        ratio = f"{gazette / pelican:.3f}" if pelican else "-"
+        pelican_text = f"{pelican:.2f} s" if pelican is not None else "-"
+        lines.append(f"{label:28}{gazette:>8.2f} s{pelican_text:>10}{ratio:>8}   {target}")
+
+    row("full build", "full", f"ratio <= {TARGETS['full_vs_pelican']}")
+    lines.append(
+        f"{'  of which import (Markdown)':28}{g['full']['phases'].get('import', 0):>8.2f} s"
+    )
+    row("no-change rebuild", "no_change", f"< {TARGETS['no_change_s']} s")
+    row("one new issue", "one_new", f"< {TARGETS['one_new_s']} s")
+    peak_p = f"{p['full']['peak_mb']:.0f} MB" if p else "-"
+    lines.append(f"{'peak memory (full build)':28}{g['full']['peak_mb']:>7.0f} MB{peak_p:>10}")
+    lines.append(
+        f"{'whole process, no change':28}{g['no_change']['process_seconds']:>8.2f} s"
+        "   (interpreter start-up and imports included)"
+    )
+    lines.append(
+        f"with search (Pagefind): full {s['full']['seconds']:.2f} s, no change"
+        f" {s['no_change']['seconds']:.2f} s, one new {s['one_new']['seconds']:.2f} s,"
+        f" peak {s['full']['peak_mb']:.0f} MB"
+    )
+    if not p:
+        lines.append(f"pelican: {results['pelican_skipped']}")
+    return "\n".join(lines)
+
+
+def verdicts(results: dict[str, Any]) -> dict[str, bool | None]:
+    g, p = results["gazette"], results.get("pelican")
+    return {
+        "full_vs_pelican": (g["full"]["seconds"] / p["full"]["seconds"] <= TARGETS["full_vs_pelican"])
+        if p
+        else None,
+        "no_change_s": g["no_change"]["seconds"] < TARGETS["no_change_s"],
+        "one_new_s": g["one_new"]["seconds"] < TARGETS["one_new_s"],
+        "peak_below_pelican": g["full"]["peak_mb"] < p["full"]["peak_mb"] if p else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--issues", type=int, default=650, help="how many issues")
+    parser.add_argument("--quick", action="store_true", help="60 issues")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.work)))
+        return 0
+
+    count = 60 if args.quick else args.issues
+    work = Path(tempfile.mkdtemp(prefix="gazette-site-bench-"))
+    try:
+        for name, search in (("gazette.toml", "false"), ("search.toml", "true")):
+            (work / name).write_text(
+                '[publication]\nbase_url = "https://bench.example.org"\n'
+                f"[site]\nsearch = {search}\n",
+                "utf-8",
+            )
+        print(f"writing {count} issues into {work / 'content'}", flush=True)
+        facts = write_issues(work / "content", count)
+        new_issue = work / "content" / f"issue-{count + 1:04d}.md"
+        new_text = make_issue(
+            count + 1, issue_date(count + 1), sample_stories(), sentence_pool(sample_stories())
+        )
+        pelican = pelican_available()
+        runs: dict[str, dict[str, Run]] = {"gazette": {}, "gazette_search": {}, "pelican": {}}
+        # Full builds and no-change rebuilds first, then the new issue for everyone.
+        for key in ("gazette", "gazette_search"):
+            suffix = "+search" if key == "gazette_search" else ""
+            print(f"{key}: full build", flush=True)
+            runs[key]["full"] = run_step(f"gazette-full{suffix}", work)
+            print(f"{key}: no-change rebuild", flush=True)
+            runs[key]["no_change"] = run_step(f"gazette-rebuild{suffix}", work)
+        if pelican:
+            print("pelican: full build", flush=True)
+            runs["pelican"]["full"] = run_step("pelican", work)
+            print("pelican: rebuild", flush=True)
+            runs["pelican"]["no_change"] = run_step("pelican", work)
+        new_issue.write_text(new_text, "utf-8")
+        for key in ("gazette", "gazette_search"):
+            suffix = "+search" if key == "gazette_search" else ""
+            print(f"{key}: one new issue", flush=True)
+            runs[key]["one_new"] = run_step(f"gazette-new{suffix}", work)
+        if pelican:
+            print("pelican: one new issue", flush=True)
+            runs["pelican"]["one_new"] = run_step("pelican", work)
+        built = count_pages(work / "site" / "issues", "*/index.html")
+        if built != count + 1:
+            raise SystemExit(f"gazette built {built} issue pages, expected {count + 1}")
+        if pelican:
+            pelican_pages = count_pages(work / "pelican", "*.html") - count_pages(
+                work / "pelican", "index*.html"
+            )
+            if pelican_pages < count + 1:
+                raise SystemExit(f"pelican built {pelican_pages} pages, expected {count + 1}+")
+        results: dict[str, Any] = {
+            **facts,
+            "issues": count,
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+            },
+            "targets": TARGETS,
+            "gazette": {k: asdict(v) for k, v in runs["gazette"].items()},
+            "gazette_search": {k: asdict(v) for k, v in runs["gazette_search"].items()},
+        }
+        if pelican:
+            results["pelican"] = {k: asdict(v) for k, v in runs["pelican"].items()}
+            results["ratios"] = {
+                k: runs["gazette"][k].seconds / runs["pelican"][k].seconds
+                for k in ("full", "no_change", "one_new")
+            }
+        else:
+            results["pelican_skipped"] = (
+                "not installed: `pip install pelican markdown` into the venv to compare"
+            )
+        results["met"] = verdicts(results)
+        print()
+        print(report(results))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+        print(f"\nwrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,456 @@
+"""Import an existing newsletter archive: one Markdown file per issue.
+
+Editors who move to Gazette bring years of issues, kept the way This Week in
+Rust (Pelican), Hugo and Jekyll keep them. A file starts with one of:
+
+* Pelican-style headers: ``Title:``, ``Date:``, ``Number:``, ``Tags:`` … lines
+  (keys in any case; an indented line continues the previous value), then a
+  blank line;
+* YAML front matter between ``---`` lines (read with ``yaml.safe_load``);
+* TOML front matter between ``+++`` lines.
+
+The rest is the issue's Markdown body. Recognised keys: ``title`` (required),
+``date`` (required; else a Jekyll-style ``YYYY-MM-DD-`` file-name prefix),
+``number`` (or ``issue``/``issue_number``), ``tags`` (a list, or a string split
+at commas, or for YAML/TOML without commas at spaces as Jekyll does),
+``subtitle`` (or ``summary``/``description``) and ``slug``. Files marked as
+drafts (``draft: true``, ``published: false``, ``Status: draft``) are skipped.
+
+Each file becomes a published issue: its number (or, when it has none, the next
+number above every number in use, given in date order), its date, tags and
+subtitle, the original file text in the ``markdown`` column, and its body
+rendered to sanitized HTML once, here, so no site build converts Markdown again.
+The issue's week key is the ISO week of its date, or ``<week>-<number>`` when
+that week already has an issue.
+
+Everything is read and rendered first; the issues are then written in one
+transaction, so a failure or a killed process leaves nothing half-imported. A
+file that cannot be read is reported with the reason and skipped; importing the
+same files again finds them unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+
+from gazette.errors import GazetteError
+from gazette.publish import ORIGIN_IMPORT, save_published
+from gazette.render.web import sanitize_body_html, slugify
+from gazette.store import IssueRow, Store
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*):[ \t]*(.*?)\s*$")
+_DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
+_FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+_NUMBER_KEYS = ("number", "issue", "issue_number")
+_SUBTITLE_KEYS = ("subtitle", "summary", "description")
+
+
+class ArchiveImportError(GazetteError):
+    """The import as a whole cannot go ahead (nothing was imported)."""
+
+
+class UnreadableFile(Exception):
+    """One file cannot become an issue; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    """One issue file, read and rendered, not yet numbered."""
+
+    path: str  # relative to the imported folder, for messages
+    title: str
+    day: date
+    number: int | None
+    tags: tuple[str, ...]
+    subtitle: str
+    slug: str
+    text: str  # the whole file, as it was
+    html: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Imported:
+    path: str
+    number: int
+    week: str
+    title: str
+    numbered_here: bool  # the file had no number; this one was given
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: tuple[Imported, ...] = ()
+    unchanged: tuple[str, ...] = ()  # paths already in the archive with this text
+    skipped: tuple[Skipped, ...] = field(default_factory=tuple)
+
+    def lines(self) -> list[str]:
+        """What the CLI prints: every skip with its reason, new numbers, a summary."""
+        out = [f"skipped {s.path}: {s.reason}" for s in self.skipped]
+        out += [
+            f"{i.path}: no number, imported as #{i.number}"
+            for i in self.imported
+            if i.numbered_here
+        ]
+        numbers = sorted(i.number for i in self.imported)
+        span = f" (#{numbers[0]}–#{numbers[-1]})" if len(numbers) > 1 else ""
+        span = f" (#{numbers[0]})" if len(numbers) == 1 else span
+        out.append(
+            f"imported {len(self.imported)} issue{'' if len(self.imported) == 1 else 's'}{span},"
+            f" {len(self.unchanged)} unchanged, {len(self.skipped)} skipped"
+        )
+        return out
+
+
+def import_archive(store: Store, directory: Path) -> ImportReport:
+    """Import every Markdown file under ``directory`` as a published issue."""
+    directory = Path(directory)
+    paths = find_issue_files(directory)
+    if not paths:
+        raise ArchiveImportError(
+            f"{directory}: no Markdown files ({', '.join(MARKDOWN_SUFFIXES)}) found"
+        )
+    archive = _Archive.load(store)
+    skipped: list[Skipped] = []
+    unchanged: list[str] = []
+    files: list[ArchiveFile] = []
+    for path in paths:
+        rel = path.relative_to(directory).as_posix()
+        try:
+            text = read_text(path)
+            if text in archive.texts:
+                # Imported before: not parsed nor rendered again, so importing a
+                # folder that gained one file costs about one file.
+                unchanged.append(rel)
+                continue
+            files.append(parse_issue_text(text, path.name, rel))
+        except UnreadableFile as exc:
+            skipped.append(Skipped(rel, str(exc)))
+    plan = _plan(archive, files)
+    skipped += plan.skipped
+    try:
+        # atomic(), not `with conn:`: sqlite-utils commits each write on its own
+        # unless a transaction is explicitly open.
+        with store.db.atomic():
+            for issue, number, week in plan.new:
+                save_published(
+                    store,
+                    IssueRow(
+                        week=week,
+                        number=number,
+                        slug=issue.slug,
+                        title=issue.title,
+                        published_on=issue.day.isoformat(),
+                        markdown=issue.text,
+                        html=issue.html,
+                        tags=issue.tags,
+                        revision=1,
+                    ),
+                    emoji="",
+                    subtitle=issue.subtitle,
+                    origin=ORIGIN_IMPORT,
+                    replace_existing=False,
+                )
+    except sqlite3.IntegrityError as exc:
+        raise ArchiveImportError(
+            f"an issue saved meanwhile conflicts with the import ({exc}); nothing was"
+            " imported, run the import again"
+        ) from None
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveImportError(
+            f"the database refused the import ({exc}); nothing was imported"
+        ) from None
+    return ImportReport(
+        imported=tuple(
+            Imported(i.path, number, week, i.title, i.number is None)
+            for i, number, week in plan.new
+        ),
+        unchanged=tuple(unchanged),
+        skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+    )
+
+
+def find_issue_files(directory: Path) -> list[Path]:
+    """Markdown files under ``directory``, in path order; hidden ones are not issues."""
+    if not directory.is_dir():
+        raise ArchiveImportError(f"{directory}: not a folder")
+    return sorted(
+        path
+        for path in directory.rglob("*")
+        if path.suffix.lower() in MARKDOWN_SUFFIXES
+        and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(directory).parts)
+    )
+
+
+def read_text(path: Path) -> str:
+    """A file's text; UnreadableFile says why there is none."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise UnreadableFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+
+
+def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
+    """An issue from the text of one file; ``filename`` may carry its date."""
+    meta, body, style = split_front_matter(text)
+    if _is_draft(meta):
+        raise UnreadableFile("marked as a draft")
+    title = _one_line(meta.get("title"))
+    if not title:
+        raise UnreadableFile("no title in the front matter")
+    day = _date(meta.get("date"), filename)
+    tags = _tags(meta.get("tags"), split_spaces=style != "headers")
+    subtitle = next((_one_line(meta[k]) for k in _SUBTITLE_KEYS if meta.get(k)), "")
+    slug = slugify(_one_line(meta.get("slug")) or title)
+    return ArchiveFile(
+        path=rel or filename,
+        title=title,
+        day=day,
+        number=_number(meta),
+        tags=tags,
+        subtitle=subtitle,
+        slug=slug,
+        text=text,
+        # Rendered once, here: the site places this HTML and never sees Markdown.
+        html=render_body(body),
+    )
+
+
+def render_body(markdown: str) -> str:
+    """An imported body as sanitized HTML (the archive's allow-list, http(s) links)."""
+    return sanitize_body_html(_engine().render(markdown))
+
+
+@cache
+def _engine() -> MarkdownIt:
+    # CommonMark (markdown-it, as for drafts) plus the two GitHub extensions that
+    # Hugo (goldmark) and Jekyll (kramdown) archives use most: tables and
+    # strikethrough. Raw HTML passes through and is sanitized afterwards.
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
+    """(metadata with lower-case keys, Markdown body, style) of a file's text.
+
+    Style is "yaml", "toml" or "headers".
+    """
+    lines = text.splitlines(keepends=True)
+    first = lines[0].strip() if lines else ""
+    if first in ("---", "+++"):
+        style = "yaml" if first == "---" else "toml"
+        ends = ("---", "...") if style == "yaml" else ("+++",)
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ends), None)
+        if end is None:
+            raise UnreadableFile(f"the {style.upper()} front matter has no closing {first} line")
+        block = "".join(lines[1:end])
+        meta = _load_yaml(block) if style == "yaml" else _load_toml(block)
+        return _lower_keys(meta), "".join(lines[end + 1 :]), style
+    if _HEADER.match(first):
+        return _headers(lines)
+    raise UnreadableFile(
+        "no front matter: expected Title:/Date: header lines, --- YAML or +++ TOML"
+    )
+
+
+def _headers(lines: list[str]) -> tuple[dict[str, Any], str, str]:
+    meta: dict[str, Any] = {}
+    last = ""
+    body_start = len(lines)  # a file of headers only has an empty body
+    for index, line in enumerate(lines):
+        if not line.strip():
+            body_start = index + 1
+            break
+        match = _HEADER.match(line)
+        if match:
+            last = match.group(1).lower()
+            meta[last] = match.group(2)
+        elif line[:1] in (" ", "\t") and last:
+            meta[last] = f"{meta[last]} {line.strip()}"
+        else:
+            raise UnreadableFile(
+                f"line {index + 1} of the headers is not 'Key: value': {line.strip()[:60]!r}"
+            )
+    return meta, "".join(lines[body_start:]), "headers"
+
+
+def _load_yaml(block: str) -> Mapping[str, Any]:
+    try:
+        meta = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 2})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UnreadableFile(f"bad YAML front matter{where}: {problem}") from None
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise UnreadableFile("the YAML front matter is not a set of key: value pairs")
+    return meta
+
+
+def _load_toml(block: str) -> Mapping[str, Any]:
+    try:
+        return tomllib.loads(block)
+    except tomllib.TOMLDecodeError as exc:
+        raise UnreadableFile(f"bad TOML front matter: {exc}") from None
+
+
+def _lower_keys(meta: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(k).lower(): v for k, v in meta.items()}
+
+
+def _is_draft(meta: Mapping[str, Any]) -> bool:
+    return (
+        meta.get("draft") in (True, "true", "True", "yes")
+        or meta.get("published") in (False, "false", "False", "no")
+        or str(meta.get("status", "")).strip().lower() == "draft"
+    )
+
+
+def _one_line(value: Any) -> str:
+    if value is None:
+        return ""
+    return " ".join(str(value).split())
+
+
+def _date(value: Any, filename: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()  # the day as written, in the author's time zone
+    if isinstance(value, date):
+        return value
+    if value is not None and str(value).strip():
+        match = _DATE.match(str(value))
+        if not match:
+            raise UnreadableFile(f"date {str(value)[:40]!r} is not a date (expected YYYY-MM-DD)")
+        return _make_date(match, str(value))
+    from_name = _FILENAME_DATE.match(filename)
+    if from_name:
+        return _make_date(from_name, filename)
+    raise UnreadableFile("no date in the front matter or the file name")
+
+
+def _make_date(match: re.Match[str], source: str) -> date:
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise UnreadableFile(f"date {source[:40]!r} does not exist") from None
+
+
+def _number(meta: Mapping[str, Any]) -> int | None:
+    for key in _NUMBER_KEYS:
+        value = meta.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            break
+        text = str(value).strip().lstrip("#")
+        if text.isdigit() and int(text) > 0:
+            return int(text)
+        raise UnreadableFile(f"{key} {str(value)[:20]!r} is not a positive whole number")
+    return None
+
+
+def _tags(value: Any, split_spaces: bool) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts: Iterable[Any] = (
+            value.split(",") if "," in value or not split_spaces else value.split()
+        )
+    elif isinstance(value, list | tuple):
+        parts = value
+    else:
+        parts = [value]
+    seen: list[str] = []
+    for part in parts:
+        tag = _one_line(part)
+        if tag and tag not in seen:
+            seen.append(tag)
+    return tuple(seen)
+
+
+@dataclass
+class _Plan:
+    new: list[tuple[ArchiveFile, int, str]] = field(default_factory=list)  # file, number, week
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Archive:
+    """What the database already holds, read once before the import."""
+
+    weeks: dict[int, str]  # number -> week
+    texts: frozenset[str]  # the markdown of every issue
+
+    @classmethod
+    def load(cls, store: Store) -> _Archive:
+        rows = list(store.db.query("select week, number, markdown from issues"))
+        return cls(
+            weeks={row["number"]: row["week"] for row in rows},
+            texts=frozenset(row["markdown"] for row in rows),
+        )
+
+
+def _plan(archive: _Archive, files: list[ArchiveFile]) -> _Plan:
+    """Numbers and week keys for the new files, against the archive as it is."""
+    plan = _Plan()
+    weeks = set(archive.weeks.values())
+    claimed: dict[int, str] = {}  # number -> the path that has it in this import
+    numbered: list[tuple[ArchiveFile, int]] = []
+    unnumbered: list[ArchiveFile] = []
+    for file in files:
+        if file.number is None:
+            unnumbered.append(file)
+        elif file.number in claimed:
+            plan.skipped.append(
+                Skipped(file.path, f"number {file.number} is also used by {claimed[file.number]}")
+            )
+        elif file.number in archive.weeks:
+            week = archive.weeks[file.number]
+            plan.skipped.append(
+                Skipped(file.path, f"issue #{file.number} is already in the archive ({week})")
+            )
+        else:
+            claimed[file.number] = file.path
+            numbered.append((file, file.number))
+    next_number = max([0, *archive.weeks, *claimed]) + 1
+    for file in sorted(unnumbered, key=lambda f: (f.day, f.path)):
+        numbered.append((file, next_number))
+        next_number += 1
+    # Week keys in date order, so of two issues in one week the earlier keeps the plain key.
+    for file, number in sorted(numbered, key=lambda pair: (pair[0].day, pair[1])):
+        year, week_number, _ = file.day.isocalendar()
+        week = f"{year}-W{week_number:02d}"
+        if week in weeks:
+            week = f"{week}-{number}"
+        weeks.add(week)
+        plan.new.append((file, number, week))
+    plan.new.sort(key=lambda entry: entry[1])
+    return plan

@@ -1,0 +1,279 @@
+"""Importing an existing archive: Pelican headers (This Week in Rust), TOML
+(Hugo) and YAML (Jekyll) front matter, broken files reported and skipped, one
+transaction, and a site built from the result. Real files, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from gazette.importer import (
+    ArchiveImportError,
+    UnreadableFile,
+    import_archive,
+    parse_issue_text,
+    split_front_matter,
+)
+from gazette.publish import archive_issues, published_issues
+from gazette.store import open_store
+from tests.conftest import run_cli
+from tests.test_site import broken_links
+
+PELICAN = """Title: This Week in Rust 530
+Number: 530
+Date: 2024-01-10 10:00
+Category: This Week in Rust
+Tags: rust, weekly
+Summary: Hello and welcome to another issue of
+    This Week in Rust
+
+Hello and welcome to another issue of *This Week in Rust*!
+
+## Updates from Rust Community
+
+* [Announcing Rust 1.75.0](https://blog.rust-lang.org/2023/12/28/Rust-1.75.0.html)
+* [A <script>window.__pwned = 1</script> post](javascript:alert(1))
+"""
+HUGO = """+++
+title = "Issue 531: Async Closures"
+date = 2024-01-17T09:00:00+01:00
+issue = 531
+tags = ["async", "rust"]
+description = "Async closures land on nightly"
+draft = false
++++
+
+Async closures are **here**.
+
+| feature | status |
+|---|---|
+| async closures | nightly |
+"""
+JEKYLL = """---
+layout: post
+title: "Issue 532"
+tags: compiler rust
+number: 532
+---
+The compiler got faster. <img src="x" onerror="alert(1)">
+"""
+UNNUMBERED_LATE = """---
+title: A Special Issue Without a Number
+date: 2024-01-31
+---
+Special.
+"""
+UNNUMBERED_EARLY = """---
+title: An Early Special
+date: 2023-12-01
+tags:
+  - history
+---
+Early.
+"""
+SAME_WEEK = """Title: Issue 533 Extra
+Number: 540
+Date: 2024-01-11
+
+Two issues in one week.
+"""
+
+
+def write_archive(root: Path) -> Path:
+    archive = root / "archive"
+    (archive / "content").mkdir(parents=True)
+    (archive / "hugo").mkdir()
+    (archive / "_posts").mkdir()
+    (archive / "content" / "2024-01-10-this-week-in-rust.md").write_text(PELICAN, "utf-8")
+    (archive / "hugo" / "issue-531.md").write_text(HUGO, "utf-8")
+    (archive / "_posts" / "2024-01-24-issue-532.md").write_text(JEKYLL, "utf-8")
+    (archive / "_posts" / "2024-01-31-special.markdown").write_text(UNNUMBERED_LATE, "utf-8")
+    (archive / "_posts" / "early.md").write_text(UNNUMBERED_EARLY, "utf-8")
+    (archive / "content" / "extra.md").write_text(SAME_WEEK, "utf-8")
+    # Broken, each for its own reason.
+    (archive / "bad-yaml.md").write_text("---\ntitle: [unclosed\n---\nbody\n", "utf-8")
+    (archive / "no-title.md").write_text("Date: 2024-02-01\n\nNo title here.\n", "utf-8")
+    (archive / "content" / "duplicate.md").write_text(
+        "Title: Also 530\nNumber: 530\nDate: 2024-01-10\n\nSame number.\n", "utf-8"
+    )
+    (archive / "latin1.md").write_bytes("Title: Café\nDate: 2024-01-03\n\nx\n".encode("latin-1"))
+    (archive / "wip.md").write_text("+++\ntitle = 'Later'\ndraft = true\n+++\nx\n", "utf-8")
+    (archive / "README.md").write_text("This archive holds our issues.\n", "utf-8")
+    (archive / "bad-date.md").write_text("Title: When?\nDate: last tuesday\n\nx\n", "utf-8")
+    # Not issues at all: ignored.
+    (archive / "notes.txt").write_text("Title: not markdown\n", "utf-8")
+    (archive / ".git").mkdir()
+    (archive / ".git" / "HEAD.md").write_text("Title: hidden\n", "utf-8")
+    return archive
+
+
+EXPECTED_SKIPS = {
+    "bad-yaml.md": "bad YAML front matter",
+    "no-title.md": "no title",
+    "content/duplicate.md": "number 530 is also used by content/2024-01-10-this-week-in-rust.md",
+    "latin1.md": "not UTF-8 (byte 0xe9 at offset 10)",
+    "wip.md": "marked as a draft",
+    "README.md": "no front matter",
+    "bad-date.md": "date 'last tuesday' is not a date",
+}
+
+
+def test_import_keeps_numbers_dates_tags_and_text(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path)
+    with open_store(tmp_path / "g.db") as store:
+        report = import_archive(store, archive)
+        rows = {r["number"]: r for r in store.db.query("select * from issues order by number")}
+    skipped = {s.path: s.reason for s in report.skipped}
+    assert set(skipped) == set(EXPECTED_SKIPS)
+    for path, reason in EXPECTED_SKIPS.items():
+        assert reason in skipped[path], (path, skipped[path])
+    # Files without a number get the next ones above every number, oldest first.
+    assert sorted(rows) == [530, 531, 532, 540, 541, 542]
+    assert rows[541]["title"] == "An Early Special"
+    assert rows[542]["title"] == "A Special Issue Without a Number"
+    assert [(i.path, i.number) for i in report.imported if i.numbered_here] == [
+        ("_posts/early.md", 541),
+        ("_posts/2024-01-31-special.markdown", 542),
+    ]
+    pelican = rows[530]
+    assert pelican["published_on"] == "2024-01-10"
+    assert pelican["week"] == "2024-W02"
+    assert json.loads(pelican["tags"]) == ["rust", "weekly"]
+    assert pelican["subtitle"] == "Hello and welcome to another issue of This Week in Rust"
+    assert pelican["slug"] == "this-week-in-rust-530"
+    assert pelican["markdown"] == PELICAN  # the file as it was
+    assert pelican["origin"] == "import" and pelican["revision"] == 1
+    assert "<em>This Week in Rust</em>" in pelican["html"]
+    assert 'href="https://blog.rust-lang.org/2023/12/28/Rust-1.75.0.html"' in pelican["html"]
+    assert "<script" not in pelican["html"] and 'href="javascript' not in pelican["html"]
+    hugo = rows[531]
+    assert hugo["published_on"] == "2024-01-17"  # the day as written, not moved to UTC
+    assert json.loads(hugo["tags"]) == ["async", "rust"]
+    assert hugo["subtitle"] == "Async closures land on nightly"
+    assert "<strong>here</strong>" in hugo["html"]
+    jekyll = rows[532]
+    assert jekyll["published_on"] == "2024-01-24"  # from the file name
+    assert json.loads(jekyll["tags"]) == ["compiler", "rust"]  # Jekyll splits at spaces
+    assert "onerror" not in jekyll["html"]
+    # Two issues in one ISO week: the earlier keeps the plain week key.
+    assert rows[540]["week"] == "2024-W02-540"
+    assert json.loads(rows[541]["tags"]) == ["history"]
+
+
+def test_importing_again_changes_nothing(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path)
+    with open_store(tmp_path / "g.db") as store:
+        import_archive(store, archive)
+        before = list(store.db.query("select * from issues order by number"))
+        again = import_archive(store, archive)
+        after = list(store.db.query("select * from issues order by number"))
+    assert again.imported == ()
+    assert len(again.unchanged) == 6
+    assert after == before
+
+
+def test_numbers_already_in_the_archive_are_not_overwritten(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "a.md").write_text("Title: Original 7\nNumber: 7\nDate: 2024-03-01\n\nx\n")
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "b.md").write_text("Title: Impostor 7\nNumber: 7\nDate: 2024-03-08\n\ny\n")
+    (second / "c.md").write_text("Title: No number\nDate: 2024-03-15\n\nz\n")
+    with open_store(tmp_path / "g.db") as store:
+        import_archive(store, first)
+        report = import_archive(store, second)
+        titles = [r["title"] for r in store.db.query("select title from issues order by number")]
+    assert [(s.path, s.reason) for s in report.skipped] == [
+        ("b.md", "issue #7 is already in the archive (2024-W09)")
+    ]
+    assert titles == ["Original 7", "No number"]
+    assert report.imported[0].number == 8
+
+
+def test_the_import_is_one_transaction(tmp_path: Path) -> None:
+    archive = write_archive(tmp_path)
+    with open_store(tmp_path / "g.db") as store:
+        # The database fails on the third issue, as a full disk or a crash would.
+        store.db.execute(
+            "create trigger fail_third before insert on issues when new.number = 532"
+            " begin select raise(abort, 'disk full'); end"
+        )
+        with pytest.raises(ArchiveImportError, match="nothing was imported"):
+            import_archive(store, archive)
+        assert store.db["issues"].count == 0
+        store.db.execute("drop trigger fail_third")
+        assert len(import_archive(store, archive).imported) == 6
+
+
+def test_empty_folder_is_an_error(tmp_path: Path) -> None:
+    with (
+        open_store(tmp_path / "g.db") as store,
+        pytest.raises(ArchiveImportError, match="no Markdown"),
+    ):
+        import_archive(store, tmp_path)
+
+
+def test_front_matter_styles() -> None:
+    meta, body, style = split_front_matter(PELICAN)
+    assert style == "headers" and meta["number"] == "530"
+    assert body.startswith("Hello and welcome")
+    meta, body, style = split_front_matter(HUGO)
+    assert style == "toml" and meta["issue"] == 531 and body.startswith("\nAsync")
+    meta, body, style = split_front_matter(JEKYLL)
+    assert style == "yaml" and meta["layout"] == "post"
+    with pytest.raises(UnreadableFile, match="no closing"):
+        split_front_matter("+++\ntitle = 'x'\n")
+    with pytest.raises(UnreadableFile, match="bad TOML"):
+        split_front_matter("+++\ntitle = \n+++\n")
+    with pytest.raises(UnreadableFile, match="not a set of key: value"):
+        split_front_matter("---\n- a list\n---\n")
+    with pytest.raises(UnreadableFile, match="line 2 of the headers"):
+        split_front_matter("Title: x\nnot a header\n\nbody")
+    with pytest.raises(UnreadableFile, match="positive whole number"):
+        parse_issue_text("Title: x\nDate: 2024-01-01\nNumber: twelve\n\nbody", "x.md")
+    with pytest.raises(UnreadableFile, match="does not exist"):
+        parse_issue_text("Title: x\nDate: 2024-02-30\n\nbody", "x.md")
+
+
+def test_imported_issues_make_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = write_archive(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GAZETTE_DB", raising=False)
+    (tmp_path / "gazette.toml").write_text(
+        '[publication]\nbase_url = "https://gazette.example.org/archive"\n'
+    )
+    result = run_cli("--db", "g.db", "import-archive", str(archive), expect=1)
+    assert "skipped latin1.md: not UTF-8" in result.output
+    assert "_posts/early.md: no number, imported as #541" in result.output
+    assert result.output.strip().endswith("imported 6 issues (#530–#542), 0 unchanged, 7 skipped")
+    built = run_cli("--db", "g.db", "build-site", "--out", "site")
+    assert "search index rebuilt" in built.output
+    site = tmp_path / "site"
+    page = site / "issues" / "530-this-week-in-rust-530" / "index.html"
+    text = page.read_text("utf-8")
+    assert "<em>This Week in Rust</em>" in text
+    assert '<time datetime="2024-01-10">January 10, 2024</time>' in text
+    assert 'href="../../tags/weekly/index.html"' in text
+    assert (
+        "<table>" in (site / "issues" / "531-issue-531-async-closures" / "index.html").read_text()
+    )
+    index = (site / "index.html").read_text("utf-8")
+    assert "A Special Issue Without a Number" in index  # the latest, in full
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert [e.link.rsplit("/", 2)[-2].split("-")[0] for e in feed.entries] == [
+        "542", "541", "540", "532", "531", "530",
+    ]  # fmt: skip
+    assert broken_links(site) == []
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
+    assert entry["languages"]["en"]["page_count"] == 6
+    # Imported issues live beside drafted ones: candidates see them without stories.
+    with open_store(tmp_path / "g.db") as store:
+        assert [p.issue.picks for p in published_issues(store)] == [()] * 6
+        assert [p.number for p in archive_issues(store)] == [530, 531, 532, 540, 541, 542]
+    again = run_cli("--db", "g.db", "import-archive", str(archive), expect=1)
+    assert "imported 0 issues, 6 unchanged, 7 skipped" in again.output
+    assert "0 files written" in run_cli("--db", "g.db", "build-site", "--out", "site").output
