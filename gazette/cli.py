@@ -197,7 +197,9 @@ def init(directory: Path) -> None:
 def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> None:
     """Fetch every enabled source concurrently and store the items.
 
-    Exits 1 when any source failed; the others are still stored.
+    Unchanged documents (304) are not parsed again. On a terminal a progress bar
+    runs until the summary table; --json prints only the results. Exits 1 when
+    any source failed; the others are still stored.
     """
     from gazette.fetch import fetch_all
     from gazette.output import console, print_fetch_results
@@ -707,6 +709,7 @@ def import_archive(directory: Path) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     default="out",
     show_default=True,
+    help="Folder for the week's files (OUT/<week>/) and the archive (OUT/site).",
 )
 @click.option(
     "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="How far back paged sources page."

@@ -8,8 +8,9 @@ Union-find over five kinds of evidence, strongest first:
    Hex.pm ``elixir 1.19.5``), names compared without case, ``_`` or ``-``;
 3. the same GitHub repository (a Hex package's GitHub link, a post linking to
    the repository's front page);
-4. a Hex package announced by name: "LiveVue - v1.0 released…", "Igniter - a
-   code generation framework", "Oban: …" name ``live_vue``, ``igniter``, ``oban``;
+4. a Hex package announced by name, the single word a forum, Reddit, HN or blog
+   title starts with: "LiveVue - v1.0 released…" is ``live_vue``, "Igniter - a
+   code generation framework" is ``igniter``, "Oban: …" is ``oban``;
 5. nearly the same title (rapidfuzz on normalized titles), across sources.
 
 Guards keep stories apart that only look alike: two groups that name the same
@@ -75,27 +76,35 @@ _GITHUB_REPO = re.compile(
 # Words that say nothing about which story a title is: never block keys, never
 # counted as meaningful, and never taken for a package name.
 STOPWORDS = frozenset(
-    """a an and are as at be by can do does for from has have how i in into is it its my
-    new of on or our out over so than that the their this to up use using vs was we what
-    when where which who why will with without you your released release releases
-    announcing announcement ann elixir erlang via""".split()
-)
+    {
+        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "has",
+        "have", "how", "i", "in", "into", "is", "it", "its", "my", "new", "of", "on", "or", "our",
+        "out", "over", "so", "than", "that", "the", "their", "this", "to", "up", "use", "using",
+        "vs", "was", "we", "what", "when", "where", "which", "who", "why", "will", "with",
+        "without", "you", "your", "released", "release", "releases", "announcing", "announcement",
+        "ann", "elixir", "erlang", "via"
+    }
+)  # fmt: skip
 # Package names that are also everyday words or the ecosystem's own names: a
 # title beginning with "Phoenix:" or "Still" is not the release of phoenix/still.
 GENERIC_NAMES = frozenset(
-    """about after again all also any api app apps auth back beam best better build
-    cache check cli client code config core data date day debug deploy design dev
-    docs easy elixir erlang ecto error event events example fast file files first
-    form forms free from get good graph help hex home http just json key last learn
-    let like list live log logger make many mix more most much my need nerves next
-    now off old one only open otp phoenix plug pool post project queue quick real
-    request rest run same say see server session setup simple some start state still
-    stream sure task test tests text than that then there these thing think this time
-    today tool tools try type ui update user very want way web what when which while
-    who why will work world year yes your ash together snap capsule quantity
-    expression bunch""".split()
-)
-AGGREGATOR_KINDS = frozenset({"reddit", "hackernews"})
+    {
+        "about", "after", "again", "all", "also", "any", "api", "app", "apps", "auth", "back",
+        "beam", "best", "better", "build", "cache", "check", "cli", "client", "code", "config",
+        "core", "data", "date", "day", "debug", "deploy", "design", "dev", "docs", "easy", "elixir",
+        "erlang", "ecto", "error", "event", "events", "example", "fast", "file", "files", "first",
+        "form", "forms", "free", "from", "get", "good", "graph", "help", "hex", "home", "http",
+        "just", "json", "key", "last", "learn", "let", "like", "list", "live", "log", "logger",
+        "make", "many", "mix", "more", "most", "much", "my", "need", "nerves", "next", "now", "off",
+        "old", "one", "only", "open", "otp", "phoenix", "plug", "pool", "post", "project", "queue",
+        "quick", "real", "request", "rest", "run", "same", "say", "see", "server", "session",
+        "setup", "simple", "some", "start", "state", "still", "stream", "sure", "task", "test",
+        "tests", "text", "than", "that", "then", "there", "these", "thing", "think", "this", "time",
+        "today", "tool", "tools", "try", "type", "ui", "update", "user", "very", "want", "way",
+        "web", "what", "when", "which", "while", "who", "why", "will", "work", "world", "year",
+        "yes", "your", "ash", "together", "snap", "capsule", "quantity", "expression", "bunch"
+    }
+)  # fmt: skip
 ANNOUNCING_KINDS = frozenset({"discourse", "reddit", "hackernews", "feed"})
 
 
@@ -154,6 +163,7 @@ class _Facts:
 
 
 def item_facts(stored: StoredItem) -> _Facts:
+    """Everything clustering compares, from the item's title, URLs and raw fields."""
     item = stored.item
     raw = item.raw
     urls: set[str] = set()
@@ -187,9 +197,9 @@ def item_facts(stored: StoredItem) -> _Facts:
 
     repo = ""
     for url in _repo_urls(stored):
-        match = "github.com" in url and _GITHUB_REPO.match(fast_canonical(url))
-        if match:
-            repo = f"{match.group(1)}/{match.group(2)}".lower()
+        found = _GITHUB_REPO.match(fast_canonical(url)) if "github.com" in url else None
+        if found:
+            repo = f"{found.group(1)}/{found.group(2)}".lower()
             break
 
     title = normalize_title(item.title)

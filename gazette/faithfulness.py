@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from gazette.cluster import ItemNotFound, normalize_version, story_of
@@ -61,24 +61,34 @@ NUMBER_WORDS = {
 }  # fmt: skip
 # Names a newsletter about Elixir may always use.
 KNOWN_NAMES = frozenset(
-    """elixir erlang beam otp hex hex.pm hexdocs github reddit hacker news hn elixir forum
-    the elixir forum mix iex""".split()
-)
+    {
+        "elixir", "erlang", "beam", "otp", "hex", "hex.pm", "hexdocs", "github", "reddit",
+        "hacker news", "hn", "elixir forum", "mix", "iex"
+    }
+)  # fmt: skip
 # Capitalized words that start a name run but are not part of the name
 # ("The Phoenix team", "This LiveVue release").
 _LEADING = frozenset(
-    """a an the this that these those its it your our their his her my we you they i
-    and but or so if when while with in on at for from by to of as after before""".split()
-)
+    {
+        "a", "an", "the", "this", "that", "these", "those", "its", "it", "your", "our", "their",
+        "his", "her", "my", "we", "you", "they", "i", "and", "but", "or", "so", "if", "when",
+        "while", "with", "in", "on", "at", "for", "from", "by", "to", "of", "as", "after", "before"
+    }
+)  # fmt: skip
 COMMON_ACRONYMS = frozenset(
-    "I AI API APIs CI CLI CSS HTML HTTP HTTPS JSON JS LLM LLMs OK PR SQL UI URL URLs UX".split()
-)
+    {
+        "I", "AI", "API", "APIs", "CI", "CLI", "CSS", "HTML", "HTTP", "HTTPS", "JSON", "JS", "LLM",
+        "LLMs", "OK", "PR", "SQL", "UI", "URL", "URLs", "UX"
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Claim:
     kind: ClaimKind
     text: str
+    # A name that starts a sentence: its first word may be ordinary English.
+    first_free: bool = field(default=False, compare=False, repr=False)
 
     def describe(self) -> str:
         return f"{self.kind} {self.text!r}"
@@ -101,7 +111,7 @@ class _Source:
 
     def versions_as_decimals(self) -> Iterable[str]:
         for version in self.versions:
-            major, minor, patch = (version.split("-")[0].split(".") + ["0", "0"])[:3]
+            major, minor, patch = [*version.split("-")[0].split("."), "0", "0"][:3]
             if patch == "0":
                 yield f"{major}.{minor}"
 
@@ -123,9 +133,9 @@ class _Source:
         phrase = " ".join(_possessive(w.lower()) for w in text.split())
         if phrase in self.lower or phrase in KNOWN_NAMES:
             return True
+        words = phrase.split()[1:] if claim.first_free else phrase.split()
         return all(
-            w in self.words or w in KNOWN_NAMES or _squash(w) in self.squashed
-            for w in phrase.split()
+            w in self.words or w in KNOWN_NAMES or _squash(w) in self.squashed for w in words
         )
 
 
@@ -141,32 +151,36 @@ def unsupported_claims(summary: str, source_text: str) -> list[Claim]:
 
 
 def extract_claims(summary: str) -> list[Claim]:
-    """Every checkable claim in ``summary``: URLs, then identifiers, versions,
-    numbers and names, each taken out of the text once found so a version is not
-    also read as two numbers."""
-    claims: list[Claim] = []
+    """Every checkable claim in ``summary``, in the order they appear.
+
+    URLs are found first, then identifiers, versions, numbers and names; each is
+    blanked out of the text once found, so a version is not also read as two
+    numbers nor a URL as a name.
+    """
+    found: list[tuple[int, Claim]] = []
     text = summary
 
     def take(pattern: re.Pattern[str], kind: ClaimKind, group: int = 0) -> None:
         nonlocal text
         for match in pattern.finditer(text):
-            value = match.group(group).rstrip(".,;:!?")
+            value = match.group(group).strip().rstrip(".,;:!?")
             if value:
-                claims.append(Claim(kind, value))
-        text = pattern.sub(" ", text)
+                value = _number(match) if kind == "number" else value
+                found.append((match.start(), Claim(kind, value)))
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
 
     take(_URL, "url")
-    for code in _BACKTICKS.findall(text):
-        claims.append(Claim("identifier", code.strip()))
-    text = _BACKTICKS.sub(" ", text)
+    take(_BACKTICKS, "identifier", group=1)
     take(_IDENTIFIER, "identifier")
     take(_VERSION, "version")
-    for match in _NUMBER.finditer(text):
-        claims.append(Claim("number", _number(match)))
-    text = _NUMBER.sub(" ", text)
-    claims += _number_words(text)
-    claims += _names(text)
-    return claims
+    take(_NUMBER, "number")
+    found += [
+        (m.start(), Claim("number", str(NUMBER_WORDS[m.group(0).lower()])))
+        for m in _WORD.finditer(text)
+        if m.group(0).lower() in NUMBER_WORDS
+    ]
+    found += _names(text)
+    return [claim for _, claim in sorted(found, key=lambda pair: pair[0])]
 
 
 def _number(match: re.Match[str]) -> str:
@@ -174,43 +188,39 @@ def _number(match: re.Match[str]) -> str:
     return str(value * 1000 if match.group(2) else value)
 
 
-def _number_words(text: str) -> list[Claim]:
-    return [
-        Claim("number", str(NUMBER_WORDS[w.lower()]))
-        for w in _WORD.findall(text)
-        if w.lower() in NUMBER_WORDS
-    ]
-
-
-def _names(text: str) -> list[Claim]:
-    claims: list[Claim] = []
+def _names(text: str) -> list[tuple[int, Claim]]:
+    claims: list[tuple[int, Claim]] = []
     run: list[str] = []
+    run_start = 0
     run_starts_sentence = False
     position = 0
 
     def close() -> None:
         words = list(run)
-        if run_starts_sentence and not _camel(words[0]):
-            # "Deploy Elixir apps", "Three approaches": the first word of a
-            # sentence is capitalized anyway; the rest of the run still counts.
+        starts = run_starts_sentence
+        while words and words[0].lower() in _LEADING:  # "The Phoenix team"
             words.pop(0)
-        while words and words[0].lower() in _LEADING:
-            words.pop(0)
+            starts = False
         words = [w for w in words if w not in COMMON_ACRONYMS]
-        if words:
-            claims.append(Claim("name", " ".join(_possessive(w) for w in words)))
+        first_free = bool(words) and starts and not _camel(words[0])
+        # A sentence's first word is capitalized anyway ("Three approaches",
+        # "Deploy Elixir apps"): alone it is no name, and in a run it needs no
+        # support of its own ("José Valim" is checked on "Valim").
+        if words and not (first_free and len(words) == 1):
+            name = " ".join(_possessive(w) for w in words)
+            claims.append((run_start, Claim("name", name, first_free=first_free)))
         run.clear()
 
     for match in _WORD.finditer(text):
         word = match.group(0).rstrip("'’-")
         between = text[position : match.start()]
         position = match.end()
-        starts_sentence = bool(_SENTENCE_BREAK.search(text[: match.start()]))
         if run and between.strip():
             close()  # punctuation between two capitalized words ends a name
         if word[:1].isupper() and not _PRONOUN.match(word):
             if not run:
-                run_starts_sentence = starts_sentence
+                run_start = match.start()
+                run_starts_sentence = bool(_SENTENCE_BREAK.search(text[: match.start()]))
             run.append(word)
             if _possessive(word) != word:
                 close()  # "Kevin Schweikert's Homex" is two names

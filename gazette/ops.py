@@ -120,7 +120,7 @@ def inspect_database(path: Path) -> DatabaseInfo:
                 else 0
             )
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: database is unusable ({exc})") from None
+        raise StoreError(f"{path}: database is corrupt or unreadable ({exc})") from None
     known = [m.name for m in migrations._migrations]
     unknown = [name for name in applied if name not in known]
     if unknown:

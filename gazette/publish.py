@@ -49,7 +49,7 @@ def publish(
     raw = _row_by_week(store, week)
     existing = _issue_row(raw) if raw else None
     if raw and existing and existing.markdown == draft.text:
-        return PublishOutcome(_published(raw, full=True), changed=False, revision=existing.revision)
+        return PublishOutcome(_published(raw), changed=False, revision=existing.revision)
     if existing and not force:
         raise PublishError(
             f"issue #{existing.number} ({week}) is already published with other content;"
@@ -168,23 +168,78 @@ def revisions(store: Store, week: str) -> list[IssueRow]:
     ]
 
 
-def published_issues(store: Store) -> list[PublishedIssue]:
-    """Every published issue with its full Issue, newest number first.
+def published_issues(store: Store, limit: int | None = None) -> list[PublishedIssue]:
+    """Every published issue (or the newest ``limit``) with its full Issue,
+    newest number first.
 
     Drafts are parsed back into their stories; an imported issue has no stories,
-    only its title, subtitle and stored HTML.
+    only its title, subtitle and stored HTML. Pass ``limit`` when only the
+    latest issues matter: parsing hundreds of drafts takes a noticeable moment.
     """
-    return [_published(r, full=True) for r in _rows(store, "order by number desc")]
+    order = "order by number desc" + (f" limit {int(limit)}" if limit is not None else "")
+    return [_published(r) for r in _rows(store, order)]
 
 
-def archive_issues(store: Store) -> list[PublishedIssue]:
+@dataclass(frozen=True, slots=True)
+class ArchivedIssue:
+    """A published issue as the archive reads it: what PublishedIssue has, with
+    the HTML kept as UTF-8 bytes (a str holding one emoji takes four bytes a
+    character, and a build holds every issue) and decoded when a page needs it."""
+
+    number: int
+    week: str
+    slug: str
+    published_on: str
+    issue: Issue
+    tags: tuple[str, ...]
+    html_utf8: bytes
+
+    @property
+    def html(self) -> str:
+        return self.html_utf8.decode("utf-8")
+
+
+def archive_issues(store: Store) -> list[ArchivedIssue]:
     """Every published issue as the archive shows it, oldest number first.
 
     Reads the stored columns only, so it stays fast for hundreds of issues: each
     Issue carries its title, emoji and subtitle, not its stories (``html`` has
     the content). Rows from before the archive columns existed are parsed once.
     """
-    return [_published(r) for r in _rows(store, "order by number")]
+    query = (
+        "select week, number, slug, title, published_on, tags, revision, emoji, subtitle,"
+        " origin, cast(html as blob) as html_utf8,"
+        # The Markdown only where the archive columns are missing (older rows).
+        " case when emoji is null and coalesce(origin, 'draft') = 'draft'"
+        " then markdown end as markdown"
+        " from issues order by number"
+    )
+    issues = []
+    for raw in store.db.query(query):
+        if raw["markdown"] is not None:
+            draft = parse_draft(raw["markdown"]).issue
+            emoji, subtitle = draft.emoji, draft.subtitle
+        else:
+            emoji, subtitle = raw["emoji"] or "", raw["subtitle"] or ""
+        issues.append(
+            ArchivedIssue(
+                number=raw["number"],
+                week=raw["week"],
+                slug=raw["slug"],
+                published_on=raw["published_on"],
+                issue=Issue(
+                    week=raw["week"],
+                    title=raw["title"],
+                    emoji=emoji,
+                    subtitle=subtitle,
+                    number=raw["number"],
+                    published_on=raw["published_on"],
+                ),
+                tags=tuple(json.loads(raw["tags"] or "[]")),
+                html_utf8=raw["html_utf8"] or b"",
+            )
+        )
+    return issues
 
 
 def _rows(store: Store, order: str) -> Iterable[dict[str, Any]]:
@@ -196,10 +251,9 @@ def _row_by_week(store: Store, week: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def _published(raw: dict[str, Any], full: bool = False) -> PublishedIssue:
+def _published(raw: dict[str, Any]) -> PublishedIssue:
     row = _issue_row(raw)
-    origin = raw.get("origin")
-    if origin == ORIGIN_IMPORT or (not full and raw.get("emoji") is not None):
+    if raw.get("origin") == ORIGIN_IMPORT:
         issue = Issue(
             week=row.week,
             title=row.title,

@@ -89,7 +89,10 @@ class Store:
         stamp = iso(now or utc_now())
         new = updated = unchanged = 0
         rows = {(i.source, i.external_id): _item_row(i) for i in items}
-        with self.db.conn:
+        # atomic(), never `with conn:` here: sqlite-utils commits every write on
+        # its own unless a transaction is explicitly open, which would make a
+        # source's items one commit per row (slow, and torn by a kill).
+        with self.db.atomic():
             existing = self._existing(list(rows))
             for key, row in rows.items():
                 old = existing.get(key)
@@ -157,7 +160,7 @@ class Store:
     def record_fetch(
         self, source: str, url: str, status: str, state: FetchState, error: str = ""
     ) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "insert or replace into fetch_state (source, url, etag, last_modified, status, error,"
                 " checked_at) values (?, ?, ?, ?, ?, ?, ?)",
@@ -168,7 +171,7 @@ class Store:
 
     def set_picks(self, week: str, picks: Iterable[tuple[int, str]]) -> None:
         """Replace the recorded picks of ``week`` by (item id, section) pairs, in order."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute("delete from picks where week = ?", [week])
             for position, (item_id, section) in enumerate(picks):
                 self.db.execute(
@@ -199,7 +202,7 @@ class Store:
         return int(row["n"])
 
     def save_issue(self, row: IssueRow) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "insert or replace into issues (week, number, slug, title, published_on, markdown,"
                 " html, tags, revision) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",

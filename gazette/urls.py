@@ -19,9 +19,12 @@ def safe_url(url: str | None, base: str | None = None) -> str:
     """
     if not url:
         return ""
-    candidate = _CONTROL.sub("", html.unescape(url.strip()))
-    if base:
-        candidate = urljoin(base, candidate)
+    candidate = url.strip()
+    if "&" in candidate:
+        candidate = html.unescape(candidate)
+    candidate = _CONTROL.sub("", candidate)
+    if base and not candidate[:8].lower().startswith(("http://", "https://")):
+        candidate = urljoin(base, candidate)  # absolute links need no join (the common case)
     parts = urlsplit(candidate)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return ""
@@ -42,24 +45,32 @@ def canonical_url(url: str) -> str:
     https, lower-case host without ``www.``, user info and default ports, no
     tracking parameters, no fragment, no trailing slash (except the root path),
     remaining parameters sorted. Only for comparing: links keep the URL the
-    source gave.
+    source gave. (Called twice per stored item, hence the hand-split netloc:
+    urlsplit's hostname and port properties each parse it again.)
     """
     parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return url
-    host = parts.hostname.lower().rstrip(".")
-    if ":" in host:  # an IPv6 literal, which urlsplit hands back without brackets
-        host = f"[{host}]"
-    elif host.startswith("www."):
-        host = host[4:]
-    try:
-        port = parts.port
-    except ValueError:  # a junk port: compare the URL as it is
+    netloc = parts.netloc.rpartition("@")[2].lower()
+    if netloc.startswith("["):  # an IPv6 literal keeps its brackets
+        host, _, port = netloc.partition("]")
+        host, port = host + "]", port.removeprefix(":")
+    else:
+        host, _, port = netloc.partition(":")
+        host = host.rstrip(".").removeprefix("www.")
+    if not host or host == "]":
         return url
-    if port not in (None, 80, 443):
+    if port and port not in ("80", "443"):
+        if not port.isdigit() or int(port) > 65535:
+            return url  # a junk port: compare the URL as it is
         host = f"{host}:{port}"
     path = parts.path.rstrip("/") or "/"
-    query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
-    )
-    return urlunsplit(("https", host, path, urlencode(query), ""))
+    query = ""
+    if parts.query:
+        kept = [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING.match(k)
+        ]
+        query = urlencode(sorted(kept))
+    return urlunsplit(("https", host, path, query, ""))

@@ -7,6 +7,7 @@ JSON). Nothing is mocked inside Gazette.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -27,7 +28,7 @@ from gazette.models import Item
 from gazette.store import Store, open_store
 from gazette.summarize import extractive_summary, summarize_item
 from gazette.timeutil import week_bounds
-from tests.conftest import SAMPLE, SAMPLE_WEEK, run_cli
+from tests.conftest import SAMPLE_WEEK, run_cli
 from tests.test_cluster import fetch_sample
 
 ANSWER = (
@@ -87,10 +88,8 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            try:
+            with contextlib.suppress(OSError):  # the client gave up (the timeout test)
                 self.wfile.write(payload)
-            except OSError:
-                pass  # the client gave up (the timeout test)
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -104,7 +103,7 @@ def fake() -> Iterator[FakeOpenAI]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     server.daemon_threads = True
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield state
@@ -236,8 +235,8 @@ def test_invented_facts_in_the_llm_answer_are_flagged(
     assert result.backend == "llm:test-model"
     assert result.warnings == (
         "unsupported by the source: version 'v2.0'",
-        "unsupported by the source: number '12'",
         "unsupported by the source: name 'Chris McCord'",
+        "unsupported by the source: number '12'",
     )
 
 
@@ -302,3 +301,33 @@ def test_prompts_render_plain_text(tmp_path: Path) -> None:
     )
     assert "José's <b>post</b>" in prompt.user and "It's 5 < 6 & fine." in prompt.user
     assert "&#39;" not in prompt.user and "GigaElixir Gazette" in prompt.system
+
+
+def test_a_source_too_long_to_read_whole_says_so(
+    store: Store, fake: FakeOpenAI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gazette.llm
+
+    monkeypatch.setattr(gazette.llm, "MAX_CHUNKS", 2)
+    text = "\n\n".join(f"Part {n}. " + "Some detail about the port. " * 150 for n in range(4))
+    store.save_items(
+        [
+            Item(
+                source="blog",
+                kind="feed",
+                external_id="huge",
+                url="https://blog.example/huge",
+                title="A very long post",
+                published_at=datetime(2026, 1, 7, tzinfo=UTC),
+                text=text,
+            )
+        ]
+    )
+    huge = next(
+        s.id for s in store.items_between(*week_bounds(SAMPLE_WEEK)) if s.item.source == "blog"
+    )
+    fake.answer = "The port has many details."
+    result = summarize_item(store, settings_for(tmp_path, fake.port), huge, True)
+    (warning,) = result.warnings
+    assert warning == "source is 3,008 words: summarized its first 1,504 (2 parts of 4)"
+    assert len(fake.requests) == 3  # two parts, then the summary

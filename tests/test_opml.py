@@ -214,3 +214,12 @@ def test_sources_list(config: Path) -> None:
 )
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title) == slug
+
+
+def test_sources_commands_are_documented() -> None:
+    group = run_cli("sources", "--help").output
+    assert "gazette sources import-opml data/feeds.opml" in " ".join(group.split())
+    for command in ("list", "import-opml", "export-opml"):
+        assert command in group
+        text = run_cli("sources", command, "--help").output
+        assert "--config" in text and len(text.split("\n\n")[1]) > 30

@@ -173,7 +173,7 @@ def _newer(path: Path) -> None:
 def _corrupt(path: Path) -> None:
     shutil.copy(path.parent / "data" / "gazette.db", path)
     data = bytearray(path.read_bytes())
-    data[4096 + 100 : 4096 + 400] = b"\xff" * 300  # garble a b-tree page
+    data[4096 : 4096 + 300] = b"\xff" * 300  # garble the header of a b-tree page
     path.write_bytes(bytes(data))
 
 
@@ -270,7 +270,8 @@ def test_doctor_reports_a_bad_config(workspace: Path) -> None:
 def test_doctor_reports_a_corrupt_database(workspace: Path) -> None:
     run_cli("--db", "g.db", "fetch", "--since", "2026-01-01", "--source", "hexpm")
     data = bytearray(Path("g.db").read_bytes())
-    data[8192 + 64 : 8192 + 512] = b"\x00\xff" * 224
+    for page in range(2, len(data) // 4096):
+        data[page * 4096 : page * 4096 + 8] = b"\xff" * 8  # every b-tree page header
     Path("g.db").write_bytes(bytes(data))
     run_cli("--db", "g.db", "doctor", expect=1)
     check = _by_name(doctor(Path("gazette.toml"), Path("g.db")))[("database", "integrity")]
@@ -280,7 +281,11 @@ def test_doctor_reports_a_corrupt_database(workspace: Path) -> None:
 def test_doctor_reports_a_broken_template_override(workspace: Path) -> None:
     (workspace / "mytemplates" / "email").mkdir(parents=True)
     (workspace / "mytemplates" / "email" / "issue.mjml.j2").write_text("{% if %}\n", "utf-8")
-    _config_with(workspace, '[paths]\nissues_dir = "out/issues"\ntemplates_dir = "mytemplates"')
+    config = workspace / "gazette.toml"
+    text = config.read_text("utf-8").replace(
+        "[paths]\n", '[paths]\ntemplates_dir = "mytemplates"\n'
+    )
+    config.write_text(text, "utf-8")
     run_cli("doctor", expect=1)
     checks = _by_name(doctor(Path("gazette.toml"), Path("g.db")))
     assert checks[("templates", "overrides")].detail == "mytemplates: email/issue.mjml.j2"

@@ -133,6 +133,8 @@ def test_archive_issues_read_columns_and_published_issues_the_stories(desk: Path
     assert light[0].issue.emoji == "🔄" and light[0].issue.picks == ()
     assert full[1].issue.picks[0].headline == "Homex brings Home Assistant to Nerves"
     assert light[0].html == full[1].html
+    with open_store(desk / "g.db") as store:
+        assert [p.number for p in published_issues(store, limit=1)] == [2]
 
 
 def test_cli_publish_rebuilds_the_archive(desk: Path) -> None:

@@ -24,7 +24,7 @@ from gazette.config import Settings, load_settings
 from gazette.errors import RenderError
 from gazette.models import Issue, Pick, PublishedIssue, Sponsor
 from gazette.render.site import MANIFEST, SiteReport, build_site
-from gazette.render.web import issue_body_html, slugify
+from gazette.render.web import issue_body_html, sanitize_body_html, slugify
 from gazette.search import update_search
 from gazette.writer import DuplicateWriteError, Writer
 
@@ -536,6 +536,42 @@ def test_hostile_content_is_inert(tmp_path: Path, settings: Settings) -> None:
     assert escaped in hostile
     assert "Never a link" not in hostile  # its javascript: URL was dropped, so no link at all
     assert 'content="&#34;&gt;&lt;img src=x onerror=' in hostile  # og:description stays text
+
+
+def test_tampered_stored_html_is_sanitized_again(tmp_path: Path, settings: Settings) -> None:
+    """HTML written into the database behind Gazette's back still runs nothing."""
+    tampered = PublishedIssue(
+        number=1,
+        week="2026-W02",
+        slug="tampered",
+        published_on="2026-01-05",
+        issue=_issue(1, title="Tampered"),
+        html='<p onclick="window.__pwned = 1">x</p><script>window.__pwned = 2</script>'
+        '<a href="javascript:window.__pwned = 3">a</a><a href="&#106;avascript:alert(1)">b</a>'
+        '<a href="java\tscript:alert(1)">c</a><img src="data:image/png;base64,AAAA">'
+        '<iframe src="https://evil.example"></iframe><a href="https://ok.example/">ok</a>',
+        tags=("otp",),
+    )
+    build_site([tampered], settings, tmp_path)
+    for page in ("issues/1-tampered/index.html", "index.html", "feed.xml"):
+        text = (tmp_path / page).read_text("utf-8")
+        for bad in ("onclick", "<script>window", "javascript:", "data:image", "<iframe", "alert"):
+            assert bad not in text, (page, bad)
+        assert "https://ok.example/" in text
+
+
+def test_sanitizing_is_idempotent_and_links_must_be_absolute_http() -> None:
+    html = (
+        '<p><a href="https://a.example/x?y=1&amp;z=2">a</a> <a href="/relative">r</a>'
+        ' <a href="HTTPS://B.example">b</a> <a href=" https://c.example/ ">c</a>'
+        ' <img src="http://d.example/i.png" alt="i"></p>'
+    )
+    strict = sanitize_body_html(html)
+    assert 'href="https://a.example/x?y=1&amp;z=2"' in strict
+    assert "/relative" not in strict  # relative links go where a draft's HTML is made
+    assert 'href="HTTPS://B.example"' in strict and 'href="https://c.example/"' in strict
+    assert sanitize_body_html(strict) == strict
+    assert sanitize_body_html(strict, strict_links=False) == strict
 
 
 def test_slugify() -> None:

@@ -372,3 +372,23 @@ def test_feed_times_are_utc() -> None:
     assert items and all(i.published_at.utcoffset() == timedelta(0) for i in items)
     raw = path.read_text("utf-8")
     assert "-0600" in raw
+
+
+def test_text_of_cleaned_html_needs_no_second_sanitizing_pass() -> None:
+    from gazette.clean import clean_html, html_to_text
+
+    fragments = [
+        HOSTILE_FEED.decode(),
+        (SAMPLE / "dashbit.co/feed.atom").read_text("utf-8"),
+        '<p title="a > b">one &amp; two</p><ul><li>x<br>y</li></ul><script>z</script>',
+        *(
+            t.get("excerpt") or ""
+            for t in load("discourse/elixirforum_latest_2026-01.json")["topic_list"]["topics"]
+        ),
+    ]
+    for fragment in fragments:
+        cleaned = clean_html(fragment, "https://x.org/")
+        assert html_to_text(cleaned, cleaned=True) == html_to_text(cleaned)
+    assert (
+        html_to_text(clean_html('<p title="a > b">one &amp; two</p>'), cleaned=True) == "one & two"
+    )

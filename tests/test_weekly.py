@@ -80,7 +80,7 @@ def test_a_second_run_at_the_same_time_exits_3(tmp_path: Path) -> None:
     folder = new_workspace(tmp_path / "news")
     # A slow feed keeps the first run inside its fetch while the second one starts.
     with ReplayServer(SAMPLE) as slow:
-        slow.add_fault(Fault("/dashbit.co/feed", delay=2.0))
+        slow.add_fault(Fault("/dashbit.co/feed", delay=3.0))
         env = child_env(slow.url)
         first = subprocess.Popen(
             gazette_command(*WEEKLY),
@@ -157,6 +157,23 @@ def test_check_errors_block_publishing_unless_forced(workspace: Path) -> None:
     assert report(workspace)["published"] == 1
     assert (workspace / "out" / "site" / "index.html").exists()
     assert "published issue #1" in forced.stdout
+
+
+def test_a_published_week_is_not_republished_behind_the_editors_back(workspace: Path) -> None:
+    run_cli(*PUBLISH)
+    site = tree(workspace / "out" / "site")
+    draft = workspace / DRAFT
+    draft.write_text(draft.read_text("utf-8").replace("Welcome to", "Hello from", 1), "utf-8")
+
+    refused = run_cli(*PUBLISH, expect=1)
+    saved = report(workspace)
+    assert saved["publish_failed"] and "already published with other content" in refused.stdout
+    assert saved["draft_status"] == "kept"  # a published week's draft is never refreshed
+    assert tree(workspace / "out" / "site") == site
+
+    run_cli(*PUBLISH, "--force")
+    assert "published issue #1 (revision 2)" in report(workspace)["publish_note"]
+    assert tree(workspace / "out" / "site") != site
 
 
 def test_the_editors_words_are_kept(workspace: Path) -> None:

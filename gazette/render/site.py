@@ -1,9 +1,11 @@
 """The static web archive: every published issue, tag pages, feeds and a sitemap.
 
-``build_site`` gathers every page in memory first and writes afterwards (pelican's
-``run()``), through a Writer that refuses to write a path twice and leaves files
-with identical bytes alone, so a rebuild with nothing new writes nothing and
-publishing an issue rewrites only the pages that show it.
+``build_site`` first gathers every output (its path, what it is made from, how
+to render it; pelican's ``run()``), then renders and writes them one at a time
+through a Writer that refuses to write a path twice and leaves files with
+identical bytes alone, so a rebuild with nothing new writes nothing and
+publishing an issue rewrites only the pages that show it. Pages of issues or
+tags that are gone are removed; other files in the folder are left alone.
 
 Layout of the output folder::
 
@@ -48,8 +50,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import jinja2
@@ -57,7 +59,7 @@ from markupsafe import Markup
 
 from gazette.config import Settings
 from gazette.errors import RenderError
-from gazette.models import PublishedIssue
+from gazette.models import Issue
 from gazette.render import render_template, template_env
 from gazette.render.web import sanitize_body_html, slugify
 from gazette.urls import safe_url
@@ -85,6 +87,26 @@ _MONTHS = (
 # Characters XML 1.0 forbids even as references; one in a title would make the
 # whole feed unreadable to every reader.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class ArchiveIssue(Protocol):
+    """What the site needs of a published issue: a PublishedIssue, or the
+    lighter ArchivedIssue that gazette.publish.archive_issues reads."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def week(self) -> str: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def published_on(self) -> str: ...
+    @property
+    def issue(self) -> Issue: ...  # title, emoji and subtitle are used
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def html(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -125,13 +147,12 @@ class IssueView:
     feed_id: str
     tags: tuple[TagView, ...]
     digest: str  # of the stored HTML, for the build keys
-    raw_html: str = field(repr=False)
+    source: ArchiveIssue = field(repr=False, compare=False)
+    bodies: _Bodies = field(repr=False, compare=False)
 
-    @cached_property
+    @property
     def body(self) -> Markup:
-        # Stored HTML is data: sanitized again before it is marked safe. Lazily,
-        # because an incremental build renders few of the pages that show it.
-        return Markup(sanitize_body_html(self.raw_html))
+        return self.bodies.body(self)
 
     @property
     def summary(self) -> tuple[object, ...]:
@@ -144,6 +165,30 @@ class IssueView:
     def key(self) -> tuple[object, ...]:
         """Everything of it a page can show, the body's digest included."""
         return (*self.summary, self.feed_id, self.digest)
+
+
+class _Bodies:
+    """The issues' bodies for one build, sanitized when a page needs one.
+
+    Stored HTML is data: it is sanitized again before it is marked safe (nh3
+    alone: its links passed the strict check when it was stored). On demand,
+    because an incremental build renders few of the pages that show a body, and
+    kept only for the issues that several pages show (the feeds' and the
+    index's), so a full build never holds every body at once.
+    """
+
+    def __init__(self) -> None:
+        self.shared: frozenset[int] = frozenset()
+        self._kept: dict[int, Markup] = {}
+
+    def body(self, view: IssueView) -> Markup:
+        kept = self._kept.get(view.number)
+        if kept is not None:
+            return kept
+        body = Markup(sanitize_body_html(view.source.html, strict_links=False))
+        if view.number in self.shared:
+            self._kept[view.number] = body
+        return body
 
 
 @dataclass(frozen=True)
@@ -179,7 +224,7 @@ class _Output:
 
 
 def build_site(
-    issues: Sequence[PublishedIssue],
+    issues: Sequence[ArchiveIssue],
     settings: Settings,
     out_dir: Path,
     *,
@@ -217,7 +262,7 @@ def build_site(
 
 
 def _gather(
-    issues: Sequence[PublishedIssue],
+    issues: Sequence[ArchiveIssue],
     settings: Settings,
     env: jinja2.Environment,
     subscribe_url: str,
@@ -240,8 +285,9 @@ def _gather(
     tag_names = _tag_names(ordered)
     tag_issues: dict[str, list[IssueView]] = {slug: [] for slug in tag_names}
     views: list[IssueView] = []
+    bodies = _Bodies()
     for published in ordered:
-        view = _issue_view(published, base, tag_names)
+        view = _issue_view(published, base, tag_names, bodies)
         views.append(view)
         for tag in view.tags:
             tag_issues[tag.slug].append(view)
@@ -256,6 +302,11 @@ def _gather(
     ]
     newest_first = views[::-1]
     latest = newest_first[0] if newest_first else None
+    bodies.shared = frozenset(
+        v.number
+        for shown in (newest_first, *(tagged[::-1] for tagged in tag_issues.values()))
+        for v in shown[:feed_entries]
+    )
     build_key = _build_key(env, site, subscribe_url, feed_entries)
 
     def key(*parts: object) -> str:
@@ -399,7 +450,9 @@ def _gather(
     return outputs
 
 
-def _issue_view(published: PublishedIssue, base: str, tag_names: dict[str, str]) -> IssueView:
+def _issue_view(
+    published: ArchiveIssue, base: str, tag_names: dict[str, str], bodies: _Bodies
+) -> IssueView:
     issue = published.issue
     day = _parse_date(published.published_on, published.number)
     directory = f"issues/{published.number}-{slugify(published.slug or issue.title)}/"
@@ -421,8 +474,9 @@ def _issue_view(published: PublishedIssue, base: str, tag_names: dict[str, str])
         # on its title, slug or date, so a corrected issue is not a new entry.
         feed_id=_urn(f"{base}/issues/{published.number}"),
         tags=tuple(TagView(tag_names[s], s, f"tags/{s}/index.html", 0) for s in slugs),
-        digest=_digest(published.html.encode("utf-8")),
-        raw_html=published.html,
+        digest=_digest(_html_bytes(published)),
+        source=published,
+        bodies=bodies,
     )
 
 
@@ -482,7 +536,7 @@ def _static(env: jinja2.Environment, name: str) -> str:
     return source
 
 
-def _tag_names(ordered: list[PublishedIssue]) -> dict[str, str]:
+def _tag_names(ordered: list[ArchiveIssue]) -> dict[str, str]:
     """Slug -> the name shown; tags that slugify alike share one page."""
     names: dict[str, str] = {}
     for published in ordered:
@@ -491,7 +545,7 @@ def _tag_names(ordered: list[PublishedIssue]) -> dict[str, str]:
     return names
 
 
-def _check_unique(ordered: list[PublishedIssue]) -> None:
+def _check_unique(ordered: list[ArchiveIssue]) -> None:
     for before, after in itertools.pairwise(ordered):
         if before.number == after.number:
             raise RenderError(f"two published issues have number {after.number}")
@@ -540,6 +594,12 @@ def _build_key(env: jinja2.Environment, site: SiteView, subscribe_url: str, entr
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
+
+
+def _html_bytes(published: ArchiveIssue) -> bytes:
+    # ArchivedIssue holds its HTML as bytes already; decoding just to hash is waste.
+    data = getattr(published, "html_utf8", None)
+    return data if isinstance(data, bytes) else published.html.encode("utf-8")
 
 
 def _digest(data: bytes) -> str:

@@ -29,6 +29,9 @@ from gazette.urls import safe_url
 BODY_TEMPLATE = "site/_issue_body.html.j2"
 SLUG_MAX = 60
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# An absolute http(s) URL with an ASCII host and nothing that safe_url would
+# decode or strip (entities, whitespace, control characters).
+_PLAIN_LINK = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s&\x00-\x1f\x7f]*)?", re.I)
 
 # What the body template produces, and nothing more: the stored HTML is sanitized
 # again here, so an HTML override template or an imported archive cannot bring
@@ -90,16 +93,16 @@ def issue_body_html(issue: Issue, env: jinja2.Environment | None = None) -> str:
     return sanitize_body_html(html)
 
 
-def sanitize_body_html(html: str) -> str:
+def sanitize_body_html(html: str, *, strict_links: bool = True) -> str:
     """Sanitize stored issue HTML, keeping the classes and anchors the site styles.
 
-    Idempotent, so sanitizing already clean HTML changes nothing.
+    Idempotent, so sanitizing already clean HTML changes nothing. Every link
+    must be an absolute http(s) URL (``safe_url``). With ``strict_links=False``
+    nh3 alone checks links (http, https or relative; never ``javascript:`` or
+    ``data:``): for HTML that passed the strict check when it was stored, which
+    the site build sanitizes again only in case the database was tampered with.
+    Checking each link in Python is most of the cost of building a large archive.
     """
-
-    def keep_safe_links(element: str, attribute: str, value: str) -> str | None:
-        if (element, attribute) in (("a", "href"), ("img", "src")):
-            return safe_url(value) or None
-        return value
 
     return (
         nh3.clean(
@@ -107,12 +110,22 @@ def sanitize_body_html(html: str) -> str:
             tags=_BODY_TAGS,
             attributes=_BODY_ATTRIBUTES,
             url_schemes={"http", "https"},
-            attribute_filter=keep_safe_links,
+            attribute_filter=_keep_safe_links if strict_links else None,
             link_rel="noopener noreferrer nofollow",
             strip_comments=True,
         ).strip()
         + "\n"
     )
+
+
+def _keep_safe_links(element: str, attribute: str, value: str) -> str | None:
+    if (element, attribute) in (("a", "href"), ("img", "src")):
+        # Most links are plain absolute URLs, for which safe_url would return
+        # the value unchanged; only the others need its decoding and parsing.
+        if _PLAIN_LINK.fullmatch(value):
+            return value
+        return safe_url(value) or None
+    return value
 
 
 def slugify(title: str) -> str:

@@ -94,7 +94,9 @@ class DiscourseSource:
             except (FetchFailed, ParseError):
                 continue  # the topic list's excerpt still stands in for the post
             if cooked:
-                found[item.external_id] = replace(item, html=cooked, text=html_to_text(cooked))
+                found[item.external_id] = replace(
+                    item, html=cooked, text=html_to_text(cooked, cleaned=True)
+                )
         return list(found.values())
 
 
@@ -147,7 +149,7 @@ def _topic_item(
         title=title,
         published_at=created,
         author=_original_poster(topic, users),
-        text=html_to_text(excerpt),
+        text=html_to_text(excerpt, cleaned=True),
         html=excerpt,
         tags=tuple(_tag_names(topic.get("tags"))),
         metrics={

@@ -150,7 +150,7 @@ def _entry_item(entry: Any, feed_url: str, feed_link: str, source: str, kind: st
         title=title,
         published_at=published,
         author=clean_title(entry.get("author")),
-        text=html_to_text(html),
+        text=html_to_text(html, cleaned=True),
         html=html,
         tags=tuple(
             clean_title(t.get("term", "")).lower() for t in entry.get("tags", []) if t.get("term")

@@ -140,7 +140,7 @@ def _rest_item(release: Mapping[str, Any], source: str, repo: str, public: str) 
         title=_titled(name, package),
         published_at=published,
         author=clean_title(author.get("login")),
-        text=html_to_text(html),
+        text=html_to_text(html, cleaned=True),
         html=html,
         metrics={"reactions": number(reactions.get("total_count"))},
         flags=("release", "prerelease") if prerelease else ("release",),

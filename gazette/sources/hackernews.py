@@ -80,7 +80,7 @@ def _hit_item(hit: Mapping[str, Any], source: str) -> Item | None:
         title=title,
         published_at=created,
         author=clean_title(hit.get("author")),
-        text=html_to_text(html),
+        text=html_to_text(html, cleaned=True),
         html=html,
         metrics={"points": number(hit.get("points")), "comments": number(hit.get("num_comments"))},
         flags=("ask",) if not link else (),

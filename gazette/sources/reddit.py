@@ -94,7 +94,7 @@ def _post_item(post: Mapping[str, Any], source: str) -> Item | None:
         title=title,
         published_at=created,
         author=clean_title(post.get("author")),
-        text=html_to_text(html),
+        text=html_to_text(html, cleaned=True),
         html=html,
         tags=(clean_title(post.get("link_flair_text")).lower(),)
         if post.get("link_flair_text")
