@@ -16,7 +16,8 @@ What it does:
    - Gazette: ``import_archive`` (Markdown to HTML, once; `gazette
      import-archive`) then ``build_archive`` (the site; `gazette build-site`),
      each in its own process, on an empty database and folder; the same build
-     again with nothing changed; one more issue imported and the site rebuilt. Search is
+     again with nothing changed (best of three); one more issue imported and
+     the site rebuilt. Search is
      off for the comparison (Pelican builds none); the same three steps with
      Pagefind search on are reported beside.
    - Pelican (from PyPI, default theme, ``PLUGINS = []``; skipped with a
@@ -59,6 +60,9 @@ RESULTS = ROOT / "bench" / "results" / "site.json"
 MIN_BYTES, MAX_BYTES = 15_000, 40_000
 MIN_LINKS, MAX_LINKS = 200, 300
 TARGETS = {"full_vs_pelican": 0.1, "no_change_s": 0.3, "one_new_s": 1.0}
+# The no-change rebuild takes a fraction of a second, so one busy moment of the
+# machine would swamp it: it is measured this many times and the best kept.
+REPEATS = 3
 EMOJI = ("🔄", "🏠", "⚖️", "⚡", "🧪", "🚀", "📦", "🛠️", "🔍", "💡", "🧵", "📣")
 TAGS = (
     "otp", "liveview", "phoenix", "ecto", "nerves", "testing", "ai", "deployment",
@@ -381,8 +385,11 @@ def main(argv: list[str] | None = None) -> int:
             runs[key]["full"] = run_step(f"gazette-import{suffix}", work).then(
                 run_step(f"gazette-build{suffix}", work)
             )
-            print(f"{key}: no-change rebuild", flush=True)
-            runs[key]["no_change"] = run_step(f"gazette-build{suffix}", work)
+            print(f"{key}: no-change rebuild (best of {REPEATS})", flush=True)
+            runs[key]["no_change"] = min(
+                (run_step(f"gazette-build{suffix}", work) for _ in range(REPEATS)),
+                key=lambda run: run.seconds,
+            )
         if pelican:
             print("pelican: full build", flush=True)
             runs["pelican"]["full"] = run_step("pelican", work)

@@ -341,7 +341,7 @@ def check_week(store: Store, settings: Settings, week: str, *, links: bool = Fal
         size = len(render_email(draft.issue, settings, web_url=None).html.encode("utf-8"))
     except GazetteError as exc:
         findings.append(Finding("error", f"the email does not render: {exc}"))
-    recent = published_issues(store)[:RECENT_ISSUES]
+    recent = published_issues(store, limit=RECENT_ISSUES + 1)  # may include this week
     findings += check_draft(draft, size, published=recent)
     findings += image_findings(draft.text)
     claims, note = claim_findings(store, settings, draft)

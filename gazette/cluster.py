@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
+from gazette.batch import collector_paused
 from gazette.errors import GazetteError
 from gazette.models import StoredItem
 from gazette.timeutil import iso_week, week_bounds
@@ -66,6 +67,10 @@ _PREFIX = re.compile(
     re.I,
 )
 _WORD = re.compile(r"[a-z0-9]+")
+# Compiled once: item_facts runs these for every item of a year (re.sub with a
+# pattern string looks it up in re's cache on every call).
+_NAME_PUNCTUATION = re.compile(r"[\s_.-]+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 # A title's head: the part before its first separator ("LiveVue - v1.0 ...").
 _HEAD_SEPARATOR = re.compile(r"\s+[-–—|]\s+|:\s+|\s+v?\d+\.\d+")
 _SIMPLE_URL = re.compile(r"^https?://([A-Za-z0-9.-]+)(/[^?#\s]*)?$")
@@ -123,7 +128,7 @@ def fast_canonical(url: str) -> str:
 def squash(name: str) -> str:
     """A package or project name compared across spellings: ``live_vue`` ==
     ``LiveVue`` == ``live-vue``."""
-    return re.sub(r"[\s_.-]+", "", name.lower())
+    return _NAME_PUNCTUATION.sub("", name.lower())
 
 
 def normalize_version(version: str) -> str:
@@ -139,7 +144,8 @@ def normalize_title(title: str) -> str:
     """Lower-case words of a title without bracketed tags, "Show HN:" and
     "released"-like filler and versions, numbers without thousands separators."""
     text = _VERSION_ONLY.sub(" ", _PREFIX.sub("", _BRACKETS.sub("", title))).lower()
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
+    if "," in text:
+        text = _THOUSANDS.sub("", text)
     words = [w for w in _WORD.findall(text) if w not in {"released", "release", "ann"}]
     return " ".join(words)
 
@@ -289,17 +295,18 @@ class _Groups:
 def cluster_items(items: Sequence[StoredItem]) -> list[list[StoredItem]]:
     """Stories as lists of items, in order of their first item; deterministic."""
     ordered = sorted(items, key=lambda s: s.id)
-    facts = [item_facts(s) for s in ordered]
-    groups = _Groups(facts)
-    _link_by_key(groups, ((url, f.id) for f in facts for url in f.urls))
-    _link_by_key(groups, ((f"release:{n}@{v}", f.id) for f in facts for n, v in f.releases))
-    _link_by_repo(groups, facts)
-    _link_by_package(groups, facts, {s.id: s for s in ordered})
-    _link_by_title(groups, facts)
-    stories: dict[int, list[StoredItem]] = {}
-    for stored in ordered:
-        stories.setdefault(groups.find(stored.id), []).append(stored)
-    return list(stories.values())
+    with collector_paused():  # facts for every item, no cycles: see gazette.batch
+        facts = [item_facts(s) for s in ordered]
+        groups = _Groups(facts)
+        _link_by_key(groups, ((url, f.id) for f in facts for url in f.urls))
+        _link_by_key(groups, ((f"release:{n}@{v}", f.id) for f in facts for n, v in f.releases))
+        _link_by_repo(groups, facts)
+        _link_by_package(groups, facts, {s.id: s for s in ordered})
+        _link_by_title(groups, facts)
+        stories: dict[int, list[StoredItem]] = {}
+        for stored in ordered:
+            stories.setdefault(groups.find(stored.id), []).append(stored)
+        return list(stories.values())
 
 
 def _link_by_key(groups: _Groups, pairs: Iterable[tuple[str, int]]) -> None:

@@ -6,15 +6,17 @@ rich drops colour when stdout is not a terminal and respects NO_COLOR.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from gazette.doctor import DoctorReport
 from gazette.models import Candidate, SourceResult
-from gazette.pipeline import WeeklyReport
+
+if TYPE_CHECKING:  # annotations only: doctor imports httpx, which `candidates` never needs
+    from gazette.doctor import DoctorReport
+    from gazette.pipeline import WeeklyReport
 
 console = Console(highlight=False)
 

@@ -42,7 +42,9 @@ def week_candidates(store: Store, settings: Settings, week: str) -> list[Candida
     items = store.items_between(start, end)
     # Engagement is a percentile over a trailing window, not just this week.
     history = store.items_between(end - timedelta(days=settings.rank.window_days), start)
-    recent = [p for p in published_issues(store) if p.week != week][:RECENT_ISSUES]
+    recent = [p for p in published_issues(store, limit=RECENT_ISSUES + 1) if p.week != week][
+        :RECENT_ISSUES
+    ]
     featured = frozenset(
         canonical_url(pick.url) for p in recent for pick in p.issue.all_picks if pick.url
     )

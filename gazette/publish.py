@@ -23,7 +23,7 @@ from gazette.config import Settings
 from gazette.draft import draft_path, parse_draft, read_draft
 from gazette.errors import PublishError
 from gazette.models import Issue, PublishedIssue
-from gazette.store import IssueRow, Store
+from gazette.store import IssueRow, Store, issue_row
 
 ORIGIN_DRAFT = "draft"
 ORIGIN_IMPORT = "import"
@@ -47,7 +47,7 @@ def publish(
     if not draft.issue.picks and draft.issue.feature is None:
         raise PublishError(f"{week}: the draft has no stories yet; pick some first")
     raw = _row_by_week(store, week)
-    existing = _issue_row(raw) if raw else None
+    existing = issue_row(raw) if raw else None
     if raw and existing and existing.markdown == draft.text:
         return PublishOutcome(_published(raw), changed=False, revision=existing.revision)
     if existing and not force:
@@ -161,7 +161,7 @@ def save_published(
 def revisions(store: Store, week: str) -> list[IssueRow]:
     """The superseded revisions of ``week``'s issue, oldest first."""
     return [
-        _issue_row(r)
+        issue_row(r)
         for r in store.db.query(
             "select * from issue_revisions where week = ? order by revision", [week]
         )
@@ -252,7 +252,7 @@ def _row_by_week(store: Store, week: str) -> dict[str, Any] | None:
 
 
 def _published(raw: dict[str, Any]) -> PublishedIssue:
-    row = _issue_row(raw)
+    row = issue_row(raw)
     if raw.get("origin") == ORIGIN_IMPORT:
         issue = Issue(
             week=row.week,
@@ -274,18 +274,4 @@ def _published(raw: dict[str, Any]) -> PublishedIssue:
         issue=issue,
         html=row.html,
         tags=row.tags,
-    )
-
-
-def _issue_row(row: dict[str, Any]) -> IssueRow:
-    return IssueRow(
-        week=row["week"],
-        number=row["number"],
-        slug=row["slug"],
-        title=row["title"],
-        published_on=row["published_on"],
-        markdown=row["markdown"],
-        html=row["html"],
-        tags=tuple(json.loads(row["tags"] or "[]")),
-        revision=row["revision"] or 1,
     )

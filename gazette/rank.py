@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
+from gazette.batch import collector_paused
 from gazette.cluster import cluster_items
 from gazette.config import RankSettings
 from gazette.models import Candidate, ScoreComponent, StoredItem
@@ -91,30 +92,33 @@ def rank(
     candidates themselves.
     """
     w = weights or Weights()
-    percentiles = _percentiles_by_source(items, history)
-    candidates = []
-    for cluster in cluster_items(items):
-        # Link readers to the thing itself (the post, the thread, the release),
-        # not to an aggregator's discussion of it.
-        lead = max(cluster, key=lambda s: (s.item.kind not in AGGREGATORS, percentiles[s.id]))
-        related = tuple(s for s in cluster if s.id != lead.id)
-        tags = _cluster_tags([lead, *related], taxonomy)
-        components = _components(
-            lead, cluster, percentiles, source_weights, week_start, week_end, featured_urls, w
-        )
-        candidates.append(
-            Candidate(
-                id=lead.id,
-                lead=lead,
-                related=related,
-                score=round(sum(c.value for c in components), 2),
-                components=components,
-                tags=tags,
-                emoji=taxonomy.emoji_for(tags),
+    # Everything built here lives until the end and forms no cycles: the cycle
+    # collector would only walk it again and again (gazette.batch).
+    with collector_paused():
+        percentiles = _percentiles_by_source(items, history)
+        candidates = []
+        for cluster in cluster_items(items):
+            # Link readers to the thing itself (the post, the thread, the release),
+            # not to an aggregator's discussion of it.
+            lead = max(cluster, key=lambda s: (s.item.kind not in AGGREGATORS, percentiles[s.id]))
+            related = tuple(s for s in cluster if s.id != lead.id)
+            tags = _cluster_tags([lead, *related], taxonomy)
+            components = _components(
+                lead, cluster, percentiles, source_weights, week_start, week_end, featured_urls, w
             )
-        )
-    candidates.sort(key=_order)
-    return _apply_variety(candidates, w)
+            candidates.append(
+                Candidate(
+                    id=lead.id,
+                    lead=lead,
+                    related=related,
+                    score=round(sum(c.value for c in components), 2),
+                    components=components,
+                    tags=tags,
+                    emoji=taxonomy.emoji_for(tags),
+                )
+            )
+        candidates.sort(key=_order)
+        return _apply_variety(candidates, w)
 
 
 def _order(candidate: Candidate) -> tuple[float, float, int]:
@@ -134,10 +138,16 @@ def _apply_variety(candidates: list[Candidate], w: Weights) -> list[Candidate]:
                 w.variety_penalty * (earlier - 1),
                 f"{earlier} stories from {source} above",
             )
-            candidate = replace(
-                candidate,
+            # Built directly: dataclasses.replace() costs several times more,
+            # and this runs for nearly every story of a big week.
+            candidate = Candidate(
+                id=candidate.id,
+                lead=candidate.lead,
+                related=candidate.related,
                 score=round(candidate.score + penalty.value, 2),
                 components=(*candidate.components, penalty),
+                tags=candidate.tags,
+                emoji=candidate.emoji,
             )
         adjusted.append(candidate)
     adjusted.sort(key=_order)

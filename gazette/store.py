@@ -191,11 +191,11 @@ class Store:
 
     def issue(self, week: str) -> IssueRow | None:
         rows = list(self.db.query("select * from issues where week = ?", [week]))
-        return _issue_row(rows[0]) if rows else None
+        return issue_row(rows[0]) if rows else None
 
     def published_issues(self) -> list[IssueRow]:
         """Every published issue, newest number first."""
-        return [_issue_row(r) for r in self.db.query("select * from issues order by number desc")]
+        return [issue_row(r) for r in self.db.query("select * from issues order by number desc")]
 
     def next_issue_number(self) -> int:
         row = next(self.db.query("select coalesce(max(number), 0) + 1 as n from issues"))
@@ -340,7 +340,8 @@ def _stored_item(row: dict[str, Any]) -> StoredItem:
     return StoredItem(id=row["id"], item=item, fetched_at=parse_iso(row["fetched_at"]))
 
 
-def _issue_row(row: dict[str, Any]) -> IssueRow:
+def issue_row(row: dict[str, Any]) -> IssueRow:
+    """An ``issues`` table row as an IssueRow."""
     return IssueRow(
         week=row["week"],
         number=row["number"],
