@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint format golden bench bench-quick browser clean
+.PHONY: demo test lint format golden bench bench-quick browser node-mjml clean
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -38,20 +38,28 @@ browser:
 	      || echo "could not install chromium: browser tests will fail"; \
 	  else echo "chromium not found at $(CHROMIUM): install Debian's chromium package"; fi; }
 
-test: $(STAMP) browser lint
+# The reference npm mjml, for the optional comparison with the Python port; only
+# where node and npm exist (the test says why it skips otherwise).
+node-mjml:
+	@if command -v npm >/dev/null && [ ! -x bench/node_modules/.bin/mjml ]; then \
+	  sh bench/install_node_mjml.sh >/dev/null || echo "could not install npm mjml: its comparison test will skip"; fi
+
+test: $(STAMP) browser node-mjml lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # Regenerate the golden files, then review them with `git diff`.
 golden: $(STAMP)
 	GAZETTE_REGEN_GOLDEN=1 $(PY) -m pytest -q -p no:cacheprovider -k golden
 
-# Benchmarks, not tests: they print a table and write bench/results/*.json.
-# fetch: `gazette fetch` over 1,000 replayed feeds vs a sequential feedparser loop.
+# Benchmarks, not tests: every benchmark (fetch, ingest, cluster, email, site)
+# against its baseline in the same run; bench/run.py --help says what each does.
+# `bench` takes several minutes and rewrites BENCHMARKS.md and its chart;
+# `bench-quick` (under a minute) only writes bench/results/quick.json.
 bench: $(STAMP)
-	$(PY) bench/fetch_bench.py
+	$(PY) bench/run.py
 
 bench-quick: $(STAMP)
-	$(PY) bench/fetch_bench.py --quick --out bench/results/fetch-quick.json
+	$(PY) bench/run.py --quick
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

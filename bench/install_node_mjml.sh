@@ -2,7 +2,7 @@
 # Installs the reference MJML compiler (npm `mjml`, version 4 like the Python
 # port) into bench/node_modules, for the optional comparison test in
 # tests/test_email.py and for benchmarks. Needs node, npm and the npm registry;
-# the test suite never does this itself and skips that test without it.
+# `make test` runs it when npm exists; the test skips, saying why, without it.
 #
 #   sh bench/install_node_mjml.sh          # then: .venv/bin/python -m pytest -k npm_mjml
 set -eu

@@ -540,6 +540,7 @@ def preview(week: str | None, port: int) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     default="out",
     show_default=True,
+    help="Folder for email.html, email.txt, email.eml and web.html.",
 )
 def render(week: str | None, out_dir: Path) -> None:
     """Write the week's email and web page into --out.
@@ -661,6 +662,7 @@ def publish(week: str | None, force: bool, on: datetime | None, site_dir: Path) 
     type=click.Path(path_type=Path, file_okay=False),
     default="out/site",
     show_default=True,
+    help="Folder of the archive; copy it to any static host.",
 )
 def build_site(out_dir: Path) -> None:
     """Build the static archive of every published issue into --out.

@@ -38,7 +38,7 @@ def workspace(tmp_path: Path, replay: ReplayServer, monkeypatch: pytest.MonkeyPa
 
 
 def run_cli(*args: str, expect: int | None = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False, prog_name="gazette")
     if expect is not None:
         assert result.exit_code == expect, result.output
     return result
