@@ -21,6 +21,10 @@ times the 5,000-item time says how far from linear the growth is.
     python bench/cluster_bench.py --quick          # 5k, 10k, 25k
     python bench/cluster_bench.py --smoke          # 200, 400 (proves it runs)
     python bench/cluster_bench.py --profile 50000  # pyinstrument profile of rank()
+
+    # the same measurement on another version of the code, e.g. before a fix:
+    git archive COMMIT gazette data | tar -x -C /tmp/before
+    python bench/cluster_bench.py --code /tmp/before --out /tmp/before.json
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import pickle
 import random
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT, SAMPLE, SAMPLE_WEEK, Memory, Result, Row, self_child  # noqa: E402
+from common import RESULTS, ROOT, SAMPLE, SAMPLE_WEEK, Memory, Result, Row, self_child
 
 FULL_SIZES = (5_000, 10_000, 25_000, 50_000)
 QUICK_SIZES = (5_000, 10_000, 25_000)
@@ -151,6 +156,19 @@ def synthetic(base: list[Any], count: int, week: str = SAMPLE_WEEK) -> list[Any]
 # -- one size, in a child process ------------------------------------------------
 
 
+def use_code(folder: Path) -> None:
+    """Import ``gazette`` from ``folder`` rather than the installed (editable) one,
+    whose finder would otherwise win over sys.path."""
+    from importlib.machinery import PathFinder
+
+    sys.path.insert(0, str(folder))
+    sys.meta_path.insert(0, PathFinder)
+    import gazette
+
+    if not Path(gazette.__file__ or "").is_relative_to(folder):
+        raise SystemExit(f"could not import gazette from {folder}: got {gazette.__file__}")
+
+
 def measure(base_file: Path, count: int, repeats: int) -> dict[str, Any]:
     """Best-of-``repeats`` seconds (wall and CPU) of rank() and cluster_items()."""
     from gazette.cluster import cluster_items
@@ -205,7 +223,8 @@ def profile(base_file: Path, count: int, out: Path) -> None:
     out.with_suffix(".txt").write_text(profiler.output_text(unicode=True, show_all=False))
     out.with_suffix(".html").write_text(profiler.output_html())
     print(profiler.output_text(unicode=True, color=False))
-    print(f"wrote {out.with_suffix('.txt')} and .html")
+    shown = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+    print(f"wrote {shown}.txt and .html")
 
 
 # -- the report ------------------------------------------------------------------
@@ -235,7 +254,11 @@ def build_result(sizes: list[dict[str, Any]], peaks: dict[int, float], mode: str
                 met=(
                     size["rank_s"] < TARGET_50K_S
                     if n == 50_000
-                    else (size["rank_s"] / linear <= TARGET_GROWTH if is_last and size is not first else None)
+                    else (
+                        size["rank_s"] / linear <= TARGET_GROWTH
+                        if is_last and size is not first
+                        else None
+                    )
                 ),
                 note=f"{size['stories']:,} stories; cluster_items alone {size['cluster_s']:.2f} s",
             )
@@ -293,15 +316,33 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", help="comma-separated item counts (default 5k,10k,25k,50k)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per size; the best counts")
-    parser.add_argument("--quick", action="store_true", help="5k, 10k, 25k")
+    parser.add_argument("--quick", action="store_true", help="5k, 10k, 25k; best of 2")
     parser.add_argument("--smoke", action="store_true", help="200 and 400 items, one run")
     parser.add_argument("--profile", type=int, metavar="N", help="profile rank() on N items")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        help="measure the gazette package in this folder (holding gazette/ and data/)",
+    )
+    parser.add_argument(
+        "--profile-out",
+        type=Path,
+        default=RESULTS / "profile-rank",
+        help="--profile writes PATH.txt and PATH.html (default bench/results/profile-rank)",
+    )
     parser.add_argument("--out", type=Path, help="where to write the JSON results")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--profile-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
+    if args.child or args.profile_child:
         import json
 
+        if args.code:
+            use_code(args.code)
+        if args.profile_child:
+            base_file, count = args.profile_child
+            profile(Path(base_file), int(count), args.profile_out)
+            return 0
         base_file, count, repeats = args.child
         print(json.dumps(measure(Path(base_file), int(count), int(repeats))))
         return 0
@@ -312,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.sizes
         else list({"smoke": SMOKE_SIZES, "quick": QUICK_SIZES, "full": FULL_SIZES}[mode])
     )
-    repeats = 1 if args.smoke else args.repeats
+    repeats = 1 if args.smoke else min(args.repeats, 2) if args.quick else args.repeats
     out = args.out or RESULTS / ("cluster.json" if mode == "full" else f"cluster-{mode}.json")
     work = Path(tempfile.mkdtemp(prefix="gazette-cluster-bench-"))
     try:
@@ -321,14 +362,17 @@ def main(argv: list[str] | None = None) -> int:
         base_file = work / "base.pickle"
         base_file.write_bytes(pickle.dumps(base))
         print(f"{len(base)} sample items", flush=True)
+        extra = ["--code", str(args.code.resolve())] if args.code else []
         if args.profile:
-            profile(base_file, args.profile, RESULTS / "profile-rank")
+            command = [sys.executable, __file__, "--profile-child", str(base_file)]
+            command += [str(args.profile), "--profile-out", str(args.profile_out), *extra]
+            subprocess.run(command, check=True)
             return 0
         measured: list[dict[str, Any]] = []
         peaks: dict[int, float] = {}
         for count in sorted(sizes):
             print(f"rank + cluster on {count:,} items ...", flush=True)
-            run = self_child(__file__, str(base_file), str(count), str(repeats))
+            run = self_child(__file__, str(base_file), str(count), str(repeats), *extra)
             measured.append(run.output)
             peaks[count] = run.peak_mb
     finally:

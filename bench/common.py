@@ -104,7 +104,9 @@ class ChildRun:
     peak_mb: float
 
 
-def run_child(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> ChildRun:
+def run_child(
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> ChildRun:
     """Run ``command``, which prints JSON as its last line; its peak RSS from wait4.
 
     Output goes to files, not pipes: nothing reads a pipe while wait4 blocks.
@@ -125,7 +127,9 @@ def run_child(command: list[str], cwd: Path | None = None, env: dict[str, str] |
     try:
         output = json.loads(lines[-1]) if lines else None
     except ValueError:
-        raise SystemExit(f"{' '.join(command[:4])} ... printed no JSON:\n{stdout[-2000:]}") from None
+        raise SystemExit(
+            f"{' '.join(command[:4])} ... printed no JSON:\n{stdout[-2000:]}"
+        ) from None
     return ChildRun(output, seconds, usage.ru_maxrss / 1024)
 
 

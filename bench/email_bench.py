@@ -19,7 +19,7 @@ replay server into a temporary folder, then `gazette draft`). Measured:
    npm ``mjml`` command compiling the same MJML file, start-up included.
 
     python bench/email_bench.py            # 30 compilations a side, 10 whole runs
-    python bench/email_bench.py --quick    # 10 and 5
+    python bench/email_bench.py --quick    # 10 and 3
     python bench/email_bench.py --smoke    # 2 and 2 (proves it runs)
 """
 
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     NODE_MJML_PACKAGE,
     RESULTS,
     SAMPLE,
@@ -196,9 +196,8 @@ def build_result(
                 baseline=round(node["seconds"], 4),
                 baseline_name="npm mjml (node)",
                 ratio=round(ratio, 3),
-                target="ratio <= 1",
-                met=ratio <= 1,
-                note=f"{py['mjml_bytes'] / 1000:.0f} KB of MJML, the same for both",
+                note=f"{py['mjml_bytes'] / 1000:.0f} KB of MJML, the same for both; no target"
+                " in the issue (a few ms per issue either way)",
             )
         )
     else:
@@ -266,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=30, help="compilations per side")
     parser.add_argument("--process-runs", type=int, default=10, help="whole-process runs")
-    parser.add_argument("--quick", action="store_true", help="10 compilations, 5 whole runs")
+    parser.add_argument("--quick", action="store_true", help="10 compilations, 3 whole runs")
     parser.add_argument("--smoke", action="store_true", help="2 of each")
     parser.add_argument("--out", type=Path, help="where to write the JSON results")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
@@ -277,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
-    runs, process_runs = {"smoke": (2, 2), "quick": (10, 5)}.get(
+    runs, process_runs = {"smoke": (2, 2), "quick": (10, 3)}.get(
         mode, (args.runs, args.process_runs)
     )
     out = args.out or RESULTS / ("email.json" if mode == "full" else f"email-{mode}.json")
@@ -297,7 +296,14 @@ def main(argv: list[str] | None = None) -> int:
         if not skipped:
             print("npm mjml ...", flush=True)
             ran = run_child(
-                ["node", "-e", NODE_SCRIPT, str(NODE_MJML_PACKAGE), str(work / "issue.mjml"), str(runs)]
+                [
+                    "node",
+                    "-e",
+                    NODE_SCRIPT,
+                    str(NODE_MJML_PACKAGE),
+                    str(work / "issue.mjml"),
+                    str(runs),
+                ]
             )
             node, node_peak = ran.output, ran.peak_mb
             commands["mjml command"] = [

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, Memory, Result, Row, self_child  # noqa: E402
+from common import RESULTS, Memory, Result, Row, self_child
 
 TARGET_OVERHEAD = 1.3
 SIDES = ("feedparser", "gazette")
@@ -61,7 +61,11 @@ def run_feedparser(docs: list[tuple[str, bytes, str]]) -> dict[str, Any]:
     entries = 0
     for _, body, _ in docs:
         entries += len(feedparser.parse(body).entries)
-    return {"seconds": time.perf_counter() - start, "cpu_s": time.process_time() - cpu, "entries": entries}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu_s": time.process_time() - cpu,
+        "entries": entries,
+    }
 
 
 def run_gazette(docs: list[tuple[str, bytes, str]], db: Path) -> dict[str, Any]:
@@ -188,9 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     entries = runs["feedparser"][0]["entries"]
-    for run in runs["gazette"]:
-        if run["entries"] != entries or run["stored"] != entries:
-            raise SystemExit(f"gazette read {run} but feedparser saw {entries} entries")
+    for measured in runs["gazette"]:
+        if measured["entries"] != entries or measured["stored"] != entries:
+            raise SystemExit(f"gazette read {measured} but feedparser saw {entries} entries")
     facts = {"feeds": feeds, "megabytes": round(total / 1e6, 2), "entries": entries}
     result = build_result(runs, facts, mode)
     print()

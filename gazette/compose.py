@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gazette.config import Publication
+from gazette.config import DraftSettings, Publication
 from gazette.markdown import markdown_escape
 from gazette.models import Candidate, Issue, Pick, StoredItem
-from gazette.summarize import extractive_summary, key_points
+from gazette.summarize import DEFAULT_WORDS, extractive_summary, key_points, summary_source
 
 LINK_TEXT = {
     "discourse": "Read the thread on Elixir Forum",
@@ -22,15 +22,17 @@ LINK_TEXT = {
     "feed": "Read the full post",
 }
 FEATURE_MIN_WORDS = 300
+QUICK_LINK_WORDS = 20
 MACHINE_TITLED = frozenset({"github", "hexpm"})
 
 
 def compose_issue(
-    week: str, candidates: Sequence[Candidate], publication: Publication, picks: int
+    week: str, candidates: Sequence[Candidate], publication: Publication, draft: DraftSettings
 ) -> Issue:
     found = _feature(candidates)
-    chosen = [c for c in candidates if not found or c is not found[0]][:picks]
-    stories = tuple(candidate_pick(c) for c in chosen)
+    rest = [c for c in candidates if not found or c is not found[0]]
+    stories = tuple(candidate_pick(c, draft.summary_words) for c in rest[: draft.picks])
+    quick = tuple(quick_link(c) for c in rest[draft.picks : draft.picks + draft.quick_links])
     feature = feature_pick(*found) if found else None
     top = stories[0] if stories else None
     return Issue(
@@ -41,6 +43,7 @@ def compose_issue(
         welcome=publication.welcome,
         picks=stories,
         feature=feature,
+        quick_links=quick,
         sponsor=publication.sponsor,
         sign_off=publication.sign_off,
         editor=publication.editor,
@@ -48,14 +51,31 @@ def compose_issue(
     )
 
 
-def candidate_pick(candidate: Candidate) -> Pick:
+def candidate_pick(candidate: Candidate, summary_words: int = DEFAULT_WORDS) -> Pick:
+    """A weekly pick: the lead's headline and link, a summary from whichever
+    item of the story tells it best (a Reddit link post borrows the forum
+    thread's words)."""
     item = candidate.lead.item
+    story = [candidate.lead, *candidate.related]
+    source = summary_source(story, candidate.id).item
     return Pick(
         headline=headline(candidate),
         emoji=candidate.emoji,
-        body=markdown_escape(extractive_summary(item)),
+        body=markdown_escape(extractive_summary(source, summary_words)),
         url=item.url,
         link_text=LINK_TEXT.get(item.kind, "Read more"),
+        item_id=candidate.id,
+        tags=candidate.tags,
+    )
+
+
+def quick_link(candidate: Candidate) -> Pick:
+    """A one-line link: the headline and the first sentence of the story, short."""
+    note = extractive_summary(candidate.lead.item, QUICK_LINK_WORDS, max_sentences=1)
+    return Pick(
+        headline=headline(candidate),
+        url=candidate.lead.item.url,
+        body="" if note == candidate.lead.item.title else markdown_escape(note),
         item_id=candidate.id,
         tags=candidate.tags,
     )

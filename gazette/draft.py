@@ -73,7 +73,12 @@ _SECTION = re.compile(r"^## +(.+?)\s*$")
 _STORY = re.compile(r"^### +(.+?)\s*$")
 _META = re.compile(r"^<!--\s*(.*?)\s*-->\s*$")
 _LINK_LINE = re.compile(r"^\[([^\]]+)\]\((\S+?)\)\s*$")
-_QUICK = re.compile(r"^[-*] +\[([^\]]+)\]\((\S+?)\)\s*(.*?)\s*(?:<!--\s*(.*?)\s*-->)?\s*$")
+# Link text may hold brackets escaped as \[ \] (a title like "[ANN] Oban 3").
+_QUICK = re.compile(
+    r"^[-*] +\[((?:\\.|[^\]\\])+)\]\((\S+?)\)\s*(.*?)\s*(?:<!--\s*(.*?)\s*-->)?\s*$"
+)
+_LINK_TEXT_ESCAPE = re.compile(r"([\\\[\]])")
+_LINK_TEXT_UNESCAPE = re.compile(r"\\([\\\[\]])")
 _BULLET = re.compile(r"^[-*] +(.*\S)\s*$")
 _REMEMBER = "Remember:"
 SECTION_TITLES = {
@@ -332,7 +337,7 @@ def _quick_links(body: list[str], first_line: int, path: str | None) -> list[Pic
         meta = _parse_meta(match.group(4) or "")
         links.append(
             Pick(
-                headline=match.group(1),
+                headline=_LINK_TEXT_UNESCAPE.sub(r"\1", match.group(1)),
                 url=match.group(2),
                 body=match.group(3),
                 item_id=int(meta["item"]) if meta.get("item", "").isdigit() else None,
@@ -440,7 +445,8 @@ def story_lines(pick: Pick) -> list[str]:
 def quick_link_line(link: Pick) -> str:
     note = f" {link.body}" if link.body else ""
     meta = f" <!-- {_meta_text(link)} -->" if _meta_text(link) else ""
-    return f"- [{link.headline}]({link.url}){note}{meta}"
+    text = _LINK_TEXT_ESCAPE.sub(r"\\\1", link.headline)
+    return f"- [{text}]({link.url}){note}{meta}"
 
 
 def candidate_line(item_id: int, emoji: str, title: str, url: str) -> str:

@@ -87,7 +87,7 @@ def create_draft(
             str(path),
         )
     candidates = week_candidates(store, settings, week)
-    issue = compose_issue(week, candidates, settings.publication, settings.draft.picks)
+    issue = compose_issue(week, candidates, settings.publication, settings.draft)
     text = write_draft(issue)
     # Picks first, file second: a crash in between leaves no draft, so the next
     # run drafts again and replaces these picks, instead of keeping a draft

@@ -227,3 +227,11 @@ def test_the_outline_finds_every_story_and_its_lines() -> None:
     first = shape.find(12)
     assert first is not None and first.meta == first.start + 1
     assert lines[first.meta] == "<!-- item: 12; tags: otp, deployment -->"
+
+
+def test_quick_link_titles_with_brackets_round_trip() -> None:
+    link = Pick(headline="[ANN] Oban 3 \\o/ [beta]", url="https://x.org/a", body="Jobs.", item_id=4)
+    issue = Issue(week="2026-W02", title="T", quick_links=(link,))
+    text = write_draft(issue)
+    assert "- [\\[ANN\\] Oban 3 \\\\o/ \\[beta\\]](https://x.org/a) Jobs." in text
+    assert parse_draft(text).issue == issue

@@ -77,8 +77,10 @@ def test_pick_adds_the_story_with_summary_link_tags_and_emoji(desk: Path) -> Non
     assert story.url == candidate["url"]
     assert story.link_text == "Read the thread on Elixir Forum"
     assert len(story.body.split()) >= 5
-    assert picked(desk) == [(i, "picks") for i in story_ids(path)] + [
-        (issue.feature.item_id, "feature")  # type: ignore[union-attr]
+    assert picked(desk) == [
+        *((i, "picks") for i in story_ids(path)),
+        (issue.feature.item_id, "feature"),  # type: ignore[union-attr]
+        *((i, "quick-links") for i in story_ids(path, "quick-links")),
     ]
 
 
@@ -271,7 +273,12 @@ def test_refresh_skips_stories_already_linked_under_another_id(desk: Path) -> No
     candidate = unpicked_candidate(path)
     # The editor wrote a story of their own (no item id) linking the same page,
     # with tracking parameters and www: still the same page.
-    url = str(candidate["url"]).replace("https://", "https://www.") + "?utm_source=x"
+    url = (
+        str(candidate["url"])
+        .replace("https://www.", "https://")
+        .replace("https://", "https://www.")
+    )
+    url += "?utm_source=x"
     own = Pick(headline="My take", body="Words.", url=url)
     path.write_text(add_story(path.read_text("utf-8"), own, "picks"), "utf-8")
     gz("draft", "--refresh", "--limit", "40")
@@ -354,7 +361,7 @@ def test_status_shows_sections_words_and_reading_time(desk: Path) -> None:
     out = gz("status")
     assert f"Weekly picks ({len(issue.picks)}):" in out
     assert f"1. [{issue.picks[0].item_id}] {issue.picks[0].emoji} {issue.picks[0].headline}" in out
-    assert "Feature (1):" in out and "Quick links (0):" in out
+    assert "Feature (1):" in out and "Quick links (5):" in out
     words = int(out.split(" words, about ")[0].rsplit("\n", 1)[-1])
     assert 300 < words < 2000
     assert "min to read (within the 5-minute promise)" in out
