@@ -281,7 +281,7 @@ def build_result(sizes: list[dict[str, Any]], peaks: dict[int, float], mode: str
         )
     result.memory.append(
         Memory(
-            benchmark=f"cluster ({last['items']:,} items)",
+            benchmark=f"cluster ({last['items']:,} items, held in memory)",
             gazette_mb=round(peaks[last["items"]], 1),
         )
     )
