@@ -12,7 +12,8 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -45,6 +46,16 @@ class Context:
         from gazette.store import open_store
 
         return open_store(self.db_path)
+
+    @contextmanager
+    def locked_store(self) -> Iterator[Store]:
+        """The store under the run lock, for commands that write in bulk (fetch,
+        publish, build-site, import): a cron run and a hand-run command never
+        interleave (exit 3 for the one that comes second)."""
+        from gazette.lock import run_lock
+
+        with run_lock(self.db_path), self.store() as store:
+            yield store
 
     @property
     def db_path(self) -> Path:
@@ -208,7 +219,7 @@ def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> No
 
     settings = obj().settings()
     show_bar = not as_json and sys.stdout.isatty()
-    with obj().store() as store, fetch_progress(console, show_bar) as progress:
+    with obj().locked_store() as store, fetch_progress(console, show_bar) as progress:
         start = since.replace(tzinfo=UTC) if since else default_since(settings)
         results = fetch_all(
             settings,
@@ -634,7 +645,7 @@ def publish(week: str | None, force: bool, on: datetime | None, site_dir: Path) 
     from gazette.publish import publish as publish_issue
 
     settings = obj().settings()
-    with obj().store() as store:
+    with obj().locked_store() as store:
         outcome = publish_issue(
             store,
             settings,
@@ -673,7 +684,7 @@ def build_site(out_dir: Path) -> None:
     """
     from gazette.pipeline import build_archive
 
-    with obj().store() as store:
+    with obj().locked_store() as store:
         archive = build_archive(store, obj().settings(), out_dir)
     click.echo(archive.summary(out_dir))
 
@@ -694,7 +705,7 @@ def import_archive(directory: Path) -> None:
     """
     from gazette.importer import import_archive as run_import
 
-    with obj().store() as store:
+    with obj().locked_store() as store:
         report = run_import(store, directory)
     for line in report.lines():
         click.echo(line)

@@ -334,3 +334,19 @@ def _mtimes(root: Path) -> dict[Path, int]:
     return {
         p: p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file() and p.name != "report.json"
     }
+
+
+def test_bulk_writers_wait_their_turn_under_the_lock(workspace: Path) -> None:
+    """While a run holds the lock, fetch, publish, build-site and import exit 3."""
+    from gazette.lock import run_lock
+    from tests.conftest import run_cli
+
+    with run_lock(workspace / "g.db"):
+        for args in (
+            ["fetch"],
+            ["publish", "--week", "2026-W02"],
+            ["build-site"],
+            ["import-archive", str(workspace)],
+        ):
+            result = run_cli("--db", "g.db", *args, expect=3)
+            assert "holds" in result.output
