@@ -193,31 +193,9 @@ class Store:
         rows = list(self.db.query("select * from issues where week = ?", [week]))
         return issue_row(rows[0]) if rows else None
 
-    def published_issues(self) -> list[IssueRow]:
-        """Every published issue, newest number first."""
-        return [issue_row(r) for r in self.db.query("select * from issues order by number desc")]
-
     def next_issue_number(self) -> int:
         row = next(self.db.query("select coalesce(max(number), 0) + 1 as n from issues"))
         return int(row["n"])
-
-    def save_issue(self, row: IssueRow) -> None:
-        with self.db.atomic():
-            self.db.execute(
-                "insert or replace into issues (week, number, slug, title, published_on, markdown,"
-                " html, tags, revision) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    row.week,
-                    row.number,
-                    row.slug,
-                    row.title,
-                    row.published_on,
-                    row.markdown,
-                    row.html,
-                    json.dumps(list(row.tags)),
-                    row.revision,
-                ],
-            )
 
 
 def open_store(path: Path) -> Store:
