@@ -352,7 +352,7 @@ def profiling(combined: dict[str, Any]) -> list[str]:
         "",
         "Profiles of one `rank()` on 50,000 items:"
         " [before](bench/results/profile-rank-before.txt),"
-        " [after](bench/results/profile-rank.txt) (HTML versions beside them).",
+        " [after](bench/results/profile-rank.txt) (HTML versions beside them after a local `make bench`).",
         "",
         "To reproduce the comparison by hand:",
         "",
