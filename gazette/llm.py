@@ -265,7 +265,7 @@ class SummaryCache:
         return str(rows[0]["text"]) if rows else None
 
     def put(self, item_id: int, prompt_hash: str, model: str, text: str) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "insert or replace into summaries (item_id, prompt_hash, model, text, created_at)"
                 " values (?, ?, ?, ?, ?)",
