@@ -20,7 +20,9 @@ def test_defaults_when_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(tmp_path)
     settings = load_settings(None)
     assert settings.publication.name == "GigaElixir Gazette"
-    assert [s.kind for s in settings.sources] == ["discourse", "hexpm"]
+    assert [s.kind for s in settings.sources] == [
+        "discourse", "hexpm", "github", "reddit", "hackernews", "feed", "feed",
+    ]  # fmt: skip
     assert settings.origin == "embedded defaults"
 
 
