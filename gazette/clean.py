@@ -21,6 +21,9 @@ _TAGS = {
 }  # fmt: skip
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}}
 _WHITESPACE = re.compile(r"\s+")
+# What makes nh3's output differ from its plain-text input: markup, entities, and
+# the NUL and byte-order-mark characters the HTML parser drops.
+_NEEDS_CLEANING = re.compile("[<&\x00\ufeff]")
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|blockquote|pre|tr)>|<br\s*/?>", re.I)
 _ANY_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")  # ">" may sit in a quoted value
 
@@ -70,5 +73,10 @@ def clean_title(text: str | None) -> str:
     """A title as plain text on one line: markup removed, entities decoded."""
     if not text:
         return ""
+    if not _NEEDS_CLEANING.search(text):
+        # No markup, no entity, nothing html5ever drops: nh3 would hand the text
+        # back unchanged (escaped, then unescaped below), so skip the round trip.
+        # Most titles, authors and tags are plain text like this.
+        return _WHITESPACE.sub(" ", text).strip()
     stripped = nh3.clean(text, tags=set(), attributes={})
     return _WHITESPACE.sub(" ", html.unescape(stripped)).strip()

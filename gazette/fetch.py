@@ -18,7 +18,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -103,16 +103,45 @@ def _fetch_durability(store: Store) -> Iterator[None]:
 
 @contextmanager
 def _parser_pool(feeds: int) -> Iterator[Executor | None]:
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    workers = min(_usable_cores(), MAX_WORKERS)
     if feeds < POOL_MIN_FEEDS or workers < 2:
         yield None
         return
     # spawn, not fork: the caller may run threads (a replay server, a progress bar).
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_to_the_loop
+    )
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# How much lower the parser workers' scheduling priority is than this process's.
+WORKER_NICENESS = 5
+
+
+def _yield_to_the_loop() -> None:
+    """Run in each parser worker as it starts: give the event loop's process first call.
+
+    The workers use every core, and the loop (HTTP, handing out pages, saving
+    items) competes with them for one: with equal priority it gets a share, so
+    pages reach the workers late and they sit idle. At a lower priority the
+    workers take only the CPU time the loop leaves over, never less.
+    """
+    # No nice() on Windows; a refusal costs only speed.
+    with suppress(AttributeError, OSError):
+        os.nice(WORKER_NICENESS)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on: fewer than ``os.cpu_count()`` under a
+    CPU affinity mask (taskset, a container's cpuset), where more workers than
+    cores would only take turns and each cost a process's memory."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # no affinity masks on macOS or Windows
+        return os.cpu_count() or 1
 
 
 async def _fetch_all(

@@ -24,8 +24,11 @@ rendered to sanitized HTML once, here (GitHub-flavoured Markdown, see
 The issue's week key is the ISO week of its date, or ``<week>-<number>`` when
 that week already has an issue.
 
-Everything is read and rendered first; the issues are then written in one
-transaction, so a failure or a killed process leaves nothing half-imported. A
+Every file is read and its front matter parsed first, so that numbers and week
+keys can be given; the bodies are then rendered (by one worker process per
+core for a large archive: converting and sanitizing 23 MB of Markdown is most
+of an import) and the issues written as they come, all in one transaction, so
+a failure or a killed process leaves nothing half-imported. A
 file that cannot be read is reported with the reason and skipped; importing the
 same files again finds them unchanged.
 """
@@ -33,10 +36,14 @@ same files again finds them unchanged.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
 import sqlite3
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -47,11 +54,17 @@ import yaml
 
 from gazette.errors import GazetteError
 from gazette.publish import ORIGIN_IMPORT, save_published
-from gazette.render.web import sanitize_body_html, slugify
+from gazette.render.web import body_digest, sanitize_body_html, slugify
 from gazette.store import IssueRow, Store
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# Below this many files one process reads and renders them all: starting worker
+# processes costs more than it saves on a handful of issues.
+PARALLEL_MIN_FILES = 50
+# Bodies per task handed to a worker: small enough to spread the work evenly
+# and start writing early, large enough that sending tasks costs little.
+_CHUNK_FILES = 16
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*):[ \t]*(.*?)\s*$")
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
@@ -74,7 +87,7 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class ArchiveFile:
-    """One issue file, read and rendered, not yet numbered.
+    """One issue file, read (and rendered unless ``html_digest`` is ""), not yet numbered.
 
     Text and HTML are held as UTF-8 bytes until they are written: a str with a
     single emoji takes four bytes a character, and an import holds every file.
@@ -88,7 +101,8 @@ class ArchiveFile:
     subtitle: str
     slug: str
     text_utf8: bytes  # the whole file, as it was
-    html_utf8: bytes
+    html_utf8: bytes = b""
+    html_digest: str = ""  # body_digest(html_utf8), stored with it
 
     @property
     def text(self) -> str:
@@ -150,25 +164,42 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
     skipped: list[Skipped] = []
     unchanged: list[str] = []
     files: list[ArchiveFile] = []
-    for path in paths:
-        rel = path.relative_to(directory).as_posix()
-        try:
-            text = read_text(path)
-            if _digest(text) in archive.texts:
-                # Imported before: not parsed nor rendered again, so importing a
-                # folder that gained one file costs about one file.
-                unchanged.append(rel)
-                continue
-            files.append(parse_issue_text(text, path.name, rel))
-        except UnreadableFile as exc:
-            skipped.append(Skipped(rel, str(exc)))
-    plan = _plan(archive, files)
-    skipped += plan.skipped
+    with _Bodies(parallel=len(paths) >= PARALLEL_MIN_FILES) as bodies:
+        for path in paths:
+            rel = path.relative_to(directory).as_posix()
+            try:
+                text = read_text(path)
+                digest = _digest(text)
+                if digest in archive.texts:
+                    # Imported before: not parsed nor rendered again, so importing
+                    # a folder that gained one file costs about one file.
+                    unchanged.append(rel)
+                    continue
+                files.append(parse_issue_text(text, path.name, rel, render=False))
+                bodies.add(files[-1], path, digest)
+            except UnreadableFile as exc:
+                skipped.append(Skipped(rel, str(exc)))
+        plan = _plan(archive, files)
+        skipped += plan.skipped
+        _save(store, plan, bodies)
+    return ImportReport(
+        imported=tuple(
+            Imported(i.path, number, week, i.title, i.number is None)
+            for i, number, week in plan.new
+        ),
+        unchanged=tuple(unchanged),
+        skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+    )
+
+
+def _save(store: Store, plan: _Plan, bodies: _Bodies) -> None:
+    """Every new issue in one transaction, each written as soon as its body is ready."""
     try:
         # atomic(), not `with conn:`: sqlite-utils commits each write on its own
         # unless a transaction is explicitly open.
         with store.db.atomic():
             for issue, number, week in plan.new:
+                html, digest = bodies.get(issue)
                 save_published(
                     store,
                     IssueRow(
@@ -178,7 +209,7 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
                         title=issue.title,
                         published_on=issue.day.isoformat(),
                         markdown=issue.text,
-                        html=issue.html,
+                        html=html.decode("utf-8"),
                         tags=issue.tags,
                         revision=1,
                     ),
@@ -186,6 +217,7 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
                     subtitle=issue.subtitle,
                     origin=ORIGIN_IMPORT,
                     replace_existing=False,
+                    html_digest=digest,
                 )
     except sqlite3.IntegrityError as exc:
         raise ArchiveImportError(
@@ -196,14 +228,101 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
         raise ArchiveImportError(
             f"the database refused the import ({exc}); nothing was imported"
         ) from None
-    return ImportReport(
-        imported=tuple(
-            Imported(i.path, number, week, i.title, i.number is None)
-            for i, number, week in plan.new
-        ),
-        unchanged=tuple(unchanged),
-        skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-    )
+
+
+class _Bodies:
+    """The files' bodies as sanitized HTML (and its digest), rendered once each.
+
+    For a large import, worker processes (one per core) render the bodies in
+    chunks as the files are read, while this process reads on, gives numbers
+    and writes the issues already rendered. Workers read the files themselves
+    (sending their text would cost this process as much as reading it) and
+    return a digest of what they read, so a file that changed in between
+    stops the import. An error in a worker (killed, out of memory) reaches
+    ``get``, inside the import's transaction. A small import renders each body
+    in this process, when it is asked for.
+    """
+
+    def __init__(self, parallel: bool) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        workers = os.cpu_count() or 1
+        if parallel and workers > 1:
+            # fork where there is one: a worker starts in milliseconds with the
+            # parent's modules loaded, where spawn would import them all again.
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self._waiting: list[tuple[ArchiveFile, str, str]] = []  # file, its path, text digest
+        self._where: dict[str, tuple[Future[list[tuple[bytes, str, str]]], int, str]] = {}
+
+    def __enter__(self) -> _Bodies:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def add(self, file: ArchiveFile, path: Path, text_digest: str) -> None:
+        """Start rendering ``file``'s body (with the next few, in a worker)."""
+        if self._pool is None:
+            return
+        self._waiting.append((file, str(path), text_digest))
+        if len(self._waiting) >= _CHUNK_FILES:
+            self._submit()
+
+    def get(self, file: ArchiveFile) -> tuple[bytes, str]:
+        """``file``'s body as (UTF-8 HTML, body_digest); call once per file."""
+        if self._pool is None:
+            return _render_chunk([file.text_utf8])[0]
+        if file.path not in self._where:
+            self._submit()
+        future, index, text_digest = self._where.pop(file.path)
+        try:
+            results = future.result()
+        except UnreadableFile as exc:
+            raise ArchiveImportError(
+                f"{file.path}: {exc} during the import; nothing was imported"
+            ) from None
+        except BrokenProcessPool:
+            raise ArchiveImportError(
+                "a process rendering the issues died (out of memory?); nothing was imported"
+            ) from None
+        html, digest, read_digest = results[index]
+        results[index] = (b"", "", "")  # written soon: not held until the end
+        if read_digest != text_digest:
+            raise ArchiveImportError(
+                f"{file.path} changed during the import; nothing was imported, run it again"
+            )
+        return html, digest
+
+    def _submit(self) -> None:
+        assert self._pool is not None
+        if not self._waiting:
+            return
+        future = self._pool.submit(_render_files, [path for _, path, _ in self._waiting])
+        for index, (file, _, text_digest) in enumerate(self._waiting):
+            self._where[file.path] = (future, index, text_digest)
+        self._waiting = []
+
+
+def _render_chunk(texts: Sequence[bytes]) -> list[tuple[bytes, str]]:
+    results = []
+    for text in texts:
+        _, body, _ = split_front_matter(text.decode("utf-8"))
+        html = render_body(body).encode("utf-8")
+        results.append((html, body_digest(html)))
+    return results
+
+
+def _render_files(paths: Sequence[str]) -> list[tuple[bytes, str, str]]:
+    """(HTML, its body_digest, the digest of the text read) of each file: in a worker."""
+    results = []
+    for path in paths:
+        text = read_text(Path(path))
+        _, body, _ = split_front_matter(text)
+        html = render_body(body).encode("utf-8")
+        results.append((html, body_digest(html), _digest(text)))
+    return results
 
 
 def find_issue_files(directory: Path) -> list[Path]:
@@ -235,8 +354,14 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
-    """An issue from the text of one file; ``filename`` may carry its date."""
+def parse_issue_text(
+    text: str, filename: str, rel: str = "", *, render: bool = True
+) -> ArchiveFile:
+    """An issue from the text of one file; ``filename`` may carry its date.
+
+    ``render=False`` leaves the body unrendered (no ``html_utf8``): the import
+    renders the bodies of the files it keeps afterwards, on every core.
+    """
     meta, body, style = split_front_matter(text)
     if _is_draft(meta):
         raise UnreadableFile("marked as a draft")
@@ -247,6 +372,8 @@ def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
     tags = _tags(meta.get("tags"), split_spaces=style != "headers")
     subtitle = next((_one_line(meta[k]) for k in _SUBTITLE_KEYS if meta.get(k)), "")
     slug = slugify(_one_line(meta.get("slug")) or title)
+    # Rendered once, at import: the site places this HTML and never sees Markdown.
+    html = render_body(body).encode("utf-8") if render else b""
     return ArchiveFile(
         path=rel or filename,
         title=title,
@@ -256,8 +383,8 @@ def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
         subtitle=subtitle,
         slug=slug,
         text_utf8=text.encode("utf-8"),
-        # Rendered once, here: the site places this HTML and never sees Markdown.
-        html_utf8=render_body(body).encode("utf-8"),
+        html_utf8=html,
+        html_digest=body_digest(html) if render else "",
     )
 
 

@@ -130,3 +130,12 @@ def m005_summaries(db: Database) -> None:
         pk=("item_id", "prompt_hash", "model"),
         foreign_keys=[("item_id", "items", "id")],
     )
+
+
+@migrations()
+def m008_issue_html_digest(db: Database) -> None:
+    # A digest of the stored HTML as Gazette's sanitizer produced it (keyed by the
+    # sanitizer's allow-list, see gazette.render.web.body_digest): a site build
+    # sanitizes again only a body whose digest does not match, that is HTML
+    # written by anything but Gazette, or cleaned under another allow-list.
+    db["issues"].add_column("html_digest", str)  # type: ignore[union-attr]

@@ -130,17 +130,24 @@ def save_published(
     subtitle: str,
     origin: str,
     replace_existing: bool = True,
+    html_digest: str | None = None,
 ) -> None:
     """Insert (or replace) one issue row, archive fields included, in one statement.
 
+    ``row.html`` must be what ``sanitize_body_html`` returned: its digest
+    (``body_digest``; pass ``html_digest`` when it is known already) is stored
+    with it, and the site build trusts exactly the HTML whose digest matches.
     Opens no transaction: the caller's ``with store.db.atomic():`` decides what
     commits together (an import commits every issue at once). Without
     ``replace_existing`` a row with the same week or number is an IntegrityError.
     """
+    from gazette.render.web import body_digest
+
     verb = "insert or replace" if replace_existing else "insert"
     store.db.execute(
         f"{verb} into issues (week, number, slug, title, published_on, markdown, html,"
-        " tags, revision, emoji, subtitle, origin) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " tags, revision, emoji, subtitle, origin, html_digest)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             row.week,
             row.number,
@@ -154,6 +161,7 @@ def save_published(
             emoji,
             subtitle,
             origin,
+            html_digest if html_digest is not None else body_digest(row.html),
         ],
     )
 
@@ -193,6 +201,7 @@ class ArchivedIssue:
     issue: Issue
     tags: tuple[str, ...]
     html_utf8: bytes
+    html_digest: str = ""  # body_digest of the HTML when Gazette stored it ("" before)
 
     @property
     def html(self) -> str:
@@ -208,7 +217,7 @@ def archive_issues(store: Store) -> list[ArchivedIssue]:
     """
     query = (
         "select week, number, slug, title, published_on, tags, revision, emoji, subtitle,"
-        " origin, cast(html as blob) as html_utf8,"
+        " origin, cast(html as blob) as html_utf8, html_digest,"
         # The Markdown only where the archive columns are missing (older rows).
         " case when emoji is null and coalesce(origin, 'draft') = 'draft'"
         " then markdown end as markdown"
@@ -237,6 +246,7 @@ def archive_issues(store: Store) -> list[ArchivedIssue]:
                 ),
                 tags=tuple(json.loads(raw["tags"] or "[]")),
                 html_utf8=raw["html_utf8"] or b"",
+                html_digest=raw["html_digest"] or "",
             )
         )
     return issues

@@ -67,6 +67,25 @@ class Writer:
         the file on disk is already what the build would write."""
         self.unchanged.append(self._claim(relpath))
 
+    def check_free(self, relpaths: Iterable[str]) -> None:
+        """Raise DuplicateWriteError, before anything is written, when a path of
+        ``relpaths`` repeats or this Writer claimed it already: for a build that
+        hands some of its paths to another Writer (another process) to write."""
+        seen = set(self._claimed)
+        for relpath in relpaths:
+            key = _normalize(relpath)
+            if key in seen:
+                raise DuplicateWriteError(f"{key} is written twice in one build")
+            seen.add(key)
+
+    def adopt(self, written: Iterable[str], unchanged: Iterable[str]) -> None:
+        """Count as this build's the files another Writer of the same build
+        wrote or left unchanged, so the report and ``remove_stale`` see them."""
+        for relpath in written:
+            self.written.append(self._claim(relpath))
+        for relpath in unchanged:
+            self.unchanged.append(self._claim(relpath))
+
     def _claim(self, relpath: str) -> str:
         key = _normalize(relpath)
         if key in self._claimed:

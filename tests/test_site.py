@@ -3,14 +3,17 @@ golden pages, and a real browser (layout at phone width, hostile content inert).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
 import os
 import re
+import sqlite3
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -20,12 +23,16 @@ import feedparser
 import pytest
 
 import gazette.render.site as site_module
+import gazette.render.web as web_module
 from gazette.config import Settings, load_settings
 from gazette.errors import RenderError
+from gazette.importer import import_archive
 from gazette.models import Issue, Pick, PublishedIssue, Sponsor
+from gazette.publish import archive_issues
 from gazette.render.site import MANIFEST, SiteReport, build_site
-from gazette.render.web import issue_body_html, sanitize_body_html, slugify
+from gazette.render.web import body_digest, issue_body_html, sanitize_body_html, slugify
 from gazette.search import update_search
+from gazette.store import open_store
 from gazette.writer import DuplicateWriteError, Writer
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
@@ -538,26 +545,65 @@ def test_hostile_content_is_inert(tmp_path: Path, settings: Settings) -> None:
     assert 'content="&#34;&gt;&lt;img src=x onerror=' in hostile  # og:description stays text
 
 
+TAMPERED_HTML = (
+    '<p onclick="window.__pwned = 1">x</p><script>window.__pwned = 2</script>'
+    '<a href="javascript:window.__pwned = 3">a</a><a href="&#106;avascript:alert(1)">b</a>'
+    '<a href="java\tscript:alert(1)">c</a><img src="data:image/png;base64,AAAA">'
+    '<iframe src="https://evil.example"></iframe><a href="https://ok.example/">ok</a>'
+)
+
+
+def assert_tampering_inert(site: Path, issue_dir: str) -> None:
+    for page in (f"{issue_dir}/index.html", "index.html", "feed.xml"):
+        text = (site / page).read_text("utf-8")
+        for bad in ("onclick", "<script>window", "javascript:", "data:image", "<iframe", "alert"):
+            assert bad not in text, (page, bad)
+        assert "https://ok.example/" in text
+
+
 def test_tampered_stored_html_is_sanitized_again(tmp_path: Path, settings: Settings) -> None:
-    """HTML written into the database behind Gazette's back still runs nothing."""
+    """HTML that comes without Gazette's digest still runs nothing."""
     tampered = PublishedIssue(
         number=1,
         week="2026-W02",
         slug="tampered",
         published_on="2026-01-05",
         issue=_issue(1, title="Tampered"),
-        html='<p onclick="window.__pwned = 1">x</p><script>window.__pwned = 2</script>'
-        '<a href="javascript:window.__pwned = 3">a</a><a href="&#106;avascript:alert(1)">b</a>'
-        '<a href="java\tscript:alert(1)">c</a><img src="data:image/png;base64,AAAA">'
-        '<iframe src="https://evil.example"></iframe><a href="https://ok.example/">ok</a>',
+        html=TAMPERED_HTML,
         tags=("otp",),
     )
     build_site([tampered], settings, tmp_path)
-    for page in ("issues/1-tampered/index.html", "index.html", "feed.xml"):
-        text = (tmp_path / page).read_text("utf-8")
-        for bad in ("onclick", "<script>window", "javascript:", "data:image", "<iframe", "alert"):
-            assert bad not in text, (page, bad)
-        assert "https://ok.example/" in text
+    assert_tampering_inert(tmp_path, "issues/1-tampered")
+
+
+def test_html_changed_in_the_database_is_sanitized_again(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """Gazette stores a digest of the HTML it sanitized and places that HTML as
+    it is; HTML another program wrote into the database no longer matches the
+    digest and is sanitized again, and trusting the digest changes no byte."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        "Title: Clean\nNumber: 1\nDate: 2024-01-10\n\nA [link](https://ok.example/).\n"
+    )
+    db = tmp_path / "g.db"
+    with open_store(db) as store:
+        import_archive(store, folder)
+        build_site(archive_issues(store), settings, tmp_path / "trusted")
+        store.db.execute("update issues set html_digest = null")
+        build_site(archive_issues(store), settings, tmp_path / "checked")
+    assert tree(tmp_path / "trusted") == tree(tmp_path / "checked")
+    with open_store(db) as store:
+        store.db.execute("update issues set html_digest = ?", [body_digest("<p>clean</p>\n")])
+    # Another program rewrites the stored HTML and leaves Gazette's digest as it was.
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("update issues set html = ?", [TAMPERED_HTML])
+    with open_store(db) as store:
+        issues = archive_issues(store)
+    assert issues[0].html_digest == body_digest("<p>clean</p>\n")
+    build_site(issues, settings, tmp_path / "site")
+    assert_tampering_inert(tmp_path / "site", "issues/1-clean")
 
 
 def test_sanitizing_is_idempotent_and_links_must_be_absolute_http() -> None:
@@ -572,6 +618,12 @@ def test_sanitizing_is_idempotent_and_links_must_be_absolute_http() -> None:
     assert 'href="HTTPS://B.example"' in strict and 'href="https://c.example/"' in strict
     assert sanitize_body_html(strict) == strict
     assert sanitize_body_html(strict, strict_links=False) == strict
+    # Bodies whose links are all plain skip the per-link filter: the same result.
+    plain = '<p><a href="https://a.example/x?y=1">a</a> <img src="HTTP://d.example/i.png"></p>'
+    assert sanitize_body_html(plain) == web_module._clean(plain, web_module._keep_safe_links)
+    assert sanitize_body_html(html) == web_module._clean(html, web_module._keep_safe_links)
+    text_only = '<p>write href="javascript:alert(1)" in a tag</p><a href="/x">x</a>'
+    assert "/x" not in sanitize_body_html(text_only)
 
 
 def test_slugify() -> None:
@@ -677,6 +729,35 @@ def test_two_builds_are_byte_identical(tmp_path: Path, settings: Settings) -> No
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
 
+def test_a_parallel_build_is_byte_identical_to_a_serial_one(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From PARALLEL_MIN_PAGES pages on, every other page is rendered and written
+    by a forked process: the same files, report and manifest as one process."""
+    html = issue_one().html
+    many = [
+        PublishedIssue(
+            number=n,
+            week=f"W{n}",
+            slug=f"issue-{n}",
+            published_on=(date(2020, 1, 6) + timedelta(weeks=n)).isoformat(),
+            issue=_issue(n, title=f"Issue {n}", week=f"W{n}"),
+            html=html,
+            tags=(f"tag-{n % 4}",),
+        )
+        for n in range(1, 41)
+    ]
+    reports = {}
+    for name, minimum in (("parallel", 10), ("serial", 10**9)):
+        monkeypatch.setattr(site_module, "PARALLEL_MIN_PAGES", minimum)
+        reports[name] = build_site(many, settings, tmp_path / name)
+    assert reports["parallel"] == reports["serial"]
+    assert len(reports["parallel"].written) > 50
+    assert tree(tmp_path / "parallel") == tree(tmp_path / "serial")
+    monkeypatch.setattr(site_module, "PARALLEL_MIN_PAGES", 10)
+    assert build_site(many, settings, tmp_path / "parallel").written == ()
+
+
 def test_publishing_an_issue_rewrites_only_what_shows_it(
     tmp_path: Path, settings: Settings
 ) -> None:
@@ -726,6 +807,16 @@ def test_writer(tmp_path: Path) -> None:
     with pytest.raises(DuplicateWriteError):
         third.write("a/b.txt", "x")
     assert third.unchanged == ["a/b.txt"] and third.written == []
+    # A build that hands paths to another Writer checks them all first, then
+    # adopts what the other wrote.
+    with pytest.raises(DuplicateWriteError, match="x/y"):
+        third.check_free(["x/y", "z", "x/./y"])
+    with pytest.raises(DuplicateWriteError, match=re.escape("a/b.txt")):
+        third.check_free(["a/b.txt"])
+    other = Writer(tmp_path)
+    other.write("c.txt", "new")
+    third.adopt(other.written, other.unchanged)
+    assert third.unchanged == ["a/b.txt", "c.txt"] and third.written == []
     # Only files within the given globs are candidates for removal.
     (tmp_path / "issues" / "9-old").mkdir(parents=True)
     (tmp_path / "issues" / "9-old" / "index.html").write_text("old")

@@ -392,3 +392,42 @@ def test_text_of_cleaned_html_needs_no_second_sanitizing_pass() -> None:
     assert (
         html_to_text(clean_html('<p title="a > b">one &amp; two</p>'), cleaned=True) == "one & two"
     )
+
+
+def test_feeds_parse_with_buffered_expat_and_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The Dashbit feed's posts are escaped HTML: thousands of entity references
+    # that the buffered driver joins into one text callback per element.
+    import xml.sax
+
+    import feedparser.api
+
+    from gazette.sources.feedxml import BufferedExpatParser
+
+    assert isinstance(
+        xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS), BufferedExpatParser
+    )
+    url = "https://dashbit.co/feed"
+    content = (SAMPLE / "dashbit.co" / "feed.atom").read_bytes()
+    buffered = parse_feed(content, url, "dashbit", "feed")
+    monkeypatch.setattr(feedparser.api, "PREFERRED_XML_PARSERS", [])  # the stock SAX reader
+    assert not isinstance(xml.sax.make_parser([]), BufferedExpatParser)
+    assert parse_feed(content, url, "dashbit", "feed") == buffered
+    assert buffered and all(item.html.startswith("<") for item in buffered)  # markup, unescaped
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Plain title", "  spaced\n\tout  ", "a > b", 'quote "x"', "nul\x00byte", "\ufeffbom",
+     "<b>bold</b> &amp; co", "&#106;avascript", "café ☕ \u00a0nbsp"],
+)  # fmt: skip
+def test_clean_title_fast_path_matches_nh3(title: str) -> None:
+    import html
+
+    import nh3
+
+    from gazette.clean import clean_title
+
+    slow = " ".join(html.unescape(nh3.clean(title, tags=set(), attributes={})).split())
+    assert clean_title(title) == slow

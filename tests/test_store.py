@@ -18,7 +18,7 @@ EXPECTED_COLUMNS = {
     "fetch_state": {"source", "url", "etag", "last_modified", "status", "error", "checked_at"},
     "issues": {
         "week", "number", "slug", "title", "published_on", "markdown", "html", "tags", "revision",
-        "emoji", "subtitle", "origin",
+        "emoji", "subtitle", "origin", "html_digest",
     },
     "issue_revisions": {
         "week", "revision", "number", "slug", "title", "published_on", "markdown", "html", "tags",
@@ -57,13 +57,14 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         "m006_issue_revisions",
         "m007_issue_archive_fields",
         "m005_summaries",  # numbered when it was planned, appended when it landed
+        "m008_issue_html_digest",
     ]
 
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_store(tmp_path / "g.db").close()
     with open_store(tmp_path / "g.db") as store:
-        assert store.db["_sqlite_migrations"].count == 7
+        assert store.db["_sqlite_migrations"].count == 8
 
 
 def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) -> None:

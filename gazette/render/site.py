@@ -42,28 +42,34 @@ manifest holds no times, so two builds of the same issues stay byte-identical.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
+import multiprocessing
+import os
 import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from gazette.config import Settings
 from gazette.errors import RenderError
 from gazette.models import Issue
 from gazette.render import render_template, template_env
-from gazette.render.web import sanitize_body_html, slugify
+from gazette.render.web import body_digest, sanitize_body_html, slugify
 from gazette.urls import safe_url
 from gazette.writer import Writer
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 STYLESHEET = "site/style.css"
 SEARCH_SCRIPT = "site/search.js"
@@ -77,6 +83,12 @@ FOREIGN_OUTPUTS = ("pagefind/*",)
 OWNED_OUTPUTS = ("issues/*", "tags/*", "search/*", "search.js")
 # Bumped when the manifest's shape changes; an old manifest then matches nothing.
 _MANIFEST_FORMAT = 1
+# A build with at least this many pages to render (a full build of a large
+# archive) renders and writes half of them in a forked copy of this process
+# when there are several cores: rendering is Python, and creating hundreds of
+# folders and files is system time, both about halved. Smaller builds (an
+# incremental one renders a handful of pages) are not worth the fork.
+PARALLEL_MIN_PAGES = 200
 # The renderer's own code is an input of every page, so editing it rebuilds all.
 _RENDERER_SOURCES = (Path(__file__), Path(__file__).with_name("web.py"))
 
@@ -146,7 +158,8 @@ class IssueView:
     url: str  # absolute, for canonical links and feeds
     feed_id: str
     tags: tuple[TagView, ...]
-    digest: str  # of the stored HTML, for the build keys
+    digest: str  # body_digest of the stored HTML, for the build keys
+    trusted: bool  # the digest stored with the HTML matches: Gazette sanitized it
     source: ArchiveIssue = field(repr=False, compare=False)
     bodies: _Bodies = field(repr=False, compare=False)
 
@@ -170,8 +183,13 @@ class IssueView:
 class _Bodies:
     """The issues' bodies for one build, sanitized when a page needs one.
 
-    Stored HTML is data: it is sanitized again before it is marked safe (nh3
-    alone: its links passed the strict check when it was stored). On demand,
+    Stored HTML is data. HTML whose stored digest matches (``body_digest``) is
+    exactly what Gazette's sanitizer wrote at publish or import, under today's
+    allow-list, and sanitizing is idempotent, so it is placed as it is. Any
+    other (written into the database by another program, from before digests
+    were stored, or cleaned under another allow-list) is sanitized again before
+    it is marked safe (nh3 alone: links from Gazette passed the strict check
+    when they were stored, and nh3 still refuses every scheme but http(s)). On demand,
     because an incremental build renders few of the pages that show a body, and
     kept only for the issues that several pages show (the feeds' and the
     index's), so a full build never holds every body at once.
@@ -185,7 +203,8 @@ class _Bodies:
         kept = self._kept.get(view.number)
         if kept is not None:
             return kept
-        body = Markup(sanitize_body_html(view.source.html, strict_links=False))
+        html = view.source.html
+        body = Markup(html if view.trusted else sanitize_body_html(html, strict_links=False))
         if view.number in self.shared:
             self._kept[view.number] = body
         return body
@@ -241,15 +260,14 @@ def build_site(
     previous = _read_manifest(out_dir / MANIFEST)
     manifest: dict[str, list[str]] = {}
     writer = Writer(out_dir)
+    todo: list[_Output] = []
     for output in outputs:
         if output.key and _still_built(out_dir, output, previous):
             writer.keep(output.path)
             manifest[output.path] = previous[output.path]
-            continue
-        data = output.render().encode("utf-8")
-        writer.write(output.path, data)
-        if output.key:
-            manifest[output.path] = [output.key, _digest(data)]
+        else:
+            todo.append(output)
+    manifest.update(_write_all(todo, writer))
     removed = writer.remove_stale(keep=(*FOREIGN_OUTPUTS, MANIFEST), within=OWNED_OUTPUTS)
     # Written last: a build killed before this point leaves the old manifest,
     # whose keys no longer match the new pages, so the next build redoes them.
@@ -259,6 +277,66 @@ def build_site(
         unchanged=tuple(sorted(writer.unchanged)),
         removed=tuple(removed),
     )
+
+
+def _write_all(todo: list[_Output], writer: Writer) -> dict[str, list[str]]:
+    """Render and write ``todo``; returns the manifest entries of the keyed ones.
+
+    With enough pages and a second core, every other page goes to a forked copy
+    of this process (fork: the outputs are closures over this build's views,
+    which no pickling would carry). Paths are checked for repeats first, since
+    the two Writers cannot see each other's claims.
+    """
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if len(todo) < PARALLEL_MIN_PAGES or (os.cpu_count() or 1) < 2 or not forkable:
+        return _write_share(todo, writer)
+    writer.check_free(output.path for output in todo)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_write_share_in_child, args=(todo[1::2], writer.out_dir, sender), daemon=True
+    )
+    child.start()
+    sender.close()
+    try:
+        entries = _write_share(todo[0::2], writer)
+        try:
+            status, payload = receiver.recv()
+        except EOFError:
+            raise RenderError("the process writing half of the pages died") from None
+    finally:
+        receiver.close()
+        child.join()
+    if status != "ok":
+        raise payload if isinstance(payload, Exception) else RenderError(str(payload))
+    written, unchanged, theirs = payload
+    writer.adopt(written, unchanged)
+    entries.update(theirs)
+    return entries
+
+
+def _write_share(outputs: Sequence[_Output], writer: Writer) -> dict[str, list[str]]:
+    entries: dict[str, list[str]] = {}
+    for output in outputs:
+        data = output.render().encode("utf-8")
+        writer.write(output.path, data)
+        if output.key:
+            entries[output.path] = [output.key, _digest(data)]
+    return entries
+
+
+def _write_share_in_child(outputs: Sequence[_Output], out_dir: Path, sender: Connection) -> None:
+    try:
+        writer = Writer(out_dir)
+        entries = _write_share(outputs, writer)
+        sender.send(("ok", (writer.written, writer.unchanged, entries)))
+    except Exception as exc:  # sent to the parent, which raises it
+        try:
+            sender.send(("error", exc))
+        except Exception:  # an exception that does not pickle: its message then
+            sender.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        sender.close()
 
 
 def _gather(
@@ -309,6 +387,16 @@ def _gather(
     )
     build_key = _build_key(env, site, subscribe_url, feed_entries)
 
+    # An issue is an entry of the main feed and of each of its tags' feeds:
+    # its content (the whole body, escaped for Atom) is made once.
+    feed_entries_made: dict[int, dict[str, object]] = {}
+
+    def feed_entry(view: IssueView) -> dict[str, object]:
+        entry = feed_entries_made.get(view.number)
+        if entry is None:
+            entry = feed_entries_made[view.number] = _xml_entry(view)
+        return entry
+
     def key(*parts: object) -> str:
         return _digest(repr((build_key, *parts)).encode("utf-8"))
 
@@ -322,7 +410,7 @@ def _gather(
         return _Output(
             f"{path}feed.xml",
             key("feed", path, title, [v.key for v in shown]),
-            lambda: _feed(env, site, shown, path, title),
+            lambda: _feed(env, site, [feed_entry(v) for v in shown], path, title),
         )
 
     outputs: list[_Output] = [
@@ -457,7 +545,9 @@ def _issue_view(
     day = _parse_date(published.published_on, published.number)
     directory = f"issues/{published.number}-{slugify(published.slug or issue.title)}/"
     url = f"{base}/{directory}"
-    slugs = sorted({slugify(t) for t in published.tags})
+    slugs = sorted({_tag_slug(t) for t in published.tags})
+    digest = body_digest(_html_bytes(published))
+    stored = getattr(published, "html_digest", "")  # only rows Gazette wrote have one
     return IssueView(
         number=published.number,
         week=published.week,
@@ -474,14 +564,19 @@ def _issue_view(
         # on its title, slug or date, so a corrected issue is not a new entry.
         feed_id=_urn(f"{base}/issues/{published.number}"),
         tags=tuple(TagView(tag_names[s], s, f"tags/{s}/index.html", 0) for s in slugs),
-        digest=_digest(_html_bytes(published)),
+        digest=digest,
+        trusted=bool(stored) and stored == digest,
         source=published,
         bodies=bodies,
     )
 
 
 def _feed(
-    env: jinja2.Environment, site: SiteView, entries: list[IssueView], path: str, title: str
+    env: jinja2.Environment,
+    site: SiteView,
+    entries: list[dict[str, object]],
+    path: str,
+    title: str,
 ) -> str:
     return render_template(
         env,
@@ -492,8 +587,8 @@ def _feed(
         self_url=f"{site.base_url}/{path}feed.xml",
         alternate_url=f"{site.base_url}/{path}",
         # A feed changes when its newest issue does, never with the build's clock.
-        updated=entries[0].updated if entries else "1970-01-01T00:00:00Z",
-        entries=[_xml_entry(e) for e in entries],
+        updated=entries[0]["updated"] if entries else "1970-01-01T00:00:00Z",
+        entries=entries,
     )
 
 
@@ -506,8 +601,9 @@ def _xml_entry(view: IssueView) -> dict[str, object]:
         "url": view.url,
         "updated": view.updated,
         "tags": [_xml_text(t.name) for t in view.tags],
-        # A plain str: the template escapes it into Atom's type="html" content.
-        "content": _xml_text(str(view.body)),
+        # Escaped here rather than by the template (autoescape gives the same
+        # bytes) so that an issue in several feeds is escaped once.
+        "content": escape(_xml_text(str(view.body))),
     }
 
 
@@ -536,12 +632,19 @@ def _static(env: jinja2.Environment, name: str) -> str:
     return source
 
 
+@functools.lru_cache(maxsize=4096)
+def _tag_slug(tag: str) -> str:
+    # An archive has hundreds of issues but few distinct tags, each slugified
+    # several times a build.
+    return slugify(tag)
+
+
 def _tag_names(ordered: list[ArchiveIssue]) -> dict[str, str]:
     """Slug -> the name shown; tags that slugify alike share one page."""
     names: dict[str, str] = {}
     for published in ordered:
         for tag in sorted(published.tags):
-            names.setdefault(slugify(tag), tag.strip())
+            names.setdefault(_tag_slug(tag), tag.strip())
     return names
 
 
