@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -44,5 +45,33 @@ def run_cli(*args: str, expect: int | None = 0) -> Result:
     return result
 
 
+# As root, on a machine whose network is closed: no sandbox, and none of
+# Chromium's background connections (they fail loudly here).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
+
+
+def require_chromium() -> None:
+    """Skip a browser test without Debian's chromium, except in CI, where
+    `make test` installs it and its absence is a failure."""
+    if chromium_available():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"no chromium at {CHROMIUM}: `make test` should have installed it")
+    pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's chromium through Playwright (which never downloads a browser here)."""
+    require_chromium()
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

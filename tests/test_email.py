@@ -32,10 +32,9 @@ from gazette.render.links import href
 from gazette.render.outputs import render_issue
 from gazette.render.text import render_text
 from gazette.render.theme import contrast
-from tests.conftest import run_cli
+from tests.conftest import launch_chromium, require_chromium, run_cli
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "email"
-CHROMIUM = os.environ.get("GAZETTE_CHROMIUM", "/usr/bin/chromium")
 WEB_URL = "https://gazette.example.org/issues/12-drain-your-queue/"
 
 
@@ -903,8 +902,7 @@ _CONTRAST_JS = """
 @pytest.mark.browser
 @pytest.mark.timeout(30)
 def test_email_in_a_browser(issue: Issue, settings: Settings, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM}")
+    require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     # The shipped look, and a brand colour too light for white text or links:
     # the theme must still keep every text at 4.5:1, in both schemes.
@@ -919,17 +917,7 @@ def test_email_in_a_browser(issue: Issue, settings: Settings, tmp_path: Path) ->
     shots = Path(os.environ.get("GAZETTE_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(playwright)
         try:
             for name, page_file in pages.items():
                 for width, scheme in ((600, "light"), (375, "light"), (375, "dark")):

@@ -15,7 +15,7 @@ from gazette.config import Settings, load_settings
 from gazette.draft import write_draft
 from gazette.models import Issue, Pick
 from gazette.preview import PreviewServer
-from tests.conftest import CHROMIUM, SAMPLE_WEEK, run_cli
+from tests.conftest import SAMPLE_WEEK, launch_chromium, run_cli
 
 ISSUE = Issue(
     week=SAMPLE_WEEK,
@@ -139,21 +139,9 @@ def test_a_busy_port_is_a_one_line_error(workspace: Path, draft: Path) -> None:
 def test_the_preview_in_a_browser_shows_both_emails_and_reloads_on_save(
     server: PreviewServer, draft: Path
 ) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(server.url + "/", wait_until="load")

@@ -34,6 +34,7 @@ from gazette.render.web import body_digest, issue_body_html, sanitize_body_html,
 from gazette.search import update_search
 from gazette.store import open_store
 from gazette.writer import DuplicateWriteError, Writer
+from tests.conftest import launch_chromium
 
 GOLDEN = Path(__file__).parent / "golden" / "site"
 BASE_URL = "https://gazette.example.org/archive"
@@ -869,14 +870,6 @@ def served_site(tmp_path: Path, settings: Settings) -> Iterator[str]:
         thread.join()
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = (375, 1280)  # a phone, a desktop
 
 
@@ -899,7 +892,7 @@ def test_pages_in_a_browser(served_site: str) -> None:
     failed: list[str] = []
     scripts: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         try:
             for width in WIDTHS:
                 context = browser.new_context(viewport={"width": width, "height": 800})
@@ -940,7 +933,7 @@ def test_search_in_a_browser(served_site: str) -> None:
     dialogs: list[str] = []
     failed: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(pw)
         try:
             for width in WIDTHS:
                 context = browser.new_context(viewport={"width": width, "height": 800})
