@@ -205,3 +205,20 @@ def fmt_seconds(value: float) -> str:
     if value >= 1:
         return f"{value:.2f} s"
     return f"{value * 1000:.0f} ms"
+
+
+def format_value(value: float | None, unit: str = "s", *, plain: bool = False) -> str:
+    """A measured time (seconds) or factor ("x") for a table; ``plain`` keeps
+    to ASCII for the terminal, the default suits Markdown."""
+    if value is None:
+        return "-" if plain else "—"
+    if unit == "x":
+        times = "x" if plain else "×"
+        return f"{value:.1f}{times}"
+    if value >= 10:
+        return f"{value:.1f} s"
+    if value >= 1:
+        return f"{value:.2f} s"
+    if value >= 0.01 or plain:
+        return f"{value * 1000:.0f} ms"
+    return f"{value * 1000:.1f} ms"

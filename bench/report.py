@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, ROOT
+from common import RESULTS, ROOT, format_value
 
 MARKDOWN = ROOT / "BENCHMARKS.md"
 CHART = RESULTS / "benchmarks.png"
@@ -82,17 +82,7 @@ MISSED_HINTS = {
 
 
 def seconds(value: float | None, unit: str = "s") -> str:
-    if value is None:
-        return "—"
-    if unit == "x":
-        return f"{value:.1f}×"
-    if value >= 10:
-        return f"{value:.1f} s"
-    if value >= 1:
-        return f"{value:.2f} s"
-    if value >= 0.01:
-        return f"{value * 1000:.0f} ms"
-    return f"{value * 1000:.1f} ms"
+    return format_value(value, unit)
 
 
 def ratio_text(row: dict[str, Any]) -> str:

@@ -45,6 +45,7 @@ from common import (
     ROOT,
     Memory,
     Row,
+    format_value,
     machine,
     node_versions,
     package_versions,
@@ -271,18 +272,6 @@ def verdict(met: bool | None) -> str:
     return {True: "yes", False: "NO", None: "-"}[met]
 
 
-def fmt_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "x":
-        return f"{value:.1f}x"
-    if value >= 10:
-        return f"{value:.1f} s"
-    if value >= 1:
-        return f"{value:.2f} s"
-    return f"{value * 1000:.0f} ms"
-
-
 def terminal_table(combined: dict[str, Any]) -> str:
     header = ("benchmark", "gazette", "baseline", "ratio", "target", "met?")
     lines: list[tuple[str, ...]] = [header]
@@ -296,8 +285,8 @@ def terminal_table(combined: dict[str, Any]) -> str:
             lines.append(
                 (
                     f"{name}: {r['name']}",
-                    fmt_value(r["gazette"], r["unit"]),
-                    fmt_value(r["baseline"], r["unit"]),
+                    format_value(r["gazette"], r["unit"], plain=True),
+                    format_value(r["baseline"], r["unit"], plain=True),
                     ratio,
                     r["target"],
                     verdict(r["met"]),
