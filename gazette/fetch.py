@@ -80,25 +80,8 @@ def fetch_all(
     if on_start:
         on_start([s.config.name for s in sources])
     feeds = sum(1 for s in sources if s.kind == FeedSource.kind)
-    with _parser_pool(feeds) as pool, parser_pool(pool), _fetch_durability(store):
+    with _parser_pool(feeds) as pool, parser_pool(pool), store.fewer_fsyncs():
         return asyncio.run(_fetch_all(settings, store, sources, since, transport, on_done))
-
-
-@contextmanager
-def _fetch_durability(store: Store) -> Iterator[None]:
-    """Commit without an fsync each time while fetching (WAL, synchronous=NORMAL).
-
-    A fetch commits twice per source (items, then validators); on a busy disk
-    the fsyncs cost more than everything else. WAL with NORMAL never corrupts
-    the database; a power cut may lose the last commits, and what they held is
-    simply fetched again next time (validators are written after their items).
-    """
-    previous = store.db.execute("pragma synchronous").fetchone()[0]
-    store.db.execute("pragma synchronous = normal")
-    try:
-        yield
-    finally:
-        store.db.execute(f"pragma synchronous = {int(previous)}")
 
 
 @contextmanager

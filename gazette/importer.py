@@ -36,6 +36,7 @@ same files again finds them unchanged.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import os
 import re
@@ -197,7 +198,7 @@ def _save(store: Store, plan: _Plan, bodies: _Bodies) -> None:
     try:
         # atomic(), not `with conn:`: sqlite-utils commits each write on its own
         # unless a transaction is explicitly open.
-        with store.db.atomic():
+        with store.fewer_fsyncs(), store.db.atomic():
             for issue, number, week in plan.new:
                 html, digest = bodies.get(issue)
                 save_published(
@@ -404,34 +405,73 @@ def render_body(markdown: str) -> str:
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
     """(metadata with lower-case keys, Markdown body, style) of a file's text.
 
-    Style is "yaml", "toml" or "headers".
+    Style is "yaml", "toml" or "headers". Only the lines up to the end of the
+    front matter are split: the body (most of a 30 KB issue) is sliced off whole.
     """
-    lines = text.splitlines(keepends=True)
-    first = lines[0].strip() if lines else ""
+    lines = _LeadingLines(text)
+    first_line = next(lines, None)
+    first = first_line.strip() if first_line else ""
     if first in ("---", "+++"):
         style = "yaml" if first == "---" else "toml"
         ends = ("---", "...") if style == "yaml" else ("+++",)
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ends), None)
-        if end is None:
-            raise UnreadableFile(f"the {style.upper()} front matter has no closing {first} line")
-        block = "".join(lines[1:end])
-        meta = _load_yaml(block) if style == "yaml" else _load_toml(block)
-        return _lower_keys(meta), "".join(lines[end + 1 :]), style
-    if _HEADER.match(first):
-        return _headers(lines)
+        block: list[str] = []
+        for line in lines:
+            if line.strip() in ends:
+                meta = _load_yaml("".join(block)) if style == "yaml" else _load_toml("".join(block))
+                return _lower_keys(meta), text[lines.offset :], style
+            block.append(line)
+        raise UnreadableFile(f"the {style.upper()} front matter has no closing {first} line")
+    if first_line is not None and _HEADER.match(first):
+        return _headers(first_line, lines, text)
     raise UnreadableFile(
         "no front matter: expected Title:/Date: header lines, --- YAML or +++ TOML"
     )
 
 
-def _headers(lines: list[str]) -> tuple[dict[str, Any], str, str]:
+class _LeadingLines:
+    """The lines of ``text`` (as ``str.splitlines(keepends=True)`` gives them), split
+    a few KB at a time; ``offset`` is where the text after the last one starts."""
+
+    _FIRST_CHUNK = 4096
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self.offset = 0
+        self._ready: list[str] = []
+        self._chunk = self._FIRST_CHUNK
+
+    def __iter__(self) -> _LeadingLines:
+        return self
+
+    def __next__(self) -> str:
+        while not self._ready:
+            if not self._split_more():
+                raise StopIteration
+        line = self._ready.pop()
+        self.offset += len(line)
+        return line
+
+    def _split_more(self) -> bool:
+        start = self.offset
+        if start >= len(self._text):
+            return False
+        end = start + self._chunk
+        lines = self._text[start:end].splitlines(keepends=True)
+        if end < len(self._text):
+            # The chunk's last line may be cut short (or be the "\r" of a "\r\n"):
+            # keep it for the next, larger chunk.
+            lines.pop()
+            self._chunk *= 2
+        self._ready = lines[::-1]
+        return True
+
+
+def _headers(first: str, rest: _LeadingLines, text: str) -> tuple[dict[str, Any], str, str]:
     meta: dict[str, Any] = {}
     last = ""
-    body_start = len(lines)  # a file of headers only has an empty body
-    for index, line in enumerate(lines):
+    for index, line in enumerate(itertools.chain([first], rest)):
         if not line.strip():
-            body_start = index + 1
-            break
+            return meta, text[rest.offset :], "headers"
         match = _HEADER.match(line)
         if match:
             last = match.group(1).lower()
@@ -442,7 +482,7 @@ def _headers(lines: list[str]) -> tuple[dict[str, Any], str, str]:
             raise UnreadableFile(
                 f"line {index + 1} of the headers is not 'Key: value': {line.strip()[:60]!r}"
             )
-    return meta, "".join(lines[body_start:]), "headers"
+    return meta, "", "headers"  # a file of headers only has an empty body
 
 
 def _load_yaml(block: str) -> Mapping[str, Any]:

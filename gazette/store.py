@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +78,24 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def fewer_fsyncs(self) -> Iterator[None]:
+        """Commit without an fsync each time inside the block (WAL, synchronous=NORMAL).
+
+        For work that can simply be done again: a fetch (which commits twice
+        per source) and an archive import (one commit of tens of MB, whose fsync
+        costs as much as writing it). WAL with NORMAL never corrupts the
+        database, and a killed process loses nothing committed; only a power
+        cut may undo the last commits. Publishing keeps the full fsync: an issue
+        number, once sent, must never be given again.
+        """
+        previous = self.db.execute("pragma synchronous").fetchone()[0]
+        self.db.execute("pragma synchronous = normal")
+        try:
+            yield
+        finally:
+            self.db.execute(f"pragma synchronous = {int(previous)}")
 
     # -- items -------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -33,6 +34,7 @@ class Writer:
         self.written: list[str] = []
         self.unchanged: list[str] = []
         self._claimed: set[str] = set()
+        self._folders: set[Path] = set()
 
     def write(self, relpath: str, content: str | bytes) -> bool:
         """Write ``content`` (str is UTF-8 encoded) to ``out_dir/relpath``.
@@ -43,24 +45,38 @@ class Writer:
         key = self._claim(relpath)
         data = content.encode("utf-8") if isinstance(content, str) else content
         target = self.out_dir / key
-        if _same_bytes(target, data):
-            self.unchanged.append(key)
-            return False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        mode = target.stat().st_mode & 0o7777 if target.exists() else _NEW_FILE_MODE
+        try:
+            existing: os.stat_result | None = os.lstat(target)
+        except FileNotFoundError:
+            existing = None
+        if existing is not None and stat.S_ISREG(existing.st_mode):
+            if existing.st_size == len(data) and target.read_bytes() == data:
+                self.unchanged.append(key)
+                return False
+            mode = stat.S_IMODE(existing.st_mode)
+        else:
+            mode = _NEW_FILE_MODE
+            if existing is None:
+                self._make_folder(target.parent)
         # Same directory as the target, so os.replace is a rename on one file
         # system: a reader (or a crash) sees the old file or the new one, never half.
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as tmp:
+                os.fchmod(tmp.fileno(), mode)
                 tmp.write(data)
-            os.chmod(tmp_name, mode)
             os.replace(tmp_name, target)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         self.written.append(key)
         return True
+
+    def _make_folder(self, folder: Path) -> None:
+        # A build writes many files into few folders: each is made (or found) once.
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
 
     def keep(self, relpath: str) -> None:
         """Claim ``relpath`` as this build's without writing it: the caller knows

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gazette import importer
 from gazette.importer import (
@@ -264,6 +266,49 @@ def test_empty_folder_is_an_error(tmp_path: Path) -> None:
         pytest.raises(ArchiveImportError, match="no Markdown"),
     ):
         import_archive(store, tmp_path)
+
+
+_LINE_ENDS = st.sampled_from(["\n", "\r\n", "\r", "\x0b", "\u2028"])
+_LINE_TEXTS = st.sampled_from(
+    ["Title: A", "Date: 2020-01-02", "  more", "---", "+++", "...", "title = 'x'",
+     "title: y", "", " ", "body", "x" * 40]
+)  # fmt: skip
+
+
+@given(
+    lines=st.lists(st.tuples(_LINE_TEXTS, _LINE_ENDS), max_size=12),
+    chunk=st.integers(min_value=1, max_value=64),
+)
+@settings(max_examples=400, deadline=None)
+def test_front_matter_split_matches_splitlines(lines: list[tuple[str, str]], chunk: int) -> None:
+    """Splitting only the head of a file, a few KB at a time (here a few bytes),
+    gives what splitting the whole text at once gives (the same metadata, body
+    or error), and that body is, to the byte, the lines str.splitlines finds
+    after the front matter."""
+    text = "".join(line + end for line, end in lines)
+
+    def split(first_chunk: int) -> tuple[dict[str, object], str, str] | str:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(importer._LeadingLines, "_FIRST_CHUNK", first_chunk)
+            try:
+                return split_front_matter(text)
+            except UnreadableFile as exc:
+                return str(exc)
+
+    whole = split(len(text) + 1)
+    assert split(chunk) == whole
+    if isinstance(whole, str):
+        return
+    _, body, style = whole
+    all_lines = text.splitlines(keepends=True)
+    if style == "headers":
+        blank = next((i for i, line in enumerate(all_lines) if not line.strip()), None)
+        expected = "" if blank is None else "".join(all_lines[blank + 1 :])
+    else:
+        ends = ("---", "...") if style == "yaml" else ("+++",)
+        end = next(i for i in range(1, len(all_lines)) if all_lines[i].strip() in ends)
+        expected = "".join(all_lines[end + 1 :])
+    assert body == expected
 
 
 def test_front_matter_styles() -> None:
