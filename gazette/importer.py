@@ -25,27 +25,25 @@ The issue's week key is the ISO week of its date, or ``<week>-<number>`` when
 that week already has an issue.
 
 Every file is read and its front matter parsed first, so that numbers and week
-keys can be given; the bodies are then rendered (by one worker process per
-core for a large archive: converting and sanitizing 23 MB of Markdown is most
-of an import) and the issues written as they come, all in one transaction, so
-a failure or a killed process leaves nothing half-imported. A
-file that cannot be read is reported with the reason and skipped; importing the
-same files again finds them unchanged.
+keys can be given; the bodies are rendered meanwhile (by one thread per core
+for a large archive: converting and sanitizing 23 MB of Markdown is most of an
+import) and the issues written as they come, all in one transaction, so a
+failure or a killed process leaves nothing half-imported. A file that cannot
+be read is reported with the reason and skipped; importing the same files
+again finds them unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-import multiprocessing
 import os
 import re
 import sqlite3
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -60,12 +58,9 @@ from gazette.store import IssueRow, Store
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 MAX_FILE_BYTES = 10 * 1024 * 1024
-# Below this many files one process reads and renders them all: starting worker
-# processes costs more than it saves on a handful of issues.
+# Below this many files one thread renders them all: handing bodies to other
+# threads costs more than it saves on a handful of issues.
 PARALLEL_MIN_FILES = 50
-# Bodies per task handed to a worker: small enough to spread the work evenly
-# and start writing early, large enough that sending tasks costs little.
-_CHUNK_FILES = 16
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*):[ \t]*(.*?)\s*$")
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
@@ -176,8 +171,9 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
                     # a folder that gained one file costs about one file.
                     unchanged.append(rel)
                     continue
-                files.append(parse_issue_text(text, path.name, rel, render=False))
-                bodies.add(files[-1], path, digest)
+                file, body = _parse(text, path.name, rel)
+                files.append(file)
+                bodies.add(file, body_start=len(text) - len(body))
             except UnreadableFile as exc:
                 skipped.append(Skipped(rel, str(exc)))
         plan = _plan(archive, files)
@@ -234,27 +230,18 @@ def _save(store: Store, plan: _Plan, bodies: _Bodies) -> None:
 class _Bodies:
     """The files' bodies as sanitized HTML (and its digest), rendered once each.
 
-    For a large import, worker processes (one per core) render the bodies in
-    chunks as the files are read, while this process reads on, gives numbers
-    and writes the issues already rendered. Workers read the files themselves
-    (sending their text would cost this process as much as reading it) and
-    return a digest of what they read, so a file that changed in between
-    stops the import. An error in a worker (killed, out of memory) reaches
-    ``get``, inside the import's transaction. A small import renders each body
-    in this process, when it is asked for.
+    pyromark and nh3 let go of the GIL while they work, so for a large import
+    threads (one per core) render the bodies as the files are read, while this
+    thread reads on, gives numbers and writes the issues already rendered. A
+    body is taken from its file's text held in ``ArchiveFile`` (as UTF-8, from
+    ``body_start`` on), so nothing is read twice or held twice. A small import
+    renders each body in this thread, when it is asked for.
     """
 
     def __init__(self, parallel: bool) -> None:
-        self._pool: ProcessPoolExecutor | None = None
         workers = os.cpu_count() or 1
-        if parallel and workers > 1:
-            # fork where there is one: a worker starts in milliseconds with the
-            # parent's modules loaded, where spawn would import them all again.
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        self._waiting: list[tuple[ArchiveFile, str, str]] = []  # file, its path, text digest
-        self._where: dict[str, tuple[Future[list[tuple[bytes, str, str]]], int, str]] = {}
+        self._pool = ThreadPoolExecutor(workers) if parallel and workers > 1 else None
+        self._pending: dict[str, Future[tuple[bytes, str]] | int] = {}
 
     def __enter__(self) -> _Bodies:
         return self
@@ -263,67 +250,24 @@ class _Bodies:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
-    def add(self, file: ArchiveFile, path: Path, text_digest: str) -> None:
-        """Start rendering ``file``'s body (with the next few, in a worker)."""
+    def add(self, file: ArchiveFile, body_start: int) -> None:
+        """Start rendering ``file``'s body: its text from character ``body_start`` on."""
         if self._pool is None:
-            return
-        self._waiting.append((file, str(path), text_digest))
-        if len(self._waiting) >= _CHUNK_FILES:
-            self._submit()
+            self._pending[file.path] = body_start
+        else:
+            self._pending[file.path] = self._pool.submit(_render_body_of, file, body_start)
 
     def get(self, file: ArchiveFile) -> tuple[bytes, str]:
         """``file``'s body as (UTF-8 HTML, body_digest); call once per file."""
-        if self._pool is None:
-            return _render_chunk([file.text_utf8])[0]
-        if file.path not in self._where:
-            self._submit()
-        future, index, text_digest = self._where.pop(file.path)
-        try:
-            results = future.result()
-        except UnreadableFile as exc:
-            raise ArchiveImportError(
-                f"{file.path}: {exc} during the import; nothing was imported"
-            ) from None
-        except BrokenProcessPool:
-            raise ArchiveImportError(
-                "a process rendering the issues died (out of memory?); nothing was imported"
-            ) from None
-        html, digest, read_digest = results[index]
-        results[index] = (b"", "", "")  # written soon: not held until the end
-        if read_digest != text_digest:
-            raise ArchiveImportError(
-                f"{file.path} changed during the import; nothing was imported, run it again"
-            )
-        return html, digest
-
-    def _submit(self) -> None:
-        assert self._pool is not None
-        if not self._waiting:
-            return
-        future = self._pool.submit(_render_files, [path for _, path, _ in self._waiting])
-        for index, (file, _, text_digest) in enumerate(self._waiting):
-            self._where[file.path] = (future, index, text_digest)
-        self._waiting = []
+        pending = self._pending.pop(file.path)
+        if isinstance(pending, int):
+            return _render_body_of(file, pending)
+        return pending.result()
 
 
-def _render_chunk(texts: Sequence[bytes]) -> list[tuple[bytes, str]]:
-    results = []
-    for text in texts:
-        _, body, _ = split_front_matter(text.decode("utf-8"))
-        html = render_body(body).encode("utf-8")
-        results.append((html, body_digest(html)))
-    return results
-
-
-def _render_files(paths: Sequence[str]) -> list[tuple[bytes, str, str]]:
-    """(HTML, its body_digest, the digest of the text read) of each file: in a worker."""
-    results = []
-    for path in paths:
-        text = read_text(Path(path))
-        _, body, _ = split_front_matter(text)
-        html = render_body(body).encode("utf-8")
-        results.append((html, body_digest(html), _digest(text)))
-    return results
+def _render_body_of(file: ArchiveFile, body_start: int) -> tuple[bytes, str]:
+    html = render_body(file.text[body_start:]).encode("utf-8")
+    return html, body_digest(html)
 
 
 def find_issue_files(directory: Path) -> list[Path]:
@@ -355,38 +299,34 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def parse_issue_text(
-    text: str, filename: str, rel: str = "", *, render: bool = True
-) -> ArchiveFile:
-    """An issue from the text of one file; ``filename`` may carry its date.
+def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
+    """An issue from the text of one file, its body rendered; ``filename`` may
+    carry its date."""
+    file, body = _parse(text, filename, rel)
+    # Rendered once, at import: the site places this HTML and never sees Markdown.
+    html = render_body(body).encode("utf-8")
+    return replace(file, html_utf8=html, html_digest=body_digest(html))
 
-    ``render=False`` leaves the body unrendered (no ``html_utf8``): the import
-    renders the bodies of the files it keeps afterwards, on every core.
-    """
+
+def _parse(text: str, filename: str, rel: str) -> tuple[ArchiveFile, str]:
+    """(the issue without its HTML, its Markdown body) from the text of one file."""
     meta, body, style = split_front_matter(text)
     if _is_draft(meta):
         raise UnreadableFile("marked as a draft")
     title = _one_line(meta.get("title"))
     if not title:
         raise UnreadableFile("no title in the front matter")
-    day = _date(meta.get("date"), filename)
-    tags = _tags(meta.get("tags"), split_spaces=style != "headers")
-    subtitle = next((_one_line(meta[k]) for k in _SUBTITLE_KEYS if meta.get(k)), "")
-    slug = slugify(_one_line(meta.get("slug")) or title)
-    # Rendered once, at import: the site places this HTML and never sees Markdown.
-    html = render_body(body).encode("utf-8") if render else b""
-    return ArchiveFile(
+    file = ArchiveFile(
         path=rel or filename,
         title=title,
-        day=day,
+        day=_date(meta.get("date"), filename),
         number=_number(meta),
-        tags=tags,
-        subtitle=subtitle,
-        slug=slug,
+        tags=_tags(meta.get("tags"), split_spaces=style != "headers"),
+        subtitle=next((_one_line(meta[k]) for k in _SUBTITLE_KEYS if meta.get(k)), ""),
+        slug=slugify(_one_line(meta.get("slug")) or title),
         text_utf8=text.encode("utf-8"),
-        html_utf8=html,
-        html_digest=body_digest(html) if render else "",
     )
+    return file, body
 
 
 def render_body(markdown: str) -> str:

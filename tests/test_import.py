@@ -5,7 +5,6 @@ transaction, and a site built from the result. Real files, a real SQLite file.""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import feedparser
@@ -19,7 +18,6 @@ from gazette.importer import (
     UnreadableFile,
     import_archive,
     parse_issue_text,
-    read_text,
     split_front_matter,
 )
 from gazette.publish import archive_issues, published_issues
@@ -218,8 +216,9 @@ def test_the_import_is_one_transaction(tmp_path: Path) -> None:
 def test_a_large_archive_is_read_in_parallel_with_the_same_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Above PARALLEL_MIN_FILES the files are read and rendered by worker
-    processes; the rows, skips and digests are exactly those of one process."""
+    """Above PARALLEL_MIN_FILES the bodies are rendered by a thread per core
+    while the files are read; the rows, skips and digests are exactly those
+    of one thread."""
     archive = write_archive(tmp_path)
     for number in range(1, 80):
         (archive / "content" / f"issue-{number:03d}.md").write_text(
@@ -244,20 +243,6 @@ def test_a_large_archive_is_read_in_parallel_with_the_same_result(
     for row in rows:
         assert row["html_digest"] == body_digest(row["html"])
         assert "<script" not in row["html"] and "javascript:" not in row["html"]
-
-
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="workers render only on several cores")
-def test_a_file_changed_while_its_body_is_rendered_stops_the_import(tmp_path: Path) -> None:
-    """A worker reads the file again to render it: a file whose text is no
-    longer what was parsed (edited meanwhile) stops the import."""
-    path = tmp_path / "a.md"
-    path.write_text("Title: A\nNumber: 1\nDate: 2024-01-01\n\nBefore.\n", "utf-8")
-    parsed = parse_issue_text(read_text(path), path.name, "a.md", render=False)
-    path.write_text("Title: A\nNumber: 1\nDate: 2024-01-01\n\nAfter.\n", "utf-8")
-    with importer._Bodies(parallel=True) as bodies:
-        bodies.add(parsed, path, importer._digest(parsed.text))
-        with pytest.raises(ArchiveImportError, match=r"a\.md changed during the import"):
-            bodies.get(parsed)
 
 
 def test_empty_folder_is_an_error(tmp_path: Path) -> None:

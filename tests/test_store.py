@@ -46,6 +46,7 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         for table, columns in EXPECTED_COLUMNS.items():
             assert set(store.db[table].columns_dict) == columns, table
         assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("pragma page_size").fetchone()[0] == 16384
         applied = [
             r["name"] for r in store.db.query("select name from _sqlite_migrations order by id")
         ]
@@ -59,6 +60,21 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         "m005_summaries",  # numbered when it was planned, appended when it landed
         "m008_issue_html_digest",
     ]
+
+
+def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
+    """The page size applies to new databases only: one made with SQLite's
+    default (by an older Gazette) opens, migrates and works as it is."""
+    open_store(tmp_path / "old.db").close()
+    conn = sqlite3.connect(tmp_path / "old.db")
+    conn.execute("pragma journal_mode = delete")
+    conn.execute("pragma page_size = 4096")
+    conn.execute("vacuum")
+    conn.close()
+    with open_store(tmp_path / "old.db") as store:
+        assert store.db.execute("pragma page_size").fetchone()[0] == 4096
+        store.save_items([item("a", 1)])
+        assert store.db["items"].count == 1
 
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
