@@ -35,6 +35,7 @@ again finds them unchanged.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import itertools
 import os
@@ -164,14 +165,13 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
         for path in paths:
             rel = path.relative_to(directory).as_posix()
             try:
-                text = read_text(path)
-                digest = _digest(text)
-                if digest in archive.texts:
+                text, text_utf8 = _read(path)
+                if _digest(text_utf8) in archive.texts:
                     # Imported before: not parsed nor rendered again, so importing
                     # a folder that gained one file costs about one file.
                     unchanged.append(rel)
                     continue
-                file, body = _parse(text, path.name, rel)
+                file, body = _parse(text, path.name, rel, text_utf8)
                 files.append(file)
                 bodies.add(file, body_start=len(text) - len(body))
             except UnreadableFile as exc:
@@ -285,14 +285,21 @@ def find_issue_files(directory: Path) -> list[Path]:
 
 def read_text(path: Path) -> str:
     """A file's text; UnreadableFile says why there is none."""
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[str, bytes]:
+    """A file's text, and the same as UTF-8 (its bytes without a byte order mark)."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise UnreadableFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                raise UnreadableFile(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            data = handle.read()
     except OSError as exc:
         raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8"), data
     except UnicodeDecodeError as exc:
         raise UnreadableFile(
             f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
@@ -308,8 +315,11 @@ def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
     return replace(file, html_utf8=html, html_digest=body_digest(html))
 
 
-def _parse(text: str, filename: str, rel: str) -> tuple[ArchiveFile, str]:
-    """(the issue without its HTML, its Markdown body) from the text of one file."""
+def _parse(
+    text: str, filename: str, rel: str, text_utf8: bytes | None = None
+) -> tuple[ArchiveFile, str]:
+    """(the issue without its HTML, its Markdown body) from the text of one file
+    (and the same text as UTF-8, when it is at hand)."""
     meta, body, style = split_front_matter(text)
     if _is_draft(meta):
         raise UnreadableFile("marked as a draft")
@@ -324,7 +334,7 @@ def _parse(text: str, filename: str, rel: str) -> tuple[ArchiveFile, str]:
         tags=_tags(meta.get("tags"), split_spaces=style != "headers"),
         subtitle=next((_one_line(meta[k]) for k in _SUBTITLE_KEYS if meta.get(k)), ""),
         slug=slugify(_one_line(meta.get("slug")) or title),
-        text_utf8=text.encode("utf-8"),
+        text_utf8=text.encode("utf-8") if text_utf8 is None else text_utf8,
     )
     return file, body
 

@@ -95,7 +95,8 @@ def write_archive(root: Path) -> Path:
     (archive / "hugo" / "issue-531.md").write_text(HUGO, "utf-8")
     (archive / "_posts" / "2024-01-24-issue-532.md").write_text(JEKYLL, "utf-8")
     (archive / "_posts" / "2024-01-31-special.markdown").write_text(UNNUMBERED_LATE, "utf-8")
-    (archive / "_posts" / "early.md").write_text(UNNUMBERED_EARLY, "utf-8")
+    # Saved by an editor that starts UTF-8 files with a byte order mark.
+    (archive / "_posts" / "early.md").write_text("\ufeff" + UNNUMBERED_EARLY, "utf-8")
     (archive / "content" / "extra.md").write_text(SAME_WEEK, "utf-8")
     # Broken, each for its own reason.
     (archive / "bad-yaml.md").write_text("---\ntitle: [unclosed\n---\nbody\n", "utf-8")
@@ -165,6 +166,7 @@ def test_import_keeps_numbers_dates_tags_and_text(tmp_path: Path) -> None:
     # Two issues in one ISO week: the earlier keeps the plain week key.
     assert rows[540]["week"] == "2024-W02-540"
     assert json.loads(rows[541]["tags"]) == ["history"]
+    assert rows[541]["markdown"] == UNNUMBERED_EARLY  # the byte order mark is not text
 
 
 def test_importing_again_changes_nothing(tmp_path: Path) -> None:
