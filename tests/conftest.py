@@ -38,6 +38,12 @@ def workspace(tmp_path: Path, replay: ReplayServer, monkeypatch: pytest.MonkeyPa
     return tmp_path
 
 
+def sqlite_page_size(database: bytes) -> int:
+    """The page size in a SQLite file's header (offset 16, big-endian; 1 means 65536)."""
+    size = int.from_bytes(database[16:18], "big")
+    return 65536 if size == 1 else size
+
+
 def run_cli(*args: str, expect: int | None = 0) -> Result:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False, prog_name="gazette")
     if expect is not None:

@@ -17,7 +17,7 @@ from gazette.doctor import Check, DoctorReport, doctor
 from gazette.lock import lock_holder
 from gazette.replay import ReplayServer
 from gazette.store import open_store
-from tests.conftest import SAMPLE, run_cli
+from tests.conftest import SAMPLE, run_cli, sqlite_page_size
 from tests.subprocess_cli import child_env, run_gazette
 
 BATCH = 10  # the writer commits this many items per transaction
@@ -173,7 +173,8 @@ def _newer(path: Path) -> None:
 def _corrupt(path: Path) -> None:
     shutil.copy(path.parent / "data" / "gazette.db", path)
     data = bytearray(path.read_bytes())
-    data[4096 : 4096 + 300] = b"\xff" * 300  # garble the header of a b-tree page
+    page = sqlite_page_size(data)
+    data[page : page + 300] = b"\xff" * 300  # garble the header of the second b-tree page
     path.write_bytes(bytes(data))
 
 
@@ -270,8 +271,9 @@ def test_doctor_reports_a_bad_config(workspace: Path) -> None:
 def test_doctor_reports_a_corrupt_database(workspace: Path) -> None:
     run_cli("--db", "g.db", "fetch", "--since", "2026-01-01", "--source", "hexpm")
     data = bytearray(Path("g.db").read_bytes())
-    for page in range(2, len(data) // 4096):
-        data[page * 4096 : page * 4096 + 8] = b"\xff" * 8  # every b-tree page header
+    size = sqlite_page_size(data)
+    for page in range(2, len(data) // size):
+        data[page * size : page * size + 8] = b"\xff" * 8  # every b-tree page header
     Path("g.db").write_bytes(bytes(data))
     run_cli("--db", "g.db", "doctor", expect=1)
     check = _by_name(doctor(Path("gazette.toml"), Path("g.db")))[("database", "integrity")]

@@ -9,6 +9,7 @@ import pytest
 from gazette.errors import StoreError
 from gazette.models import Item
 from gazette.store import open_store
+from tests.conftest import sqlite_page_size
 
 EXPECTED_COLUMNS = {
     "items": {
@@ -135,7 +136,8 @@ def test_corrupt_database_is_refused(tmp_path: Path) -> None:
     with open_store(path) as store:
         store.save_items([item(str(n)) for n in range(200)])
     data = bytearray(path.read_bytes())
-    data[4096 : 4096 * 3] = b"\xff" * (4096 * 2)  # clobber pages after the header
+    page = sqlite_page_size(data)
+    data[page : page * 3] = b"\xff" * (page * 2)  # clobber the pages after the first
     path.write_bytes(bytes(data))
     with pytest.raises(StoreError, match=r"corrupt|unusable"):
         open_store(path)
