@@ -12,7 +12,7 @@ import fnmatch
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from gazette.errors import RenderError
@@ -122,16 +122,15 @@ class Writer:
         removed: list[str] = []
         if not self.out_dir.is_dir():
             return removed
-        for path in sorted(self.out_dir.rglob("*")):
-            if not path.is_file() and not path.is_symlink():
+        for rel in _files_under(self.out_dir):
+            # Most files are this build's own: one set lookup, no glob matching.
+            if rel in self._claimed or not any(fnmatch.fnmatchcase(rel, p) for p in scope):
                 continue
-            rel = path.relative_to(self.out_dir).as_posix()
-            if not any(fnmatch.fnmatchcase(rel, p) for p in scope):
+            if any(fnmatch.fnmatchcase(rel, p) for p in patterns):
                 continue
-            if rel in self._claimed or any(fnmatch.fnmatchcase(rel, p) for p in patterns):
-                continue
-            path.unlink()
+            (self.out_dir / rel).unlink()
             removed.append(rel)
+        removed.sort()
         # Folders emptied by the removals go too; no other folder is touched.
         emptied = {p for rel in removed for p in (self.out_dir / rel).parents}
         for directory in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
@@ -139,6 +138,16 @@ class Writer:
             if inside and directory.is_dir() and not any(directory.iterdir()):
                 directory.rmdir()
         return removed
+
+
+def _files_under(folder: Path) -> Iterator[str]:
+    """Paths ("a/b.html") of the files and symbolic links under ``folder``; links
+    to folders are not followed."""
+    for parent, folders, files in os.walk(folder):
+        prefix = PurePosixPath(Path(parent).relative_to(folder)).as_posix()
+        links = [name for name in folders if os.path.islink(os.path.join(parent, name))]
+        for name in (*files, *links):
+            yield name if prefix == "." else f"{prefix}/{name}"
 
 
 def _normalize(relpath: str) -> str:

@@ -826,6 +826,18 @@ def test_writer(tmp_path: Path) -> None:
     assert third.remove_stale(within=("issues/*",)) == ["issues/9-old/index.html"]
     assert not (tmp_path / "issues").exists()  # emptied folders go too
     assert (tmp_path / "mine.txt").exists() and (tmp_path / "c.txt").exists()
+    # Symbolic links are removed as links; the folder a link points to is not entered.
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "keep.html").write_text("not the build's")
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "linked").symlink_to(outside, target_is_directory=True)
+    (tmp_path / "issues" / "x.html").symlink_to(outside / "keep.html")
+    assert Writer(tmp_path).remove_stale(within=("issues/*",)) == [
+        "issues/linked",
+        "issues/x.html",
+    ]
+    assert (outside / "keep.html").read_text() == "not the build's"
 
 
 # --- golden --------------------------------------------------------------------
