@@ -12,13 +12,16 @@ subscriber's own unsubscribe and preferences links in place of its merge tags.
 Mailchimp fills in the audience's address only while ``postal_address`` is
 empty or still the placeholder shipped in the defaults; a real address wins.
 Buttondown has no preferences tag, so its footer links ``preferences_url`` when
-one is configured. "plain" is for sending yourself (``gazette send``) or through
-a provider not listed: its links are real URLs, and an https (or mailto:)
-unsubscribe URL also goes into the List-Unsubscribe header.
+one is configured. Their template syntax, should scraped content bring some
+into a message, is made inert (``inert_template_syntax``). "plain" is for
+sending yourself (``gazette send``) or through a provider not listed: its links
+are real URLs, and an https (or mailto:) unsubscribe URL also goes into the
+List-Unsubscribe header.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -38,6 +41,10 @@ class Provider:
     unsubscribe_tag: str = ""
     preferences_tag: str = ""
     address_tag: str = ""
+    # What the provider's template engine reads as the start of its own syntax
+    # anywhere in a message: Mailchimp's merge tags, the {{ }} {% %} {# #} of
+    # Buttondown's templates, the {{ }} of listmonk's Go templates.
+    template_openers: tuple[str, ...] = ()
 
     @property
     def tags(self) -> frozenset[str]:
@@ -53,10 +60,18 @@ PROVIDERS: dict[str, Provider] = {
         unsubscribe_tag="*|UNSUB|*",
         preferences_tag="*|UPDATE_PROFILE|*",
         address_tag="*|LIST:ADDRESSLINE|*",
+        template_openers=("*|",),
     ),
-    "buttondown": Provider("buttondown", unsubscribe_tag="{{ unsubscribe_url }}"),
+    "buttondown": Provider(
+        "buttondown",
+        unsubscribe_tag="{{ unsubscribe_url }}",
+        template_openers=("{{", "{%", "{#"),
+    ),
     "listmonk": Provider(
-        "listmonk", unsubscribe_tag="{{ UnsubscribeURL }}", preferences_tag="{{ ManageURL }}"
+        "listmonk",
+        unsubscribe_tag="{{ UnsubscribeURL }}",
+        preferences_tag="{{ ManageURL }}",
+        template_openers=("{{",),
     ),
 }
 
@@ -116,6 +131,39 @@ def footer_links(settings: Settings) -> FooterLinks:
         postal_address=address,
         merge_tags=allowed,
     )
+
+
+def inert_template_syntax(rendered: str, links: FooterLinks, *, html: bool) -> str:
+    """``rendered`` (the email's HTML, or its text with ``html=False``) with the
+    provider's template syntax in its content made inert; its merge tags stay.
+
+    A provider runs the whole message through its template engine, so a
+    scraped title holding ``{{ subscriber.email }}`` or ``*|EMAIL|*`` would be
+    filled in per recipient, and one holding ``{% if`` would stop the send.
+    In HTML the opener's first character becomes a character reference
+    (``&#123;{``), which the engine does not read and the reader sees as
+    ``{{``; in text, where there are no references, a zero-width space goes
+    between its two characters. ``<style>`` blocks are left alone (CSS has no
+    such syntax, and a reference there would not be decoded).
+    """
+    provider = PROVIDERS.get(links.provider)
+    if provider is None or not provider.template_openers:
+        return rendered
+    kept = [re.escape(tag) for tag in sorted(links.merge_tags, key=len, reverse=True)]
+    if html:
+        kept.append(r"(?is:<style\b.*?</style>)")
+    opener = re.compile(
+        "|".join(f"{re.escape(o[0])}(?={re.escape(o[1:])})" for o in provider.template_openers)
+    )
+
+    def inert(match: re.Match[str]) -> str:
+        return f"&#{ord(match.group())};" if html else match.group() + "\u200b"
+
+    pieces = re.split(f"({'|'.join(kept)})", rendered) if kept else [rendered]
+    # Even pieces are content; odd ones are the merge tags and style blocks kept.
+    for index in range(0, len(pieces), 2):
+        pieces[index] = opener.sub(inert, pieces[index])
+    return "".join(pieces)
 
 
 def _unsubscribe_url(url: str, origin: str) -> str:

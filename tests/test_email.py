@@ -20,13 +20,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 
 from gazette.config import Settings, load_settings
 from gazette.draft import write_draft
 from gazette.errors import ConfigError, RenderError
 from gazette.models import Issue, Pick, Sponsor
-from gazette.providers import PROVIDERS
+from gazette.providers import PROVIDERS, FooterLinks, inert_template_syntax
 from gazette.render.email import check_mjml, render_email
 from gazette.render.links import href
 from gazette.render.outputs import render_issue
@@ -535,6 +536,124 @@ def test_a_story_link_cannot_pose_as_another_providers_merge_tag(
     )
     html = render_email(posing, with_email(settings, provider="mailchimp")).html
     assert "{{ UnsubscribeURL }}" not in html
+
+
+HOSTILE_TEMPLATE_TEXT = (
+    "{{ subscriber.email }}",
+    "{% if subscriber.tags %}",
+    "{# hidden #}",
+    "{{{ triple",
+    "*|EMAIL|*",
+    "*|IF:FNAME|*",
+)
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDER_TAGS))
+def test_scraped_template_syntax_reaches_the_reader_as_text(
+    issue: Issue, settings: Settings, provider: str
+) -> None:
+    """A provider runs the whole message through its template engine: template
+    syntax in a scraped title or text would be filled in per subscriber (their
+    address, into a story), or stop the send. Gazette makes it inert, so the
+    engine leaves it alone and the reader sees it as written; the merge tags
+    Gazette puts in the footer still work."""
+    hostile = " ".join(HOSTILE_TEMPLATE_TEXT)
+    posing = dataclasses.replace(
+        issue,
+        title=f"Title {hostile}",
+        picks=(
+            Pick(
+                headline=f"Headline {hostile}",
+                body=f"Body **{hostile}**",
+                url="https://example.org/a?q={{x}}",
+                link_text=f"Link {hostile}",
+            ),
+            *issue.picks[1:],
+        ),
+    )
+    chosen = with_email(settings, provider=provider)
+    own_tags = PROVIDERS[provider].tags
+    html = render_email(posing, chosen).html
+    text = render_text(posing, chosen)
+    for rendered in (html, text):
+        rest = rendered
+        for tag in own_tags:
+            rest = rest.replace(tag, "")
+        for opener in PROVIDERS[provider].template_openers:
+            assert opener not in rest, (provider, opener)
+    # The reader sees every hostile string as it was written.
+    visible = _text_of(html)
+    for piece in HOSTILE_TEMPLATE_TEXT:
+        assert f"Headline {hostile}" in visible and piece in visible
+        assert piece in text.replace("\u200b", "")
+    if provider in ("buttondown", "listmonk"):
+        # A Jinja engine stands in for the provider's: Buttondown's templates
+        # read the same {{ }} {% %} {# #}; for listmonk's Go templates only {{ }}
+        # is syntax. It renders the message without error, and fills in only
+        # the merge tags.
+        if provider == "buttondown":
+            engine = jinja2.Environment()
+            names = {"unsubscribe_url": "https://u.example/1"}
+        else:
+            engine = jinja2.Environment(block_start_string="\0%", comment_start_string="\0#")
+            names = {"UnsubscribeURL": "https://u.example/1", "ManageURL": "https://u.example/2"}
+        sent = engine.from_string(html).render(**names)
+        assert "https://u.example/1" in hrefs(sent)
+        assert f"Title {hostile}" in _text_of(sent)
+        sent_text = engine.from_string(text).render(**names).replace("\u200b", "")
+        assert f"Title {hostile}" in " ".join(sent_text.split())
+        assert "Unsubscribe: https://u.example/1" in sent_text
+
+
+def test_template_syntax_is_made_inert_outside_style_blocks_and_merge_tags() -> None:
+    links = FooterLinks(
+        provider="buttondown",
+        unsubscribe_url="{{ unsubscribe_url }}",
+        preferences_url="",
+        postal_address="",
+        merge_tags=frozenset({"{{ unsubscribe_url }}"}),
+    )
+    html = (
+        "<style>@media screen{#main{color:red}}</style>"
+        '<p>{#x {{{y</p><a href="{{ unsubscribe_url }}">u</a>'
+    )
+    assert inert_template_syntax(html, links, html=True) == (
+        "<style>@media screen{#main{color:red}}</style>"
+        '<p>&#123;#x &#123;&#123;{y</p><a href="{{ unsubscribe_url }}">u</a>'
+    )
+    assert inert_template_syntax("{#x {{ unsubscribe_url }}", links, html=False) == (
+        "{\u200b#x {{ unsubscribe_url }}"
+    )
+
+
+def test_plain_email_is_left_as_rendered(issue: Issue, settings: Settings) -> None:
+    """Without a provider's template engine there is nothing to make inert."""
+    posing = dataclasses.replace(issue, title="Title {{ x }} *|EMAIL|*")
+    assert "Title {{ x }} *|EMAIL|*" in render_text(posing, settings)
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.skip += tag in ("style", "title")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.skip -= tag in ("style", "title")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def _text_of(html: str) -> str:
+    """The text a reader sees, on one line."""
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
 
 
 def test_utm_parameters_on_outbound_links_only(issue: Issue, settings: Settings) -> None:

@@ -28,7 +28,7 @@ from gazette.config import Settings
 from gazette.errors import ConfigError, RenderError
 from gazette.markdown import inline_html, to_html
 from gazette.models import Issue, Pick, Sponsor
-from gazette.providers import FooterLinks, footer_links
+from gazette.providers import FooterLinks, footer_links, inert_template_syntax
 from gazette.render import render_template, template_env
 from gazette.render.links import LinkPolicy, Utm, href, site_name
 from gazette.render.theme import Theme, email_theme
@@ -129,8 +129,8 @@ def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -
         raise RenderError(f"template {TEMPLATE}: MJML did not compile: {exc!r}") from None
     if result.errors:
         raise RenderError(f"template {TEMPLATE}: {'; '.join(map(str, result.errors))}")
-    html = _WEB_FONTS.sub("", result.html, count=1)
-    return RenderedEmail(html=_collapse_indentation(html).rstrip("\n") + "\n", mjml=mjml)
+    html = _collapse_indentation(_WEB_FONTS.sub("", result.html, count=1)).rstrip("\n") + "\n"
+    return RenderedEmail(html=inert_template_syntax(html, merge, html=True), mjml=mjml)
 
 
 def link_policy(issue: Issue, settings: Settings, merge: FooterLinks | None = None) -> LinkPolicy:

@@ -20,7 +20,7 @@ from markdown_it.token import Token
 from gazette.clean import html_to_text
 from gazette.config import Settings
 from gazette.models import Issue, Pick
-from gazette.providers import footer_links
+from gazette.providers import footer_links, inert_template_syntax
 from gazette.render.email import cta_text, link_policy, link_text
 from gazette.render.links import LinkPolicy
 from gazette.urls import safe_url
@@ -89,7 +89,8 @@ def render_text(issue: Issue, settings: Settings, web_url: str | None = None) ->
     if links.urls:
         listed = [f"[{number}] {url}" for number, url in enumerate(links.urls, start=1)]
         blocks.append("Links:\n" + "\n".join(listed))
-    return "\n\n".join(block for block in blocks if block).replace(_GLUE, " ") + "\n"
+    text = "\n\n".join(block for block in blocks if block).replace(_GLUE, " ") + "\n"
+    return inert_template_syntax(text, merge, html=False)
 
 
 class _References:
