@@ -474,7 +474,11 @@ def move(week: str | None, item_id: int, direction: str | None, to: int | None) 
 @click.argument("item_id", metavar="ID", type=int)
 @click.argument("changes", metavar="+TAG|-TAG...", nargs=-1, required=True)
 def tag(week: str | None, item_id: int, changes: tuple[str, ...]) -> None:
-    """Add (+tag) or remove (-tag) tags of story ID: `gazette tag 42 +otp -ecto`."""
+    """Add (+tag) or remove (-tag) tags of story ID: `gazette tag 42 +otp -ecto`.
+
+    A tag spelled like an option of this command (-q, -v) goes after "--":
+    `gazette tag 42 -- -q`.
+    """
     from gazette.edit import tag_item
 
     with obj().store() as store:

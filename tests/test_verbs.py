@@ -20,6 +20,7 @@ from gazette.edit import (
     set_summary,
 )
 from gazette.models import Issue, Pick
+from tests.conftest import run_cli
 from tests.editing import WEEK, draft_file, fetch_sample_db, gz, make_desk, picked
 
 
@@ -216,6 +217,11 @@ def test_tag_adds_and_removes_in_the_meta_line_only(desk: Path) -> None:
     assert len(changed) == 1 and after[changed[0]].startswith(f"<!-- item: {target}; tags: ")
     assert "not a tag change" in gz("tag", str(target), "+Bad Tag", expect=2)
     assert "keeps" in gz("tag", str(target), "+nerves")
+    # A tag spelled like one of the command's own options (-q, -v) goes after "--".
+    gz("tag", str(target), "+q")
+    assert "q" in parse_draft(path.read_text("utf-8")).issue.picks[0].tags
+    run_cli("--db", "g.db", "tag", "--week", WEEK, str(target), "--", "-q")
+    assert "q" not in parse_draft(path.read_text("utf-8")).issue.picks[0].tags
 
 
 def test_verbs_keep_crlf_line_endings(desk: Path) -> None:
