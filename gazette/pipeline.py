@@ -11,7 +11,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -153,14 +153,17 @@ def render_week(store: Store, settings: Settings, week: str) -> RenderedIssue:
     """Every output of the week's draft, in memory (render writes them, send mails them)."""
     from gazette.render.outputs import render_issue
 
-    draft = read_draft(draft_path(settings.issues_dir, week))
+    issue = read_draft(draft_path(settings.issues_dir, week)).issue
     published = store.issue(week)
-    web_url = (
-        f"{settings.publication.base_url.rstrip('/')}/issues/{published.number}-{published.slug}/"
-        if published
-        else None
+    if published is None:
+        # No number or date yet: publish gives them, and until then they may change.
+        return render_issue(issue, settings)
+    base = settings.publication.base_url.rstrip("/")
+    return render_issue(
+        replace(issue, number=published.number, published_on=published.published_on),
+        settings,
+        web_url=f"{base}/issues/{published.number}-{published.slug}/",
     )
-    return render_issue(draft.issue, settings, web_url=web_url)
 
 
 def _atomic_write(path: Path, content: str) -> None:

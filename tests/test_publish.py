@@ -76,6 +76,23 @@ def test_publish_freezes_number_date_and_content(desk: Path) -> None:
         assert row == ("🔄", "GenServer migration reality check", "draft")
 
 
+def test_the_email_of_a_published_issue_carries_its_number_and_date(desk: Path) -> None:
+    """Rendered before publishing, the email has no number (none is given yet);
+    rendered after, it shows the number and date the issue went out with, and
+    links its archive page."""
+    run_cli("--db", "g.db", "render", "--week", WEEK, "--out", "before")
+    first_line = Path("before/email.txt").read_text("utf-8").splitlines()[0]
+    assert first_line == "GigaElixir Gazette"
+    with open_store(desk / "g.db") as store:
+        publish(store, settings(), WEEK, today=date(2026, 1, 12))
+    run_cli("--db", "g.db", "render", "--week", WEEK, "--out", "after")
+    text = Path("after/email.txt").read_text("utf-8")
+    assert text.splitlines()[0] == "GigaElixir Gazette · Issue #1 · 2026-01-12"
+    assert "https://gazette.example.org/issues/1-drain-your-queue-save-your-week/" in text
+    html = Path("after/email.html").read_text("utf-8")
+    assert "Issue #1" in html
+
+
 def test_changed_content_needs_force_and_keeps_the_old_revision(desk: Path) -> None:
     with open_store(desk / "g.db") as store:
         first = publish(store, settings(), WEEK, today=date(2026, 1, 12))
