@@ -333,8 +333,8 @@ def summarize(
 @click.option(
     "--refresh",
     is_flag=True,
-    help="List stories not in the draft yet as commented lines under '## Candidates';"
-    " nothing else in the draft changes.",
+    help="List stories never offered in the draft yet as commented lines under"
+    " '## Candidates'; nothing else in the draft changes.",
 )
 @click.option(
     "--limit",

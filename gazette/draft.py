@@ -44,7 +44,7 @@ Shape (``##`` sections, ``###`` stories)::
     <!-- candidate: 123 | 🔥 Title | https://... -->
 
 The Candidates section is the editor's shortlist and is never published:
-``gazette draft --refresh`` appends stories that are not in the draft yet as one
+``gazette draft --refresh`` appends stories never offered in the draft yet as one
 ``<!-- candidate: ID | emoji Title | URL -->`` comment per line (one comment per
 line, so deleting any line never breaks the rest), ``gazette pick ID`` moves one
 up into a section and ``gazette unpick ID`` puts a story back. The section holds

@@ -561,24 +561,32 @@ def refresh_draft(
     store: Store, settings: Settings, week: str, limit: int = DEFAULT_REFRESH_LIMIT
 ) -> EditOutcome:
     """List the week's top ``limit`` stories that are not in the draft yet (by
-    item id and by page) as commented candidates; the editor's text is untouched."""
+    item id and by page) and were never offered in it before, as commented
+    candidates; the editor's text is untouched. A story offered once (in the
+    first draft, or by an earlier refresh) and then deleted by the editor stays
+    deleted: `gazette candidates` still lists it, `gazette pick ID` brings it in."""
     from gazette.pipeline import week_candidates
 
     path, draft = _load(settings, week)
-    lines = new_candidate_lines(draft, week_candidates(store, settings, week)[:limit])
+    offered = store.offered(week)
+    lines = new_candidate_lines(draft, week_candidates(store, settings, week)[:limit], offered)
     if not lines:
         return EditOutcome(path, draft, "no new stories since the draft was made", changed=False)
     text = add_candidates(draft.text, lines, str(path))
     saved = _save(store, path, draft.text, text, week)
+    store.offer(week, (c.item_id for c in saved.candidates))
     return EditOutcome(path, saved, f"added {len(lines)} candidates to {path}")
 
 
-def new_candidate_lines(draft: Draft, candidates: Sequence[Candidate]) -> list[str]:
-    """Shortlist lines for the candidates the draft does not hold or list yet."""
+def new_candidate_lines(
+    draft: Draft, candidates: Sequence[Candidate], offered: Iterable[int] = ()
+) -> list[str]:
+    """Shortlist lines for the candidates the draft does not hold or list yet,
+    and that are none of the ``offered`` stories."""
     from gazette.compose import headline
 
     ids = {p.item_id for p in draft.issue.all_picks if p.item_id is not None}
-    ids |= {c.item_id for c in draft.candidates}
+    ids |= {c.item_id for c in draft.candidates} | set(offered)
     pages = {canonical_url(p.url) for p in draft.issue.all_picks if p.url}
     pages |= {canonical_url(c.url) for c in draft.candidates if c.url}
     out = []

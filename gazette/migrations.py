@@ -139,3 +139,13 @@ def m008_issue_html_digest(db: Database) -> None:
     # sanitizes again only a body whose digest does not match, that is HTML
     # written by anything but Gazette, or cleaned under another allow-list.
     db["issues"].add_column("html_digest", str)  # type: ignore[union-attr]
+
+
+@migrations()
+def m009_offered_stories(db: Database) -> None:
+    # Every story Gazette has put into a week's draft (the first draft's picks,
+    # each refresh's candidates): a refresh offers only stories never offered,
+    # so a candidate the editor deleted does not come back.
+    db["offered"].create(  # type: ignore[union-attr]
+        {"week": str, "item_id": int}, pk=("week", "item_id")
+    )

@@ -97,6 +97,7 @@ def create_draft(
         [(p.item_id, "picks") for p in issue.picks if p.item_id is not None]
         + ([(issue.feature.item_id, "feature")] if issue.feature and issue.feature.item_id else []),
     )
+    store.offer(week, (p.item_id for p in issue.all_picks if p.item_id is not None))
     path.parent.mkdir(parents=True, exist_ok=True)
     if not _write_new(path, text):
         if keep_existing:

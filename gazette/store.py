@@ -198,6 +198,19 @@ class Store:
                     [week, item_id, section, position],
                 )
 
+    def offer(self, week: str, item_ids: Iterable[int]) -> None:
+        """Remember that these stories were put into ``week``'s draft."""
+        with self.db.atomic():
+            for item_id in item_ids:
+                self.db.execute(
+                    "insert or ignore into offered (week, item_id) values (?, ?)", [week, item_id]
+                )
+
+    def offered(self, week: str) -> set[int]:
+        """Every story put into ``week``'s draft so far (``offer``)."""
+        rows = self.db.execute("select item_id from offered where week = ?", [week])
+        return {item_id for (item_id,) in rows.fetchall()}
+
     def picked_item_ids(self, week: str) -> list[int]:
         return [
             row["item_id"]

@@ -26,6 +26,7 @@ EXPECTED_COLUMNS = {
         "replaced_at",
     },
     "picks": {"week", "item_id", "section", "position"},
+    "offered": {"week", "item_id"},
     "summaries": {"item_id", "prompt_hash", "model", "text", "created_at"},
 }  # fmt: skip
 
@@ -60,6 +61,7 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         "m007_issue_archive_fields",
         "m005_summaries",  # numbered when it was planned, appended when it landed
         "m008_issue_html_digest",
+        "m009_offered_stories",
     ]
 
 
@@ -81,7 +83,7 @@ def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_store(tmp_path / "g.db").close()
     with open_store(tmp_path / "g.db") as store:
-        assert store.db["_sqlite_migrations"].count == 8
+        assert store.db["_sqlite_migrations"].count == 9
 
 
 def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) -> None:

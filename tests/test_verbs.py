@@ -274,6 +274,31 @@ def test_refresh_lists_new_stories_as_comments_and_touches_nothing_else(desk: Pa
     assert path.read_text("utf-8") == refreshed
 
 
+def test_a_story_the_editor_deleted_is_not_offered_again(desk: Path) -> None:
+    """The weekly job refreshes the draft at every run: a candidate line the
+    editor deleted, or a story they cut from the picks, stays deleted; the
+    stories that are new since still arrive."""
+    path = draft_file(desk)
+    gz("draft", "--refresh", "--limit", "20")
+    text = path.read_text("utf-8")
+    dropped = parse_draft(text).candidates[0].item_id
+    lines = text.split("\n")
+    cut = next(b for b in outline(text).blocks if b.section == "picks")
+    del lines[cut.start : cut.stop]
+    lines = [line for line in lines if not line.startswith(f"<!-- candidate: {dropped} |")]
+    path.write_text("\n".join(lines), "utf-8")
+    edited = path.read_text("utf-8")
+    assert "no new stories" in gz("draft", "--refresh", "--limit", "20")
+    assert path.read_text("utf-8") == edited
+    # A larger window brings stories never offered, and still not those two.
+    gz("draft", "--refresh", "--limit", "40")
+    listed = {c.item_id for c in parse_draft(path.read_text("utf-8")).candidates}
+    assert listed and dropped not in listed and cut.item_id not in listed
+    # Picking by id still brings a deleted story back, on purpose.
+    gz("pick", str(dropped))
+    assert dropped in {p.item_id for p in parse_draft(path.read_text("utf-8")).issue.picks}
+
+
 def test_refresh_skips_stories_already_linked_under_another_id(desk: Path) -> None:
     path = draft_file(desk)
     candidate = unpicked_candidate(path)
