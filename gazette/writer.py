@@ -157,12 +157,3 @@ def _normalize(relpath: str) -> str:
             f"output path {relpath!r} must be relative and stay inside the output folder"
         )
     return path.as_posix()
-
-
-def _same_bytes(target: Path, data: bytes) -> bool:
-    try:
-        if target.is_symlink() or target.stat().st_size != len(data):
-            return False
-        return target.read_bytes() == data
-    except FileNotFoundError:
-        return False
