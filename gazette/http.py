@@ -81,17 +81,51 @@ class RetryPolicy:
 def build_client(
     settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    """The client every source shares. Hex.pm rejects requests without a User-Agent."""
+    """The client every source shares. Hex.pm rejects requests without a User-Agent.
+
+    Without a ``transport`` (tests pass their own) each host gets its own
+    connection pool (``PerHostTransport``); HttpFetcher bounds the total.
+    """
     return httpx.AsyncClient(
         headers={"User-Agent": settings.user_agent or f"gazette/{__version__}"},
         timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
         follow_redirects=True,
         max_redirects=5,
-        limits=httpx.Limits(
-            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
-        ),
-        transport=transport,
+        transport=transport or PerHostTransport(settings.per_host),
     )
+
+
+class PerHostTransport(httpx.AsyncBaseTransport):
+    """A connection pool per host (scheme, host and port), made on first use.
+
+    httpcore's pool looks at every one of its connections for every request
+    it holds, each time a request arrives or ends: one pool shared by a fetch
+    of many hosts costs time that grows with the square of the concurrency (a
+    quarter of the main process's time for 1,000 feeds on 50 hosts). A host's
+    own pool holds at most ``per_host`` connections, the politeness limit
+    anyway. One SSL context serves every pool: loading the CA bundle takes
+    milliseconds, and it honours SSL_CERT_FILE as httpx's own does.
+    """
+
+    def __init__(self, per_host: int) -> None:
+        self._limits = httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host)
+        self._ssl = httpx.create_ssl_context()
+        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        key = (url.raw_scheme, url.raw_host, url.port)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = httpx.AsyncHTTPTransport(
+                verify=self._ssl, limits=self._limits
+            )
+        return await pool.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for pool in self._pools.values():
+            await pool.aclose()
+        self._pools.clear()
 
 
 class HttpFetcher:

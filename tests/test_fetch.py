@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import html
 import json
 import re
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from gazette.config import Settings, load_settings
+from gazette.config import FetchSettings, Settings, load_settings
 from gazette.fetch import fetch_all
+from gazette.http import HttpFetcher, PerHostTransport, build_client
 from gazette.replay import Fault, ReplayServer
 from gazette.store import open_store
 from tests.conftest import REAL, SAMPLE, run_cli
@@ -665,3 +670,103 @@ def test_a_broken_parser_pool_falls_back_to_parsing_inline() -> None:
     finally:
         pool.shutdown()
     assert len(items) == 3
+
+
+class _CountingServer(ThreadingHTTPServer):
+    """A loopback server that answers every GET after a pause and counts, at
+    their highest, the requests in flight and the connections open to it."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str, counts: _Counts) -> None:
+        self.counts = counts
+        self.host = host
+        super().__init__((host, 0), _CountingHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.server_port}"
+
+
+@dataclass
+class _Counts:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: dict[str, int] = field(default_factory=dict)
+    peak: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    peak_total: int = 0
+    open: dict[str, int] = field(default_factory=dict)
+    peak_open: dict[str, int] = field(default_factory=dict)
+
+    def change(self, kind: str, host: str, by: int) -> None:
+        with self.lock:
+            if kind == "request":
+                self.in_flight[host] = self.in_flight.get(host, 0) + by
+                self.peak[host] = max(self.peak.get(host, 0), self.in_flight[host])
+                self.total += by
+                self.peak_total = max(self.peak_total, self.total)
+            else:
+                self.open[host] = self.open.get(host, 0) + by
+                self.peak_open[host] = max(self.peak_open.get(host, 0), self.open[host])
+
+
+class _CountingHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+    server: _CountingServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.counts.change("connection", self.server.host, 1)
+
+    def finish(self) -> None:
+        self.server.counts.change("connection", self.server.host, -1)
+        super().finish()
+
+    def do_GET(self) -> None:
+        host = self.server.host
+        self.server.counts.change("request", host, 1)
+        time.sleep(0.05)
+        self.server.counts.change("request", host, -1)
+        body = b"ok"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_per_host_and_total_limits_hold_on_real_connections() -> None:
+    """Never more than [fetch] per_host requests, nor connections, to one host
+    at a time, and never more than [fetch] concurrency requests in all; both
+    limits are reached, so the work is spread over every host."""
+    counts = _Counts()
+    servers = [_CountingServer(host, counts) for host in ("127.0.0.1", "127.0.0.2")]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = FetchSettings(
+        user_agent="test", concurrency=3, per_host=2, timeout=10, max_bytes=1000, since_days=8
+    )
+    urls = [f"{server.url}/{n}" for server in servers for n in range(8)]
+
+    transport = PerHostTransport(settings.per_host)
+
+    async def fetch_every_url() -> list[int]:
+        async with build_client(settings, transport) as client:
+            fetcher = HttpFetcher(client, settings)
+            pages = await asyncio.gather(*(fetcher.get(url) for url in urls))
+            # One connection pool per host, each of at most per_host connections.
+            assert sorted(host for _, host, _ in transport._pools) == [b"127.0.0.1", b"127.0.0.2"]
+        assert transport._pools == {}  # closed with the client
+        return [page.status for page in pages]
+
+    try:
+        assert asyncio.run(fetch_every_url()) == [200] * len(urls)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert counts.peak == {"127.0.0.1": 2, "127.0.0.2": 2}
+    assert counts.peak_total == 3
+    assert max(counts.peak_open.values()) <= 2
