@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint format golden bench bench-quick browser node-mjml clean
+.PHONY: demo test lint format golden bench bench-quick bench-tools browser node-mjml clean
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -55,11 +55,22 @@ golden: $(STAMP)
 # against its baseline in the same run; bench/run.py --help says what each does.
 # `bench` takes several minutes and rewrites BENCHMARKS.md and its chart;
 # `bench-quick` (under a minute) only writes bench/results/quick.json.
-bench: $(STAMP)
+bench: $(STAMP) bench-tools
 	$(PY) bench/run.py
 
-bench-quick: $(STAMP)
+bench-quick: $(STAMP) bench-tools
 	$(PY) bench/run.py --quick
+
+# The baselines: Pelican from PyPI (the archive), hyperfine from Debian (whole
+# process timings), the npm mjml where npm exists (the email). A benchmark whose
+# baseline is missing still runs and says so.
+BENCH_STAMP := $(VENV)/.bench-stamp
+bench-tools: $(BENCH_STAMP) node-mjml
+	@command -v hyperfine >/dev/null || { 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null) 	      || echo "could not install hyperfine: whole-process timings use a subprocess loop"; 	  else echo "hyperfine not found: whole-process timings use a subprocess loop"; fi; }
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -415,9 +415,8 @@ def reproduce() -> list[str]:
         "```sh",
         "make bench                     # everything, full sizes; rewrites this file and the chart",
         "make bench-quick               # small sizes, under a minute; bench/results/quick.json only",
-        "sh bench/install_node_mjml.sh  # optional: the reference npm mjml (needs node and npm)",
-        ".venv/bin/pip install pelican markdown   # optional: the Pelican comparison",
-        "apt-get install hyperfine      # optional: whole-process timings (else a subprocess loop)",
+        "make bench-tools               # the baselines alone (both targets above run it first):",
+        "                               # Pelican (PyPI), hyperfine (Debian, as root), npm mjml",
         "```",
         "",
         "Each benchmark also runs alone: `python bench/fetch_bench.py`, `ingest_bench.py`,"

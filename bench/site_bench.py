@@ -33,8 +33,8 @@ What it does:
     python bench/site_bench.py            # 650 issues
     python bench/site_bench.py --quick    # 60 issues (well under a minute)
 
-Pelican is not a Gazette dependency: ``pip install pelican markdown`` into the
-venv to compare.
+Pelican is not a Gazette dependency: ``make bench-tools`` installs it into the
+venv (the ``bench`` extra).
 """
 
 from __future__ import annotations
@@ -467,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         else:
             results["pelican_skipped"] = (
-                "not installed: `pip install pelican markdown` into the venv to compare"
+                "not installed: `make bench-tools` installs it into the venv"
             )
         results["met"] = verdicts(results)
         print()
