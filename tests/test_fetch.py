@@ -21,7 +21,7 @@ import pytest
 
 from gazette.config import FetchSettings, Settings, load_settings
 from gazette.fetch import fetch_all
-from gazette.http import HttpFetcher, PerHostTransport, build_client
+from gazette.http import HttpFetcher, build_client
 from gazette.replay import Fault, ReplayServer
 from gazette.store import open_store
 from tests.conftest import REAL, SAMPLE, run_cli
@@ -750,15 +750,10 @@ def test_per_host_and_total_limits_hold_on_real_connections() -> None:
     )
     urls = [f"{server.url}/{n}" for server in servers for n in range(8)]
 
-    transport = PerHostTransport(settings.per_host)
-
     async def fetch_every_url() -> list[int]:
-        async with build_client(settings, transport) as client:
+        async with build_client(settings) as client:
             fetcher = HttpFetcher(client, settings)
             pages = await asyncio.gather(*(fetcher.get(url) for url in urls))
-            # One connection pool per host, each of at most per_host connections.
-            assert sorted(host for _, host, _ in transport._pools) == [b"127.0.0.1", b"127.0.0.2"]
-        assert transport._pools == {}  # closed with the client
         return [page.status for page in pages]
 
     try:
@@ -770,3 +765,35 @@ def test_per_host_and_total_limits_hold_on_real_connections() -> None:
     assert counts.peak == {"127.0.0.1": 2, "127.0.0.2": 2}
     assert counts.peak_total == 3
     assert max(counts.peak_open.values()) <= 2
+
+
+def test_idle_connections_stay_few_however_many_hosts_are_fetched() -> None:
+    """Connections are kept alive for the next request to the same host, but
+    not one per host for the whole run: after fetching 24 hosts, at most
+    [fetch] concurrency connections are still open (a long OPML list must not
+    run the process out of file descriptors)."""
+    counts = _Counts()
+    servers = [_CountingServer(f"127.0.0.{n}", counts) for n in range(1, 25)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = FetchSettings(
+        user_agent="test", concurrency=4, per_host=2, timeout=10, max_bytes=1000, since_days=8
+    )
+
+    async def fetch_then_count() -> int:
+        async with build_client(settings) as client:
+            fetcher = HttpFetcher(client, settings)
+            await asyncio.gather(*(fetcher.get(f"{s.url}/{n}") for s in servers for n in range(2)))
+            # The server sees a connection end a moment after the client drops it.
+            deadline = time.monotonic() + 3
+            while sum(counts.open.values()) > settings.concurrency and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            return sum(counts.open.values())
+
+    try:
+        assert asyncio.run(fetch_then_count()) <= settings.concurrency
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert len([host for host, peak in counts.peak_open.items() if peak]) == 24
