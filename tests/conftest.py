@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from gazette.cli import cli
 from gazette.replay import ReplayServer
+from gazette.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -81,3 +82,30 @@ def launch_chromium(playwright: Any) -> Any:
     """Debian's chromium through Playwright (which never downloads a browser here)."""
     require_chromium()
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def fetch_sample_db(folder: Path) -> Path:
+    """The sample week fetched into ``folder/g.db``; copy it, never write it."""
+    shutil.copy(SAMPLE / "gazette.toml", folder / "gazette.toml")
+    with ReplayServer(SAMPLE) as server, pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        patch.setenv("REPLAY_URL", server.url)
+        patch.delenv("GAZETTE_DB", raising=False)
+        run_cli("--db", "g.db", "fetch", "--since", "2026-01-01", "-q")
+    with open_store(folder / "g.db") as store:  # checkpoint: one self-contained file
+        store.db.execute("pragma wal_checkpoint(truncate)")
+    return folder / "g.db"
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The recorded sample week, fetched once per test run through the replay
+    server. Shared by every test that asks: read it, or copy it to write."""
+    return fetch_sample_db(tmp_path_factory.mktemp("sample-db"))
+
+
+@pytest.fixture
+def store(sample_db: Path) -> Iterator[Store]:
+    """The sample week's database, opened (for reading)."""
+    with open_store(sample_db) as opened:
+        yield opened

@@ -1,8 +1,8 @@
 """Helpers for the editor's-workflow tests: a fetched sample week, copied per test.
 
-Fetching the sample week through the replay server takes a moment, so each test
-module fetches it once into a template database (``fetch_sample_db``) and every
-test works on its own copy (a real SQLite file) in its own workspace.
+Fetching the sample week through the replay server takes a moment, so it is
+fetched once per test run (the ``sample_db`` fixture in conftest) and every test
+works on its own copy (a real SQLite file) in its own workspace.
 """
 
 from __future__ import annotations
@@ -10,26 +10,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
-from gazette.replay import ReplayServer
 from gazette.store import open_store
-from tests.conftest import SAMPLE, SAMPLE_WEEK, run_cli
+from tests.conftest import SAMPLE_WEEK, run_cli
 
 WEEK = SAMPLE_WEEK
-
-
-def fetch_sample_db(folder: Path) -> Path:
-    """The sample week fetched into ``folder/g.db``; copy it, never write it."""
-    shutil.copy(SAMPLE / "gazette.toml", folder / "gazette.toml")
-    with ReplayServer(SAMPLE) as server, pytest.MonkeyPatch.context() as patch:
-        patch.chdir(folder)
-        patch.setenv("REPLAY_URL", server.url)
-        patch.delenv("GAZETTE_DB", raising=False)
-        run_cli("--db", "g.db", "fetch", "--since", "2026-01-01", "-q")
-    with open_store(folder / "g.db") as store:  # checkpoint: one self-contained file
-        store.db.execute("pragma wal_checkpoint(truncate)")
-    return folder / "g.db"
 
 
 def make_desk(workspace: Path, sample_db: Path) -> Path:

@@ -15,14 +15,9 @@ import pytest
 from gazette.draft import parse_draft, write_draft
 from gazette.models import Issue, Pick
 from gazette.replay import Fault, ReplayServer
-from tests.editing import WEEK, draft_file, fetch_sample_db, gz, make_desk
+from tests.editing import WEEK, draft_file, gz, make_desk
 
 FINDING = re.compile(r"^out/issues/2026-W02\.md:(\d+): (error|warning): (.*)$", re.M)
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fetch_sample_db(tmp_path_factory.mktemp("sample-db"))
 
 
 @pytest.fixture

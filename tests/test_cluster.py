@@ -2,46 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from gazette.cluster import cluster_items, normalize_title, normalize_version, story_of
-from gazette.config import load_settings
-from gazette.fetch import fetch_all
 from gazette.models import Item, StoredItem
-from gazette.replay import ReplayServer
-from gazette.store import Store, open_store
+from gazette.store import Store
 from gazette.timeutil import week_bounds
-from tests.conftest import SAMPLE, SAMPLE_WEEK
+from tests.conftest import SAMPLE_WEEK
 
 VIBE = "150,000 Lines of Vibe Coded Elixir"
 EVER = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
-
-
-def fetch_sample(db: Path) -> Path:
-    """The recorded sample week fetched through the replay server into ``db``."""
-    with ReplayServer(SAMPLE) as server, pytest.MonkeyPatch.context() as patch:
-        patch.setenv("REPLAY_URL", server.url)
-        settings = load_settings(SAMPLE / "gazette.toml")
-        with open_store(db) as store:
-            results = fetch_all(settings, store, datetime(2026, 1, 1, tzinfo=UTC))
-    assert all(r.status == "ok" for r in results), results
-    return db
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fetch_sample(tmp_path_factory.mktemp("sample") / "g.db")
-
-
-@pytest.fixture
-def store(sample_db: Path) -> Iterator[Store]:
-    with open_store(sample_db) as opened:
-        yield opened
 
 
 @pytest.fixture

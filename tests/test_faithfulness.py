@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from gazette.cluster import story_of
 from gazette.faithfulness import (
@@ -17,11 +14,10 @@ from gazette.faithfulness import (
     unsupported_claims,
 )
 from gazette.models import Pick
-from gazette.store import Store, open_store
+from gazette.store import Store
 from gazette.summarize import extractive_summary, summary_source
 from gazette.timeutil import week_bounds
 from tests.conftest import SAMPLE_WEEK, run_cli
-from tests.test_cluster import fetch_sample
 
 # A paraphrase in the newsletter's voice of the forum post, using only its facts.
 VIBE_PARAPHRASE = (
@@ -31,17 +27,6 @@ VIBE_PARAPHRASE = (
     "and supervision trees still need a firm hand. The ugly part is a team that stops reading "
     "the diff. Read the diff."
 )
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fetch_sample(tmp_path_factory.mktemp("sample") / "g.db")
-
-
-@pytest.fixture
-def store(sample_db: Path) -> Iterator[Store]:
-    with open_store(sample_db) as opened:
-        yield opened
 
 
 def story_text(store: Store, title_part: str) -> tuple[int, str]:

@@ -29,7 +29,6 @@ from gazette.store import Store, open_store
 from gazette.summarize import extractive_summary, summarize_item
 from gazette.timeutil import week_bounds
 from tests.conftest import SAMPLE_WEEK, run_cli
-from tests.test_cluster import fetch_sample
 
 ANSWER = (
     "LiveVue v1.0 is out: it renders Vue components from Phoenix LiveView with"
@@ -110,11 +109,6 @@ def fake() -> Iterator[FakeOpenAI]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fetch_sample(tmp_path_factory.mktemp("sample") / "g.db")
 
 
 @pytest.fixture

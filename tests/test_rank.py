@@ -20,16 +20,10 @@ from gazette.tags import load_taxonomy
 from gazette.timeutil import week_bounds
 from gazette.urls import canonical_url
 from tests.conftest import SAMPLE, SAMPLE_WEEK, run_cli
-from tests.test_cluster import fetch_sample
 
 START, END = week_bounds(SAMPLE_WEEK)
 VIBE = "150,000 Lines of Vibe Coded Elixir: The Good, The Bad, and The Ugly"
 CONFIG = str(SAMPLE / "gazette.toml")
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fetch_sample(tmp_path_factory.mktemp("sample") / "g.db")
 
 
 @pytest.fixture(scope="module")

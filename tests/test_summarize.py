@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from gazette.config import load_settings
 from gazette.models import Item
 from gazette.sources.feeds import parse_feed
-from gazette.store import Store, open_store
+from gazette.store import Store
 from gazette.summarize import extractive_summary, summarize_item
 from gazette.timeutil import week_bounds
 from tests.conftest import REAL, SAMPLE, SAMPLE_WEEK, run_cli
-from tests.test_cluster import fetch_sample
 
 CONFIG = str(SAMPLE / "gazette.toml")
 ENDS_A_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fetch_sample(tmp_path_factory.mktemp("sample") / "g.db")
-
-
-@pytest.fixture
-def store(sample_db: Path) -> Iterator[Store]:
-    with open_store(sample_db) as opened:
-        yield opened
 
 
 def item(text: str, title: str = "A title") -> Item:

@@ -21,12 +21,7 @@ from gazette.edit import (
 )
 from gazette.models import Issue, Pick
 from tests.conftest import run_cli
-from tests.editing import WEEK, draft_file, fetch_sample_db, gz, make_desk, picked
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return fetch_sample_db(tmp_path_factory.mktemp("sample-db"))
+from tests.editing import WEEK, draft_file, gz, make_desk, picked
 
 
 @pytest.fixture
