@@ -127,6 +127,23 @@ def week_option(func: F) -> F:
     )(func)
 
 
+def folder_option(name: str, dest: str, default: str, help: str) -> Callable[[F], F]:
+    """A folder the command writes into (--out DIR, --site DIR)."""
+    return click.option(
+        name,
+        dest,
+        type=click.Path(path_type=Path, file_okay=False),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
+def date_option(help: str) -> Callable[[F], F]:
+    """--date YYYY-MM-DD, the publication date (publish, weekly --publish)."""
+    return click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help=help)
+
+
 def resolve_week(week: str | None) -> str:
     from gazette.timeutil import current_week, week_bounds
 
@@ -549,13 +566,8 @@ def preview(week: str | None, port: int) -> None:
 @cli.command()
 @global_options
 @week_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default="out",
-    show_default=True,
-    help="Folder for email.html, email.txt, email.eml and web.html.",
+@folder_option(
+    "--out", "out_dir", "out", "Folder for email.html, email.txt, email.eml and web.html."
 )
 def render(week: str | None, out_dir: Path) -> None:
     """Write the week's email and web page into --out.
@@ -624,20 +636,8 @@ def send(week: str | None, recipients: tuple[str, ...], server: str | None) -> N
     is_flag=True,
     help="Publish changed content of an already published issue as a new revision.",
 )
-@click.option(
-    "--date",
-    "on",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Publication date (default: today).",
-)
-@click.option(
-    "--site",
-    "site_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default="out/site",
-    show_default=True,
-    help="The archive folder to rebuild after publishing.",
-)
+@date_option("Publication date (default: today).")
+@folder_option("--site", "site_dir", "out/site", "The archive folder to rebuild after publishing.")
 def publish(week: str | None, force: bool, on: datetime | None, site_dir: Path) -> None:
     """Freeze the week's issue (its number, date and content), then rebuild the
     archive in --site.
@@ -671,14 +671,7 @@ def publish(week: str | None, force: bool, on: datetime | None, site_dir: Path) 
 
 @cli.command("build-site")
 @global_options
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default="out/site",
-    show_default=True,
-    help="Folder of the archive; copy it to any static host.",
-)
+@folder_option("--out", "out_dir", "out/site", "Folder of the archive; copy it to any static host.")
 def build_site(out_dir: Path) -> None:
     """Build the static archive of every published issue into --out.
 
@@ -720,13 +713,11 @@ def import_archive(directory: Path) -> None:
 @cli.command()
 @global_options
 @week_option
-@click.option(
+@folder_option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default="out",
-    show_default=True,
-    help="Folder for the week's files (OUT/<week>/) and the archive (OUT/site).",
+    "out",
+    "Folder for the week's files (OUT/<week>/) and the archive (OUT/site).",
 )
 @click.option(
     "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="How far back paged sources page."
@@ -742,12 +733,7 @@ def import_archive(directory: Path) -> None:
     is_flag=True,
     help="Publish even when check finds errors, or publish a changed draft as a new revision.",
 )
-@click.option(
-    "--date",
-    "on",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Publication date when --publish publishes (default: today).",
-)
+@date_option("Publication date when --publish publishes (default: today).")
 @click.option(
     "--send-to",
     "send_to",
@@ -854,14 +840,7 @@ def restore(source: Path) -> None:
 
 @cli.command()
 @global_options
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default="out",
-    show_default=True,
-    help="Output folder whose writability to check.",
-)
+@folder_option("--out", "out_dir", "out", "Output folder whose writability to check.")
 @click.option("--online", is_flag=True, help="Also send one GET to each enabled source.")
 def doctor(out_dir: Path, online: bool) -> None:
     """Check configuration, database, templates, sources, lock and folders.
