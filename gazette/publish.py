@@ -79,15 +79,7 @@ def publish(
             keep_revision(store, existing)
         save_published(store, row, emoji=issue.emoji, subtitle=issue.subtitle, origin=ORIGIN_DRAFT)
     return PublishOutcome(
-        PublishedIssue(
-            number=row.number,
-            week=row.week,
-            slug=row.slug,
-            published_on=row.published_on,
-            issue=issue,
-            html=row.html,
-            tags=row.tags,
-        ),
+        _published_issue(row, issue),
         changed=True,
         revision=row.revision,
     )
@@ -276,6 +268,10 @@ def _published(raw: dict[str, Any]) -> PublishedIssue:
         issue = replace(
             parse_draft(row.markdown).issue, number=row.number, published_on=row.published_on
         )
+    return _published_issue(row, issue)
+
+
+def _published_issue(row: IssueRow, issue: Issue) -> PublishedIssue:
     return PublishedIssue(
         number=row.number,
         week=row.week,
