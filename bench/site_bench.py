@@ -271,7 +271,8 @@ class Run:
         )
 
 
-def best_of(measure: Callable[[], Run]) -> Run:
+def fastest_of(measure: Callable[[], Run]) -> Run:
+    """The fastest of REPEATS measurements (each a fresh process, or two)."""
     return min((measure() for _ in range(REPEATS)), key=lambda run: run.seconds)
 
 
@@ -420,12 +421,12 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("gazette", "gazette_search"):
             suffix = "+search" if key == "gazette_search" else ""
             print(f"{key}: full build (import-archive, build-site; best of {REPEATS})", flush=True)
-            runs[key]["full"] = best_of(partial(gazette_full_build, work, suffix))
+            runs[key]["full"] = fastest_of(partial(gazette_full_build, work, suffix))
             print(f"{key}: no-change rebuild (best of {REPEATS})", flush=True)
-            runs[key]["no_change"] = best_of(partial(run_step, f"gazette-build{suffix}", work))
+            runs[key]["no_change"] = fastest_of(partial(run_step, f"gazette-build{suffix}", work))
         if pelican:
             print(f"pelican: full build (best of {REPEATS})", flush=True)
-            runs["pelican"]["full"] = best_of(partial(pelican_full_build, work))
+            runs["pelican"]["full"] = fastest_of(partial(pelican_full_build, work))
             print("pelican: rebuild", flush=True)
             runs["pelican"]["no_change"] = run_step("pelican", work)
         new_issue.write_text(new_text, "utf-8")
