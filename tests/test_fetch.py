@@ -11,7 +11,8 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -737,31 +738,38 @@ class _CountingHandler(BaseHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def counting_servers(hosts: Sequence[str], counts: _Counts) -> Iterator[list[_CountingServer]]:
+    """A _CountingServer on each loopback address of ``hosts``, for the block."""
+    servers = [_CountingServer(host, counts) for host in hosts]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield servers
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
 def test_per_host_and_total_limits_hold_on_real_connections() -> None:
     """Never more than [fetch] per_host requests, nor connections, to one host
     at a time, and never more than [fetch] concurrency requests in all; both
     limits are reached, so the work is spread over every host."""
     counts = _Counts()
-    servers = [_CountingServer(host, counts) for host in ("127.0.0.1", "127.0.0.2")]
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
     settings = FetchSettings(
         user_agent="test", concurrency=3, per_host=2, timeout=10, max_bytes=1000, since_days=8
     )
-    urls = [f"{server.url}/{n}" for server in servers for n in range(8)]
 
-    async def fetch_every_url() -> list[int]:
+    async def fetch_every_url(urls: list[str]) -> list[int]:
         async with build_client(settings) as client:
             fetcher = HttpFetcher(client, settings)
             pages = await asyncio.gather(*(fetcher.get(url) for url in urls))
         return [page.status for page in pages]
 
-    try:
-        assert asyncio.run(fetch_every_url()) == [200] * len(urls)
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    with counting_servers(("127.0.0.1", "127.0.0.2"), counts) as servers:
+        urls = [f"{server.url}/{n}" for server in servers for n in range(8)]
+        assert asyncio.run(fetch_every_url(urls)) == [200] * len(urls)
     assert counts.peak == {"127.0.0.1": 2, "127.0.0.2": 2}
     assert counts.peak_total == 3
     assert max(counts.peak_open.values()) <= 2
@@ -773,15 +781,12 @@ def test_idle_connections_stay_few_however_many_hosts_are_fetched() -> None:
     connections of the [fetch] concurrency hosts asked for last are still open
     (a long OPML list must not run the process out of file descriptors)."""
     counts = _Counts()
-    servers = [_CountingServer(f"127.0.0.{n}", counts) for n in range(1, 25)]
-    for server in servers:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
     settings = FetchSettings(
         user_agent="test", concurrency=4, per_host=2, timeout=10, max_bytes=1000, since_days=8
     )
     bound = settings.concurrency * settings.per_host
 
-    async def fetch_then_count() -> int:
+    async def fetch_then_count(servers: list[_CountingServer]) -> int:
         async with build_client(settings) as client:
             fetcher = HttpFetcher(client, settings)
             await asyncio.gather(*(fetcher.get(f"{s.url}/{n}") for s in servers for n in range(2)))
@@ -791,10 +796,6 @@ def test_idle_connections_stay_few_however_many_hosts_are_fetched() -> None:
                 await asyncio.sleep(0.02)
             return sum(counts.open.values())
 
-    try:
-        assert asyncio.run(fetch_then_count()) <= bound
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    with counting_servers([f"127.0.0.{n}" for n in range(1, 25)], counts) as servers:
+        assert asyncio.run(fetch_then_count(servers)) <= bound
     assert len([host for host, peak in counts.peak_open.items() if peak]) == 24
