@@ -42,7 +42,7 @@ import os
 import re
 import sqlite3
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -171,7 +171,7 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
                     # a folder that gained one file costs about one file.
                     unchanged.append(rel)
                     continue
-                file, body = _parse(text, path.name, rel, text_utf8)
+                file, body = _parse(text, text_utf8, path.name, rel)
                 files.append(file)
                 bodies.add(file, body_start=len(text) - len(body))
             except UnreadableFile as exc:
@@ -309,17 +309,15 @@ def _read(path: Path) -> tuple[str, bytes]:
 def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
     """An issue from the text of one file, its body rendered; ``filename`` may
     carry its date."""
-    file, body = _parse(text, filename, rel)
+    file, body = _parse(text, text.encode("utf-8"), filename, rel)
     # Rendered once, at import: the site places this HTML and never sees Markdown.
     html = render_body(body).encode("utf-8")
     return replace(file, html_utf8=html, html_digest=body_digest(html))
 
 
-def _parse(
-    text: str, filename: str, rel: str, text_utf8: bytes | None = None
-) -> tuple[ArchiveFile, str]:
+def _parse(text: str, text_utf8: bytes, filename: str, rel: str) -> tuple[ArchiveFile, str]:
     """(the issue without its HTML, its Markdown body) from the text of one file
-    (and the same text as UTF-8, when it is at hand)."""
+    (also given as UTF-8, as it is kept)."""
     meta, body, style = split_front_matter(text)
     if _is_draft(meta):
         raise UnreadableFile("marked as a draft")
@@ -334,7 +332,7 @@ def _parse(
         tags=_tags(meta.get("tags"), split_spaces=style != "headers"),
         subtitle=next((_one_line(meta[k]) for k in _SUBTITLE_KEYS if meta.get(k)), ""),
         slug=slugify(_one_line(meta.get("slug")) or title),
-        text_utf8=text.encode("utf-8") if text_utf8 is None else text_utf8,
+        text_utf8=text_utf8,
     )
     return file, body
 
@@ -358,70 +356,53 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
     Style is "yaml", "toml" or "headers". Only the lines up to the end of the
     front matter are split: the body (most of a 30 KB issue) is sliced off whole.
     """
-    lines = _LeadingLines(text)
-    first_line = next(lines, None)
-    first = first_line.strip() if first_line else ""
+    lines = _leading_lines(text)
+    first_line, after = next(lines, ("", 0))
+    first = first_line.strip()
     if first in ("---", "+++"):
         style = "yaml" if first == "---" else "toml"
         ends = ("---", "...") if style == "yaml" else ("+++",)
         block: list[str] = []
-        for line in lines:
+        for line, after in lines:
             if line.strip() in ends:
                 meta = _load_yaml("".join(block)) if style == "yaml" else _load_toml("".join(block))
-                return _lower_keys(meta), text[lines.offset :], style
+                return _lower_keys(meta), text[after:], style
             block.append(line)
         raise UnreadableFile(f"the {style.upper()} front matter has no closing {first} line")
-    if first_line is not None and _HEADER.match(first):
-        return _headers(first_line, lines, text)
+    if first_line and _HEADER.match(first):
+        return _headers(itertools.chain([(first_line, after)], lines), text)
     raise UnreadableFile(
         "no front matter: expected Title:/Date: header lines, --- YAML or +++ TOML"
     )
 
 
-class _LeadingLines:
-    """The lines of ``text`` (as ``str.splitlines(keepends=True)`` gives them), split
-    a few KB at a time; ``offset`` is where the text after the last one starts."""
+# How much of a file the first split covers; each further split covers twice as much.
+_FIRST_CHUNK = 4096
 
-    _FIRST_CHUNK = 4096
 
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self.offset = 0
-        self._ready: list[str] = []
-        self._chunk = self._FIRST_CHUNK
-
-    def __iter__(self) -> _LeadingLines:
-        return self
-
-    def __next__(self) -> str:
-        while not self._ready:
-            if not self._split_more():
-                raise StopIteration
-        line = self._ready.pop()
-        self.offset += len(line)
-        return line
-
-    def _split_more(self) -> bool:
-        start = self.offset
-        if start >= len(self._text):
-            return False
-        end = start + self._chunk
-        lines = self._text[start:end].splitlines(keepends=True)
-        if end < len(self._text):
+def _leading_lines(text: str) -> Iterator[tuple[str, int]]:
+    """Each line of ``text`` (as ``str.splitlines(keepends=True)`` gives it) with
+    the offset where the text after it starts, split a few KB at a time."""
+    start, size = 0, _FIRST_CHUNK
+    while start < len(text):
+        end = start + size
+        lines = text[start:end].splitlines(keepends=True)
+        if end < len(text):
             # The chunk's last line may be cut short (or be the "\r" of a "\r\n"):
-            # keep it for the next, larger chunk.
+            # it comes again at the start of the next, larger chunk.
             lines.pop()
-            self._chunk *= 2
-        self._ready = lines[::-1]
-        return True
+            size *= 2
+        for line in lines:
+            start += len(line)
+            yield line, start
 
 
-def _headers(first: str, rest: _LeadingLines, text: str) -> tuple[dict[str, Any], str, str]:
+def _headers(lines: Iterator[tuple[str, int]], text: str) -> tuple[dict[str, Any], str, str]:
     meta: dict[str, Any] = {}
     last = ""
-    for index, line in enumerate(itertools.chain([first], rest)):
+    for index, (line, after) in enumerate(lines):
         if not line.strip():
-            return meta, text[rest.offset :], "headers"
+            return meta, text[after:], "headers"
         match = _HEADER.match(line)
         if match:
             last = match.group(1).lower()

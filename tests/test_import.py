@@ -276,7 +276,7 @@ def test_front_matter_split_matches_splitlines(lines: list[tuple[str, str]], chu
 
     def split(first_chunk: int) -> tuple[dict[str, object], str, str] | str:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(importer._LeadingLines, "_FIRST_CHUNK", first_chunk)
+            patch.setattr(importer, "_FIRST_CHUNK", first_chunk)
             try:
                 return split_front_matter(text)
             except UnreadableFile as exc:
