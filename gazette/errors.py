@@ -6,6 +6,8 @@ code, so a user never sees a traceback for a problem they can fix.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class GazetteError(Exception):
     """Base of every error the CLI reports as a one-line message."""
@@ -40,6 +42,28 @@ class DraftError(GazetteError):
         super().__init__(f"{where}: {message}")
         self.path = path
         self.line = line
+
+
+class FileConflict(GazetteError):
+    """A file is not in the state a write needs; nothing was written."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+
+
+class FileExists(FileConflict):
+    """A file to be created exists already."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "already exists")
+
+
+class FileChanged(FileConflict):
+    """A file to be replaced changed on disk since it was read."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "changed on disk since it was read; nothing written")
 
 
 class RenderError(GazetteError):
