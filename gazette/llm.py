@@ -36,8 +36,8 @@ from gazette.clean import clean_title
 from gazette.config import Settings
 from gazette.errors import GazetteError
 from gazette.models import StoredItem
+from gazette.prose import sentences, strip_boilerplate
 from gazette.store import Store, iso, utc_now
-from gazette.summarize import sentences, strip_boilerplate
 from gazette.urls import safe_url
 
 SUMMARY_PROMPT = "prompts/summary.j2"

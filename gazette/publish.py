@@ -21,7 +21,7 @@ from typing import Any
 
 from gazette.config import Settings
 from gazette.draft import draft_path, parse_draft, read_draft
-from gazette.errors import PublishError
+from gazette.errors import PublishedOtherwise, PublishError
 from gazette.models import Issue, PublishedIssue
 from gazette.store import IssueRow, Store, issue_row
 
@@ -51,9 +51,8 @@ def publish(
     if raw and existing and existing.markdown == draft.text:
         return PublishOutcome(_published(raw), changed=False, revision=existing.revision)
     if existing and not force:
-        raise PublishError(
-            f"issue #{existing.number} ({week}) is already published with other content;"
-            " use --force to publish a revision"
+        raise PublishedOtherwise(
+            f"issue #{existing.number} ({week}) is already published with other content"
         )
     number = existing.number if existing else store.next_issue_number()
     published_on = existing.published_on if existing else (today or date.today()).isoformat()
