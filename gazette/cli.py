@@ -210,6 +210,8 @@ def explain(exc: GazetteError) -> str:
             return f"{exc}; use --force to publish a revision"
         case errors.SmtpUnreachable():
             return f"{exc} (check [smtp] host and port, or --smtp)"
+        case errors.PortUnavailable():
+            return f"{exc} (try another --port)"
     return str(exc)
 
 
@@ -633,7 +635,14 @@ def preview(week: str | None, port: int) -> None:
     from gazette.preview import PreviewServer
 
     settings = obj().settings()
-    path = draft_path(settings.issues_dir, resolve_week(week))
+    resolved = resolve_week(week)
+    path = draft_path(settings.issues_dir, resolved)
+    if not path.exists():
+        click.echo(
+            f"{path}: no draft yet; create it with `gazette draft --week {resolved}`"
+            " (the page shows it once it exists)",
+            err=True,
+        )
     with PreviewServer(settings, path, port=port) as server:
         click.echo(f"Previewing {path} on {server.url}/ (Ctrl-C to stop)")
         with contextlib.suppress(KeyboardInterrupt):

@@ -178,6 +178,10 @@ class OpmlError(GazetteError):
     """An OPML file that cannot be read, or a config that cannot take the feeds."""
 
 
+class PortUnavailable(GazetteError):
+    """A local server cannot listen on the port asked for (taken, not allowed)."""
+
+
 class LockHeld(GazetteError):
     """Another gazette run holds the lock."""
 

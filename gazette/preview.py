@@ -28,7 +28,7 @@ import jinja2
 
 from gazette.config import Settings
 from gazette.draft import parse_draft
-from gazette.errors import GazetteError
+from gazette.errors import GazetteError, PortUnavailable
 from gazette.models import Issue
 
 POLL_MS = 1000
@@ -69,7 +69,7 @@ class Previewer:
     def _render(self, data: bytes) -> Rendered:
         version = hashlib.sha256(data).hexdigest()[:16]
         if not data and not self.path.exists():
-            message = f"{self.path}: no draft yet; create it with `gazette draft`"
+            message = f"{self.path}: no draft yet"
             return Rendered(version, "no draft", "", "", message)
         try:
             text = data.decode("utf-8")
@@ -248,9 +248,9 @@ class PreviewServer:
         try:
             self._httpd = _Server((self.host, self._requested_port), self.previewer)
         except OSError as exc:
-            raise GazetteError(
+            raise PortUnavailable(
                 f"cannot serve the preview on {self.host}:{self._requested_port}:"
-                f" {exc.strerror or exc} (try another --port)"
+                f" {exc.strerror or exc}"
             ) from None
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="gazette-preview", daemon=True
