@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gazette.clean import html_to_text
-from gazette.draft.document import Block, Draft, Outline, draft_path, outline, parse_draft
+from gazette.draft.document import Draft, Outline, draft_path, outline, parse_draft
 from gazette.draft.findings import Finding, LinkRef
+from gazette.draft.surgery import story_blocks
 from gazette.errors import DraftError, DraftMissing, GazetteError
 from gazette.markdown import to_html
-from gazette.models import Issue, Pick, PublishedIssue
+from gazette.models import Issue, PublishedIssue
 from gazette.urls import canonical_url, safe_url, tracking_params
 
 if TYPE_CHECKING:
@@ -109,7 +110,8 @@ def _story_findings(
             if pick.url and safe_url(pick.url):
                 past.setdefault(canonical_url(pick.url), old)
     seen: dict[str, tuple[str, int]] = {}
-    for block, pick, section in _blocks_with_picks(draft, shape):
+    for block, pick in story_blocks(draft, shape):
+        section = block.section
         heading_line = block.start + 1
         if len(pick.headline) > MAX_HEADLINE:
             findings.append(
@@ -149,18 +151,6 @@ def _story_findings(
                 )
             )
     return findings
-
-
-def _blocks_with_picks(draft: Draft, shape: Outline) -> Iterator[tuple[Block, Pick, str]]:
-    issue = draft.issue
-    for key, picks in (
-        ("picks", issue.picks),
-        ("feature", (issue.feature,) if issue.feature else ()),
-        ("quick-links", issue.quick_links),
-    ):
-        blocks = [b for s in shape.sections if s.key == key for b in s.blocks]
-        for block, pick in zip(blocks, picks, strict=True):
-            yield block, pick, key
 
 
 def _link_findings(ref: LinkRef) -> list[Finding]:
@@ -348,8 +338,8 @@ def claim_findings(
     except ImportError:
         return [], "unsupported claims not checked (no faithfulness check in this build)"
     findings = []
-    for block, pick, section in _blocks_with_picks(draft, outline(draft.text)):
-        if section == "quick-links":
+    for block, pick in story_blocks(draft, outline(draft.text)):
+        if block.section == "quick-links":
             continue
         for message in check_pick_faithfulness(store, pick):
             findings.append(Finding("warning", f"'{pick.headline}': {message}", block.start + 1))
