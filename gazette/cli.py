@@ -572,7 +572,7 @@ def edit(week: str | None) -> None:
     with obj().store() as store:
         report = edit_draft(store, obj().settings(), resolve_week(week))
     if report.problem is not None:
-        click.echo(f"Error: {report.problem}", err=True)
+        click.echo(f"Error: {explain(report.problem)}", err=True)
         sys.exit(1)
     assert report.draft is not None
     findings = check_draft(report.draft)
@@ -879,6 +879,8 @@ def weekly(
             send_to=send_to,
         )
     print_weekly_report(report)
+    if report.publish_failed and report.errors:
+        click.echo("fix the draft, or publish it anyway with --force", err=True)
     sys.exit(report.exit_code)
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gazette.compose import Cluster, headline, item_pick, new_candidates, story_for
+from gazette.compose import Cluster, item_pick, new_candidates, story_for
+from gazette.compose import headline as candidate_headline
 from gazette.config import Settings
 from gazette.draft.document import (
     SECTION_TITLES,
@@ -200,7 +201,7 @@ def refresh_draft(
     fresh = new_candidates(draft, week_candidates(store, settings, week)[:limit], offered)
     if not fresh:
         return EditOutcome(path, draft, "no new stories since the draft was made", changed=False)
-    lines = [candidate_line(c.id, c.emoji, headline(c), c.lead.item.url) for c in fresh]
+    lines = [candidate_line(c.id, c.emoji, candidate_headline(c), c.lead.item.url) for c in fresh]
     text = add_candidates(draft.text, lines, str(path))
     saved = _save(store, path, draft.text, text, week)
     store.offer(week, (c.item_id for c in saved.candidates))
