@@ -256,10 +256,11 @@ class Store:
 
     def issues(self, limit: int | None = None) -> list[PublishedIssue]:
         """Every published issue (or the newest ``limit``), every column, newest first."""
-        query = f"select {_ISSUE_SELECT} from issues order by number desc"
-        if limit is not None:
-            query += f" limit {int(limit)}"
-        return [_published_issue(row) for row in self.db.query(query)]
+        rows = self.db.query(
+            f"select {_ISSUE_SELECT} from issues order by number desc limit ?",
+            [-1 if limit is None else limit],  # a negative limit is none
+        )
+        return [_published_issue(row) for row in rows]
 
     def archive_issues(self) -> list[PublishedIssue]:
         """Every published issue as the archive lists it, oldest number first.
