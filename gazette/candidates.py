@@ -27,7 +27,7 @@ def week_candidates(store: Store, settings: Settings, week: str) -> list[Candida
         :RECENT_ISSUES
     ]
     featured = frozenset(
-        canonical_url(pick.url) for p in recent for pick in p.issue.all_picks if pick.url
+        canonical_url(pick.url) for p in recent for pick in p.all_picks if pick.url
     )
     source_weights = {s.name: s.weight for s in settings.sources}
     return rank(

@@ -382,15 +382,13 @@ def summarize(
     if write or replace_body:
         from gazette.draft.verbs import write_summary
 
-        with obj().store() as store:
-            outcome = write_summary(
-                store,
-                obj().settings(),
-                resolve_week(week),
-                item_id,
-                result.text,
-                replace_body=replace_body,
-            )
+        outcome = write_summary(
+            obj().settings(),
+            resolve_week(week),
+            item_id,
+            result.text,
+            replace_body=replace_body,
+        )
         advice = "" if outcome.changed or replace_body else " (--replace to overwrite)"
         click.echo(outcome.message + advice, err=True)
 
@@ -509,8 +507,7 @@ def unpick(week: str | None, item_id: int) -> None:
     its text is kept in <week>.md.unpicked beside the draft."""
     from gazette.draft.verbs import unpick_item
 
-    with obj().store() as store:
-        outcome = unpick_item(store, obj().settings(), resolve_week(week), item_id)
+    outcome = unpick_item(obj().settings(), resolve_week(week), item_id)
     click.echo(outcome.message)
 
 
@@ -528,15 +525,13 @@ def move(week: str | None, item_id: int, direction: str | None, to: int | None) 
     if (direction is None) == (to is None):
         raise click.UsageError("give a direction (up, down, top, bottom) or --to N, not both")
     steps = {"up": -1, "down": 1, "top": -(10**6), "bottom": 10**6}
-    with obj().store() as store:
-        outcome = move_item(
-            store,
-            obj().settings(),
-            resolve_week(week),
-            item_id,
-            to=to,
-            by=steps[direction] if direction else None,
-        )
+    outcome = move_item(
+        obj().settings(),
+        resolve_week(week),
+        item_id,
+        to=to,
+        by=steps[direction] if direction else None,
+    )
     click.echo(outcome.message)
 
 
@@ -553,8 +548,7 @@ def tag(week: str | None, item_id: int, changes: tuple[str, ...]) -> None:
     """
     from gazette.draft.verbs import tag_item
 
-    with obj().store() as store:
-        outcome = tag_item(store, obj().settings(), resolve_week(week), item_id, changes)
+    outcome = tag_item(obj().settings(), resolve_week(week), item_id, changes)
     click.echo(outcome.message)
 
 
@@ -569,8 +563,7 @@ def edit(week: str | None) -> None:
     from gazette.draft.check import check_draft
     from gazette.draft.editor import edit_draft
 
-    with obj().store() as store:
-        report = edit_draft(store, obj().settings(), resolve_week(week))
+    report = edit_draft(obj().settings(), resolve_week(week))
     if report.problem is not None:
         click.echo(f"Error: {explain(report.problem)}", err=True)
         sys.exit(1)
@@ -746,8 +739,7 @@ def publish(week: str | None, force: bool, on: datetime | None, site_dir: Path) 
         number = outcome.issue.number
         if outcome.changed:
             click.echo(
-                f"published issue #{number} (revision {outcome.revision}):"
-                f" {outcome.issue.issue.title}"
+                f"published issue #{number} (revision {outcome.revision}): {outcome.issue.title}"
             )
         else:
             click.echo(f"issue #{number} is already published with this content")

@@ -45,14 +45,8 @@ def create_draft(
     candidates = week_candidates(store, settings, week)
     issue = compose_issue(week, candidates, settings.publication, settings.draft)
     text = write_draft(issue)
-    # Picks first, file second: a crash in between leaves no draft, so the next
-    # run drafts again and replaces these picks, instead of keeping a draft
-    # whose picks were never recorded.
-    store.set_picks(
-        week,
-        [(p.item_id, "picks") for p in issue.picks if p.item_id is not None]
-        + ([(issue.feature.item_id, "feature")] if issue.feature and issue.feature.item_id else []),
-    )
+    # Offered before the file is written: a crash in between leaves no draft,
+    # and the next run drafts again and offers the same stories (harmless twice).
     store.offer(week, (p.item_id for p in issue.all_picks if p.item_id is not None))
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -1,8 +1,7 @@
 """Opening the draft in the editor's own editor ($VISUAL, else $EDITOR).
 
 What the editor saved is the truth: a draft that no longer parses is kept
-exactly as saved and reported with its line; one that parses has its picks
-recorded in the database.
+exactly as saved and reported with its line.
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ from pathlib import Path
 
 from gazette.config import Settings
 from gazette.draft.document import Draft, draft_path, read_draft
-from gazette.draft.verbs import sync_picks
 from gazette.errors import DraftError, DraftMissing, EditorNotSet
-from gazette.store import Store
 
 
 def editor_command(environ: Mapping[str, str]) -> list[str]:
@@ -45,12 +42,12 @@ class EditReport:
 
 
 def edit_draft(
-    store: Store, settings: Settings, week: str, environ: Mapping[str, str] | None = None
+    settings: Settings, week: str, environ: Mapping[str, str] | None = None
 ) -> EditReport:
     """Open the draft in the editor, then parse what was saved.
 
     A draft that no longer parses is kept exactly as saved and reported with its
-    line; one that parses has its picks recorded in the database.
+    line.
     """
     env = os.environ if environ is None else environ
     command = editor_command(env)
@@ -70,5 +67,4 @@ def edit_draft(
         draft = read_draft(path)
     except DraftError as problem:
         return EditReport(path, None, problem)
-    sync_picks(store, draft, week)
     return EditReport(path, draft, None)

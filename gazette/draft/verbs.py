@@ -1,8 +1,8 @@
 """The editor's verbs on the draft file: pick, unpick, move, tag, summary, refresh.
 
-Each reads the week's draft, applies one text edit of ``gazette.draft.surgery``,
-writes the result back atomically, refusing if the file changed meanwhile (say
-because an editor saved it), and records the draft's picks in the database.
+Each reads the week's draft, applies one text edit of ``gazette.draft.surgery``
+and writes the result back atomically, refusing if the file changed meanwhile
+(say because an editor saved it). The draft is the truth about what is picked.
 """
 
 from __future__ import annotations
@@ -84,13 +84,13 @@ def pick_item(
         story = replace(story, headline=headline)
     text = add_story(draft.text, story, section, str(path))
     text = remove_candidates(text, cluster.ids, cluster.urls, str(path))
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     return EditOutcome(
         path, saved, f"picked {item_id} into {SECTION_TITLES[section]}: {story.headline}"
     )
 
 
-def unpick_item(store: Store, settings: Settings, week: str, item_id: int) -> EditOutcome:
+def unpick_item(settings: Settings, week: str, item_id: int) -> EditOutcome:
     """Remove a story; it goes back to the Candidates list, and its text is
     appended to ``<week>.md.unpicked`` beside the draft so no word is lost."""
     path, draft = load_draft(settings, week)
@@ -98,7 +98,7 @@ def unpick_item(store: Store, settings: Settings, week: str, item_id: int) -> Ed
     if story.item_id is not None and all(c.item_id != story.item_id for c in draft.candidates):
         line = candidate_line(story.item_id, story.emoji, story.headline, story.url)
         text = add_candidates(text, [line], str(path))
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     kept = path.with_name(path.name + ".unpicked")
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with kept.open("a", encoding="utf-8") as handle:
@@ -111,7 +111,6 @@ def unpick_item(store: Store, settings: Settings, week: str, item_id: int) -> Ed
 
 
 def move_item(
-    store: Store,
     settings: Settings,
     week: str,
     item_id: int,
@@ -126,13 +125,11 @@ def move_item(
         return EditOutcome(
             path, draft, f"{item_id} stays at position {position} of {count}", changed=False
         )
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     return EditOutcome(path, saved, f"moved {item_id} to position {position} of {count}")
 
 
-def tag_item(
-    store: Store, settings: Settings, week: str, item_id: int, changes: Sequence[str]
-) -> EditOutcome:
+def tag_item(settings: Settings, week: str, item_id: int, changes: Sequence[str]) -> EditOutcome:
     """Apply ``+tag`` / ``-tag`` changes (a bare ``tag`` adds) to a story's tags."""
     add, remove = parse_tag_changes(changes)
     path, draft = load_draft(settings, week)
@@ -140,7 +137,7 @@ def tag_item(
     shown = ", ".join(tags) or "no tags"
     if text == draft.text:
         return EditOutcome(path, draft, f"{item_id} keeps {shown}", changed=False)
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     return EditOutcome(path, saved, f"{item_id} is tagged {shown}")
 
 
@@ -162,7 +159,6 @@ def parse_tag_changes(changes: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def write_summary(
-    store: Store,
     settings: Settings,
     week: str,
     item_id: int,
@@ -182,7 +178,7 @@ def write_summary(
             f"{item_id} already has a summary in the draft; left as is",
             changed=False,
         )
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     return EditOutcome(path, saved, f"wrote the summary of {item_id} into {path}")
 
 
@@ -203,7 +199,7 @@ def refresh_draft(
         return EditOutcome(path, draft, "no new stories since the draft was made", changed=False)
     lines = [candidate_line(c.id, c.emoji, candidate_headline(c), c.lead.item.url) for c in fresh]
     text = add_candidates(draft.text, lines, str(path))
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     store.offer(week, (c.item_id for c in saved.candidates))
     return EditOutcome(path, saved, f"added {len(lines)} candidates to {path}")
 
@@ -232,7 +228,7 @@ def load_draft(settings: Settings, week: str) -> tuple[Path, Draft]:
     return path, read_draft(path)
 
 
-def _save(store: Store, path: Path, before: str, after: str, week: str) -> Draft:
+def _save(path: Path, before: str, after: str) -> Draft:
     """Write ``after`` unless the file changed since it was read as ``before``."""
     draft = parse_draft(after, str(path))
     if after != before:
@@ -244,24 +240,4 @@ def _save(store: Store, path: Path, before: str, after: str, week: str) -> Draft
                 " nothing written, run the command again",
                 str(path),
             ) from None
-    sync_picks(store, draft, week)
     return draft
-
-
-def sync_picks(store: Store, draft: Draft, week: str | None = None) -> None:
-    """Record the draft's picks in the database, in order (the draft is the truth)."""
-    issue = draft.issue
-    sections: list[tuple[Pick, str]] = [(p, "picks") for p in issue.picks]
-    if issue.feature:
-        sections.append((issue.feature, "feature"))
-    sections += [(p, "quick-links") for p in issue.quick_links]
-    # Only ids the database knows: a typo in a meta comment (or a draft from
-    # another database) must not break the verb; the check shows the story.
-    store.set_picks(
-        week or issue.week,
-        [
-            (p.item_id, s)
-            for p, s in sections
-            if p.item_id is not None and store.item(p.item_id) is not None
-        ],
-    )
