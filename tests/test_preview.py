@@ -161,6 +161,7 @@ def test_a_busy_port_is_a_one_line_error(workspace: Path, draft: Path) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_the_preview_in_a_browser_shows_both_emails_and_reloads_on_save(
     server: PreviewServer, draft: Path

@@ -899,6 +899,7 @@ def _overflow(page: Any) -> int:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_pages_in_a_browser(served_site: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     pages = [
@@ -947,6 +948,7 @@ def test_pages_in_a_browser(served_site: str) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_search_in_a_browser(served_site: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     dialogs: list[str] = []
