@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gazette.config import Settings
+from gazette.models import PublishedIssue
 from gazette.render import template_env
 from gazette.render.site.manifest import (
     MANIFEST,
@@ -46,12 +47,11 @@ from gazette.render.site.manifest import (
     still_built,
 )
 from gazette.render.site.pages import Output, gather
-from gazette.render.site.views import ArchiveIssue
 from gazette.render.site.writing import write_all
 from gazette.urls import safe_url
 from gazette.writer import Writer
 
-__all__ = ["MANIFEST", "ArchiveIssue", "SiteReport", "build_site"]
+__all__ = ["MANIFEST", "SiteReport", "build_site"]
 
 # Files other tools put into the output folder: gazette.search writes pagefind/
 # after build_site (issue articles carry data-pagefind-body).
@@ -75,7 +75,7 @@ class SiteReport:
 
 
 def build_site(
-    issues: Sequence[ArchiveIssue],
+    issues: Sequence[PublishedIssue],
     settings: Settings,
     out_dir: Path,
     *,

@@ -21,10 +21,11 @@ from urllib.parse import urlsplit
 import jinja2
 
 from gazette.config import Publication, Settings
+from gazette.models import PublishedIssue
 from gazette.render import render_template, template_source
 from gazette.render.site.feeds import Feeds
 from gazette.render.site.manifest import build_key, digest
-from gazette.render.site.views import Archive, ArchiveIssue, IssueView, PageMeta, archive_of
+from gazette.render.site.views import Archive, IssueView, PageMeta, archive_of
 
 STYLESHEET = "site/style.css"
 SEARCH_SCRIPT = "site/search.js"
@@ -40,7 +41,7 @@ class Output:
 
 
 def gather(
-    issues: Sequence[ArchiveIssue],
+    issues: Sequence[PublishedIssue],
     settings: Settings,
     env: jinja2.Environment,
     subscribe_url: str,

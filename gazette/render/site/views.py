@@ -13,13 +13,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
 
 from markupsafe import Markup
 
 from gazette.config import Settings
 from gazette.errors import RenderError
-from gazette.models import Issue
+from gazette.models import PublishedIssue
 from gazette.render.web import body_digest, sanitize_body_html, slugify
 from gazette.urls import safe_url
 
@@ -27,26 +26,6 @@ _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-
-
-class ArchiveIssue(Protocol):
-    """What the site needs of a published issue: a PublishedIssue, or the
-    lighter ArchivedIssue that gazette.publish.archive_issues reads."""
-
-    @property
-    def number(self) -> int: ...
-    @property
-    def week(self) -> str: ...
-    @property
-    def slug(self) -> str: ...
-    @property
-    def published_on(self) -> str: ...
-    @property
-    def issue(self) -> Issue: ...  # title, emoji and subtitle are used
-    @property
-    def tags(self) -> tuple[str, ...]: ...
-    @property
-    def html(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +55,7 @@ class IssueView:
     tags: tuple[TagView, ...]
     digest: str  # body_digest of the stored HTML, for the build keys
     trusted: bool  # the digest stored with the HTML matches: Gazette sanitized it
-    source: ArchiveIssue = field(repr=False, compare=False)
+    source: PublishedIssue = field(repr=False, compare=False)
     bodies: Bodies = field(repr=False, compare=False)
 
     @property
@@ -164,7 +143,7 @@ class Archive:
         return self.issues[::-1]
 
 
-def archive_of(issues: Sequence[ArchiveIssue], settings: Settings) -> Archive:
+def archive_of(issues: Sequence[PublishedIssue], settings: Settings) -> Archive:
     """The views of ``issues``; a RenderError for an archive that cannot be built."""
     pub = settings.publication
     base = _base_url(pub.base_url, settings.origin)
@@ -214,21 +193,20 @@ def urn(name: str) -> str:
 
 
 def _issue_view(
-    published: ArchiveIssue, base: str, tag_names: dict[str, str], bodies: Bodies
+    published: PublishedIssue, base: str, tag_names: dict[str, str], bodies: Bodies
 ) -> IssueView:
-    issue = published.issue
     day = _parse_date(published.published_on, published.number)
-    directory = f"issues/{published.number}-{slugify(published.slug or issue.title)}/"
+    directory = f"issues/{published.number}-{slugify(published.slug or published.title)}/"
     url = f"{base}/{directory}"
     slugs = sorted({_tag_slug(t) for t in published.tags})
-    digest = body_digest(_html_bytes(published))
-    stored = getattr(published, "html_digest", "")  # only rows Gazette wrote have one
+    digest = body_digest(published.html_utf8)
+    stored = published.html_digest  # only rows Gazette wrote have one
     return IssueView(
         number=published.number,
         week=published.week,
-        title=issue.title.strip(),
-        emoji=issue.emoji.strip(),
-        subtitle=issue.subtitle.strip(),
+        title=published.title.strip(),
+        emoji=published.emoji.strip(),
+        subtitle=published.subtitle.strip(),
         date_iso=day.isoformat(),
         date_text=f"{_MONTHS[day.month - 1]} {day.day}, {day.year}",
         updated=f"{day.isoformat()}T00:00:00Z",
@@ -253,7 +231,7 @@ def _tag_slug(tag: str) -> str:
     return slugify(tag)
 
 
-def _tag_names(ordered: list[ArchiveIssue]) -> dict[str, str]:
+def _tag_names(ordered: list[PublishedIssue]) -> dict[str, str]:
     """Slug -> the name shown; tags that slugify alike share one page."""
     names: dict[str, str] = {}
     for published in ordered:
@@ -262,7 +240,7 @@ def _tag_names(ordered: list[ArchiveIssue]) -> dict[str, str]:
     return names
 
 
-def _check_unique(ordered: list[ArchiveIssue]) -> None:
+def _check_unique(ordered: list[PublishedIssue]) -> None:
     for before, after in itertools.pairwise(ordered):
         if before.number == after.number:
             raise RenderError(f"two published issues have number {after.number}")
@@ -287,9 +265,3 @@ def _base_url(raw: str, origin: str) -> str:
             f"(the archive's permanent links and feed need it), got {raw!r}"
         )
     return base
-
-
-def _html_bytes(published: ArchiveIssue) -> bytes:
-    # ArchivedIssue holds its HTML as bytes already; decoding just to hash is waste.
-    data = getattr(published, "html_utf8", None)
-    return data if isinstance(data, bytes) else published.html.encode("utf-8")
