@@ -3,7 +3,6 @@ commands and --options; the library raises typed errors and cli.explain words th
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from gazette import errors
 from gazette.cli import cli, explain
+from tests.test_sql_owner import string_literals
 
 PACKAGE = Path(__file__).resolve().parent.parent / "gazette"
 COMMANDS = sorted(cli.commands, key=len, reverse=True)
@@ -33,30 +33,13 @@ NOT_MESSAGES = {
 
 def library_strings() -> list[tuple[str, int, str]]:
     """(module path, line, text) of every string literal of the library but
-    cli.py, f-string pieces included and docstrings left out (documentation may
-    name commands)."""
-    found = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        relative = path.relative_to(PACKAGE).as_posix()
-        if relative == "cli.py":
-            continue
-        tree = ast.parse(path.read_text("utf-8"))
-        docstrings = {
-            id(node.body[0].value)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-            and node.body
-            and isinstance(node.body[0], ast.Expr)
-            and isinstance(node.body[0].value, ast.Constant)
-        }
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and id(node) not in docstrings
-            ):
-                found.append((relative, node.lineno, node.value))
-    return found
+    cli.py, docstrings left out (documentation may name commands)."""
+    return [
+        (relative, line, text)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (relative := path.relative_to(PACKAGE).as_posix()) != "cli.py"
+        for line, text in string_literals(path.read_text("utf-8"))
+    ]
 
 
 def test_the_library_names_no_command_and_no_option() -> None:
