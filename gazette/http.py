@@ -366,7 +366,9 @@ def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
     except httpx.InvalidURL:
         raise FetchFailed(f"redirect to an invalid URL {location!r} (from {current})") from None
     if target.scheme not in _FOLLOWED_SCHEMES or not target.host:
-        raise FetchFailed(f"redirect to {target} not followed: only http(s) URLs are")
+        # As sent: httpx would show file:///etc/passwd as file:/etc/passwd.
+        shown = location[:200] if target.scheme not in _FOLLOWED_SCHEMES else str(target)
+        raise FetchFailed(f"redirect to {shown} not followed: only http(s) URLs are")
     return target
 
 
