@@ -399,7 +399,10 @@ class BodyDecoder:
         self._pending += data
 
     def pull(self, room: int) -> bytes:
-        out, self._pending = self._pending[:room], self._pending[room:]
+        if len(self._pending) <= room:  # the usual case: the whole chunk, not copied
+            out, self._pending = self._pending, b""
+        else:
+            out, self._pending = self._pending[:room], self._pending[room:]
         return out
 
 

@@ -88,8 +88,7 @@ def index_site(site_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> SearchRep
     binary = pagefind_binary()
     site_dir = Path(site_dir)
     scratch = site_dir / SCRATCH
-    # One left by a killed run goes first; the run lock keeps two runs apart.
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_scratch(site_dir)  # one a killed run left; the run lock keeps two runs apart
     scratch.mkdir(parents=True, exist_ok=True)
     try:
         _run(binary, site_dir, scratch, timeout)
@@ -103,7 +102,7 @@ def index_site(site_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> SearchRep
         for rel in sorted(produced, key=lambda r: r == "pagefind-entry.json"):
             writer.write(f"{INDEX_DIR}/{rel}", (scratch / rel).read_bytes())
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch(site_dir)
     removed = writer.remove_stale(keep=(STAMP,), within=(f"{INDEX_DIR}/*",))
     return SearchReport(
         ran=True,
@@ -111,6 +110,11 @@ def index_site(site_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> SearchRep
         unchanged=tuple(sorted(writer.unchanged)),
         removed=tuple(removed),
     )
+
+
+def remove_scratch(site_dir: Path) -> None:
+    """Remove pagefind's scratch folder, left behind when a run was killed."""
+    shutil.rmtree(Path(site_dir) / SCRATCH, ignore_errors=True)
 
 
 def _run(binary: Path, site_dir: Path, output: Path, timeout: float) -> None:
@@ -196,5 +200,6 @@ def build_searchable_site(
     """``build_site`` with the configured subscribe form, then the search index
     when ``[site] search`` is on."""
     site = build_site(issues, settings, out_dir, subscribe_url=settings.publication.subscribe_url)
+    remove_scratch(out_dir)  # also when search is off now, but was on for a killed run
     search = update_search(out_dir) if settings.site.search else None
     return ArchiveReport(site, search)

@@ -32,6 +32,7 @@ from tests.subprocess_cli import child_env, gazette_command
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 FEEDS = ("dashbit.co/feed", "thinkingelixir.com/feed/podcast", "www.reddit.com/r/elixir.rss")
 DASHBIT = "/dashbit.co/feed*"
+QUICK_RETRIES = {"backoff": 0.01, "max_wait": 0.1}
 
 
 @pytest.fixture
@@ -48,7 +49,10 @@ def feed_config(folder: Path, server: ReplayServer, fetch: str = "", copies: int
         for path in FEEDS
     )
     config = folder / "gazette.toml"
-    config.write_text(f"[fetch]\nbackoff = 0.01\nmax_wait = 0.1\n{fetch}\n{sources}", "utf-8")
+    quick = "".join(
+        f"{key} = {value}\n" for key, value in QUICK_RETRIES.items() if key not in fetch
+    )
+    config.write_text(f"[fetch]\n{quick}{fetch}\n{sources}", "utf-8")
     return config
 
 
@@ -115,6 +119,19 @@ def test_the_defaults_bound_every_run() -> None:
     assert (settings.fetch.request_deadline, settings.fetch.run_deadline) == (60.0, 600.0)
     text = (Path(__file__).parent.parent / "gazette/defaults/gazette.toml").read_text("utf-8")
     assert "request_deadline = 60.0" in text and "run_deadline = 600.0" in text
+
+
+def test_no_retry_is_started_that_the_request_deadline_would_cut_short(
+    tmp_path: Path, replay: ReplayServer
+) -> None:
+    replay.add_fault(Fault(DASHBIT, status=503, retry_after=5))
+    fetch = "max_wait = 10\nrequest_deadline = 1\n"
+    settings = load_settings(feed_config(tmp_path, replay, fetch))
+    results, took = fetch_feeds(tmp_path, settings)
+    assert took < 4
+    error = results["dashbit.co-0"].error
+    assert "HTTP 503" in error and "after 1 attempts" in error and "1 s request deadline" in error
+    assert [r.path for r in replay.requests].count("/dashbit.co/feed") == 1
 
 
 @pytest.mark.parametrize(
