@@ -37,7 +37,7 @@ from gazette.config import FetchSettings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
-# The encodings decode_body knows; asking for no others keeps servers from
+# The encodings body_decoder knows; asking for no others keeps servers from
 # sending a body that could only be passed on undecoded.
 ACCEPT_ENCODING = "gzip, deflate"
 _FOLLOWED_SCHEMES = frozenset({"http", "https"})
@@ -435,7 +435,7 @@ class _Inflater(BodyDecoder):
 
 def body_decoder(encodings: list[str], url: str) -> BodyDecoder:
     """The decoder for a response's Content-Encoding values. More than one
-    (``gzip, gzip``) is refused: no server of ours sends that, and each layer
+    (``gzip, gzip``) is refused: no real site sends that, and each layer
     would multiply what a few bytes on the wire can become. An encoding not
     asked for passes through undecoded, as httpx leaves it."""
     layers = [e.strip().lower() for e in encodings if e.strip().lower() not in ("", "identity")]
