@@ -51,35 +51,44 @@ up into a section and ``gazette unpick ID`` puts a story back. The section holds
 only single-line ``<!-- ... -->`` comments and blank lines; anything else there
 is an error, because a story written there would silently vanish from the issue.
 
-The verbs (``gazette.draft.surgery``) change the text surgically rather than re-writing
-it from the Issue: ``outline`` gives the line span of every section and story,
-so a verb inserts, removes or moves whole story blocks, or rewrites the one meta
-comment line it changes, and every other byte stays where the editor put it.
+One pass over the text gives the whole document: the Issue, the shortlist and
+the outline (the line span of every section and story, each story with the
+Pick it parses to). The verbs (``gazette.draft.surgery``) take that document and
+change the text surgically rather than re-writing it from the Issue: they
+insert, remove or move whole story blocks, or rewrite the one meta comment line
+they change, and every other byte stays where the editor put it.
+
+Titles, links and notes are written and read by ``gazette.draft.syntax``, so
+whatever a source sent comes back from the draft as the same string. A UTF-8
+byte order mark (some Windows editors save one) is read past and kept.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from gazette.draft.syntax import (
+    read_heading,
+    read_link,
+    split_fields,
+    write_field,
+    write_heading,
+    write_link,
+)
 from gazette.errors import DraftError, DraftMissing, StoryInCandidates
 from gazette.models import Issue, Pick, Sponsor
 
 FRONT = "+++"
+BOM = "\ufeff"
 _SECTION = re.compile(r"^## +(.+?)\s*$")
 _STORY = re.compile(r"^### +(.+?)\s*$")
 _META = re.compile(r"^<!--\s*(.*?)\s*-->\s*$")
-_LINK_LINE = re.compile(r"^\[([^\]]+)\]\((\S+?)\)\s*$")
-# Link text may hold brackets escaped as \[ \] (a title like "[ANN] Oban 3").
-_QUICK = re.compile(
-    r"^[-*] +\[((?:\\.|[^\]\\])+)\]\((\S+?)\)\s*(.*?)\s*(?:<!--\s*(.*?)\s*-->)?\s*$"
-)
-_LINK_TEXT_ESCAPE = re.compile(r"([\\\[\]])")
-_LINK_TEXT_UNESCAPE = re.compile(r"\\([\\\[\]])")
+_QUICK_BULLET = re.compile(r"^[-*] +")
 _BULLET = re.compile(r"^[-*] +(.*\S)\s*$")
+_CANDIDATE = re.compile(r"^candidate:\s*(\d+)\s*\|(.*)$", re.S)
 _REMEMBER = "Remember:"
 SECTION_TITLES = {
     "picks": "Weekly picks",
@@ -91,8 +100,6 @@ SECTION_TITLES = {
 }
 # The sections that hold stories, in the order a new draft writes them.
 STORY_SECTIONS = ("picks", "feature", "quick-links")
-_CANDIDATE = re.compile(r"^<!--\s*candidate:\s*(\d+)\s*\|\s*(.*?)\s*\|\s*(\S*)\s*-->\s*$")
-_COMMENT = re.compile(r"^<!--.*-->\s*$")
 
 
 @dataclass(frozen=True)
@@ -107,12 +114,62 @@ class CandidateLine:
 
 
 @dataclass(frozen=True)
+class Block:
+    """One story (its ``###`` heading up to the next heading) or one quick-link
+    line, as 0-based indexes into ``text.split("\\n")``: the content is
+    ``[start, end)`` (it ends on a non-blank line), then blank lines up to
+    ``stop``; with the Pick it parses to."""
+
+    section: str
+    start: int
+    end: int
+    stop: int
+    meta: int | None  # the line holding the <!-- item: ...; tags: ... --> comment
+    item_id: int | None
+    pick: Pick
+
+
+@dataclass(frozen=True)
+class SectionSpan:
+    """A ``##`` section: its heading line and everything up to ``stop``."""
+
+    key: str
+    heading: int
+    stop: int
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Outline:
+    sections: tuple[SectionSpan, ...]
+    body_start: int  # the first line after the front matter
+
+    def section(self, key: str) -> SectionSpan | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return tuple(b for s in self.sections for b in s.blocks)
+
+    def find(self, item_id: int) -> Block | None:
+        return next((b for b in self.blocks if b.item_id == item_id), None)
+
+
+@dataclass(frozen=True)
 class Draft:
-    """A parsed draft: the typed issue, the shortlist, and the exact text."""
+    """A parsed draft, from one pass over its text: the typed issue, the
+    shortlist, where every section and story sits, and the exact text."""
 
     issue: Issue
     text: str
     candidates: tuple[CandidateLine, ...] = ()
+    outline: Outline = Outline((), 0)
+    path: str | None = None  # for messages: the file the text came from
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        """Every story and quick link, in draft order, with its Pick."""
+        return self.outline.blocks
 
 
 def draft_path(issues_dir: Path, week: str) -> Path:
@@ -132,43 +189,51 @@ def read_draft(path: Path) -> Draft:
 
 
 def parse_draft(text: str, path: str | None = None) -> Draft:
+    """The whole document in one pass: issue, shortlist and outline."""
     lines = text.split("\n")
+    if lines[0].startswith(BOM):  # a copy: the text keeps its mark
+        lines[0] = lines[0][1:]
     meta, body_start = _front_matter(lines, path)
     week = meta.get("week")
     if not isinstance(week, str) or not week:
         raise DraftError('front matter needs week = "YYYY-Www"', path, 2)
-    sections = _split(lines, body_start, _SECTION)
-    welcome = _paragraph_text(sections.preamble)
+    preamble_end, headings = _split(lines, body_start, len(lines), _SECTION)
+    welcome = _paragraph_text(lines[body_start:preamble_end])
     picks: list[Pick] = []
     feature: Pick | None = None
     quick: list[Pick] = []
     sponsor: Sponsor | None = None
     sign_off = editor = ps = ""
     candidates: list[CandidateLine] = []
-    for heading, first_line, body in sections.blocks:
+    sections: list[SectionSpan] = []
+    for heading, at, stop in headings:
         name, _, argument = heading.partition(":")
         key = _section_key(name)
-        if key == "picks":
-            picks += _stories(body, first_line, path)
-        elif key == "feature":
-            stories = _stories(body, first_line, path)
-            if len(stories) > 1:
-                raise DraftError("the feature section holds one story", path, first_line)
-            feature = stories[0] if stories else None
+        blocks: list[Block] = []
+        if key in ("picks", "feature"):
+            blocks = _stories(lines, key, at + 1, stop, path)
+            if key == "feature":
+                if len(blocks) > 1:
+                    raise DraftError("the feature section holds one story", path, at + 2)
+                feature = blocks[0].pick if blocks else None
+            else:
+                picks += [b.pick for b in blocks]
         elif key == "quick-links":
-            quick += _quick_links(body, first_line, path)
+            blocks = _quick_links(lines, at + 1, stop, path)
+            quick += [b.pick for b in blocks]
         elif key == "sponsor":
-            sponsor = _sponsor(argument.strip(), body)
+            sponsor = _sponsor(argument.strip(), lines[at + 1 : stop])
         elif key == "sign-off":
-            sign_off, editor, ps = _sign_off(body)
+            sign_off, editor, ps = _sign_off(lines[at + 1 : stop])
         elif key == "candidates":
-            candidates += _candidate_lines(body, first_line, path)
+            candidates += _candidate_lines(lines, at + 1, stop, path)
         else:
             raise DraftError(
                 f"unknown section '## {heading}' (expected one of: {', '.join(SECTION_TITLES.values())})",
                 path,
-                first_line - 1,
+                at + 1,
             )
+        sections.append(SectionSpan(key, at, stop, tuple(blocks)))
     number = meta.get("number")
     issue = Issue(
         week=week,
@@ -186,7 +251,13 @@ def parse_draft(text: str, path: str | None = None) -> Draft:
         number=number if isinstance(number, int) else None,
         published_on=str(meta["published_on"]) if "published_on" in meta else None,
     )
-    return Draft(issue=issue, text=text, candidates=tuple(candidates))
+    shape = Outline(tuple(sections), body_start)
+    return Draft(issue=issue, text=text, candidates=tuple(candidates), outline=shape, path=path)
+
+
+def outline(text: str, path: str | None = None) -> Outline:
+    """Where every section and story of a valid draft sits (``parse_draft(text).outline``)."""
+    return parse_draft(text, path).outline
 
 
 def write_draft(issue: Issue) -> str:
@@ -216,7 +287,7 @@ def write_draft(issue: Issue) -> str:
         if s.body:
             out += [s.body, ""]
         if s.cta_url:
-            out += [f"[{s.cta_text or s.cta_url}]({s.cta_url})", ""]
+            out += [write_link(s.cta_text or s.cta_url, s.cta_url), ""]
     if issue.sign_off or issue.editor or issue.ps:
         out += [f"## {SECTION_TITLES['sign-off']}", ""]
         closing = [line for line in (issue.sign_off, issue.editor) if line]
@@ -227,14 +298,34 @@ def write_draft(issue: Issue) -> str:
     return "\n".join(out)
 
 
+def story_lines(pick: Pick) -> list[str]:
+    """A story block as the draft writes it, without trailing blank lines."""
+    out = [f"### {write_heading(pick.emoji, pick.headline)}"]
+    if _meta_text(pick):
+        out.append(f"<!-- {_meta_text(pick)} -->")
+    out.append("")
+    if pick.body:
+        out += [pick.body, ""]
+    if pick.remember:
+        out += [_REMEMBER, *(f"- {r}" for r in pick.remember), ""]
+    if pick.url:
+        out += [write_link(pick.link_text or pick.url, pick.url), ""]
+    return out[:-1]
+
+
+def quick_link_line(link: Pick) -> str:
+    note = " " + " ".join(link.body.split("\n")) if link.body else ""
+    meta = f" <!-- {_meta_text(link)} -->" if _meta_text(link) else ""
+    return f"- {write_link(link.headline, link.url)}{note}{meta}"
+
+
+def candidate_line(item_id: int, emoji: str, title: str, url: str) -> str:
+    """One shortlist line; ``parse_draft`` reads back the same emoji, title and URL."""
+    heading = write_field(write_heading(emoji, title))
+    return f"<!-- candidate: {item_id} | {heading} | {write_field(url)} -->"
+
+
 # -- parsing helpers -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Split:
-    preamble: list[str]
-    # (heading text, 1-based line number of the first body line, body lines)
-    blocks: list[tuple[str, int, list[str]]]
 
 
 def _front_matter(lines: list[str], path: str | None) -> tuple[dict[str, object], int]:
@@ -250,21 +341,23 @@ def _front_matter(lines: list[str], path: str | None) -> tuple[dict[str, object]
     raise DraftError("front matter is not closed with +++", path, 1)
 
 
-def _split(lines: list[str], start: int, heading: re.Pattern[str]) -> _Split:
-    preamble: list[str] = []
-    blocks: list[tuple[str, int, list[str]]] = []
+def _split(
+    lines: list[str], start: int, stop: int, heading: re.Pattern[str]
+) -> tuple[int, list[tuple[str, int, int]]]:
+    """Headings in ``lines[start:stop]`` outside code fences: where the text
+    before the first one ends, and each heading's text, index and stop."""
+    found: list[tuple[str, int]] = []
     fence = False
-    for number, line in enumerate(lines[start:], start=start + 1):
+    for index in range(start, stop):
+        line = lines[index]
         if line.lstrip().startswith("```"):
             fence = not fence
-        match = None if fence else heading.match(line)
-        if match:
-            blocks.append((match.group(1), number + 1, []))
-        elif blocks:
-            blocks[-1][2].append(line)
-        else:
-            preamble.append(line)
-    return _Split(preamble, blocks)
+        elif not fence and (match := heading.match(line)):
+            found.append((match.group(1), index))
+    if not found:
+        return stop, []
+    stops = [at for _, at in found[1:]] + [stop]
+    return found[0][1], [(text, at, end) for (text, at), end in zip(found, stops, strict=True)]
 
 
 def _section_key(name: str) -> str:
@@ -278,26 +371,29 @@ def _section_key(name: str) -> str:
     return lowered
 
 
-def _stories(body: list[str], first_line: int, path: str | None) -> list[Pick]:
-    split = _split(body, 0, _STORY)
-    if _paragraph_text(split.preamble):
-        raise DraftError("text before the first ### story heading", path, first_line)
-    return [_story(heading, lines) for heading, _, lines in split.blocks]
+def _stories(lines: list[str], key: str, start: int, stop: int, path: str | None) -> list[Block]:
+    preamble_end, headings = _split(lines, start, stop, _STORY)
+    if any(lines[i].strip() for i in range(start, preamble_end)):
+        raise DraftError("text before the first ### story heading", path, start + 1)
+    return [_story(lines, key, heading, at, end) for heading, at, end in headings]
 
 
-def _story(heading: str, lines: list[str]) -> Pick:
-    emoji, headline = split_emoji(heading)
+def _story(lines: list[str], key: str, heading: str, at: int, stop: int) -> Block:
+    emoji, headline = read_heading(heading)
+    end = stop
+    while end > at + 1 and not lines[end - 1].strip():
+        end -= 1
+    first = next((i for i in range(at + 1, end) if lines[i].strip()), end)
     meta: dict[str, str] = {}
-    content = list(lines)
-    while content and not content[0].strip():
-        content.pop(0)
-    if content and (match := _META.match(content[0].strip())):
+    meta_line = None
+    if first < end and (match := _META.match(lines[first].strip())):
         meta = _parse_meta(match.group(1))
-        content.pop(0)
-    paragraphs = _paragraphs(content)
+        meta_line = first
+        first += 1
+    paragraphs = _paragraphs(lines[first:end])
     url = link_text = ""
-    if paragraphs and (link := _LINK_LINE.match(paragraphs[-1])):
-        link_text, url = link.group(1), link.group(2)
+    if paragraphs and (link := _link_line(paragraphs[-1])):
+        link_text, url = link
         paragraphs.pop()
         if link_text == url:  # a bare link: no text of its own
             link_text = ""
@@ -312,46 +408,75 @@ def _story(heading: str, lines: list[str]) -> Pick:
             remember = tuple(m.group(1) for line in bullets if (m := _BULLET.match(line)))
             del paragraphs[index]
             break
-    return Pick(
+    item_id = _item_id(meta)
+    pick = Pick(
         headline=headline,
         emoji=emoji,
         body="\n\n".join(paragraphs),
         url=url,
         link_text=link_text,
-        item_id=int(meta["item"]) if meta.get("item", "").isdigit() else None,
-        tags=tuple(t.strip() for t in meta.get("tags", "").split(",") if t.strip()),
+        item_id=item_id,
+        tags=_tags(meta),
         remember=remember,
     )
+    return Block(key, at, end, stop, meta_line, item_id, pick)
 
 
-def _quick_links(body: list[str], first_line: int, path: str | None) -> list[Pick]:
-    links = []
-    for offset, line in enumerate(body):
+def _link_line(paragraph: str) -> tuple[str, str] | None:
+    """(text, url) of a paragraph that is one ``[text](url)`` link and nothing else."""
+    found = read_link(paragraph)
+    if found is None or paragraph[found[2] :].strip():
+        return None
+    return found[0], found[1]
+
+
+def _quick_links(lines: list[str], start: int, stop: int, path: str | None) -> list[Block]:
+    blocks: list[Block] = []
+    for index in range(start, stop):
+        line = lines[index]
         if not line.strip():
             continue
-        match = _QUICK.match(line)
-        if not match:
+        pick = _quick_link(line)
+        if pick is None:
             raise DraftError(
-                "a quick link is one line: - [Title](https://...) note", path, first_line + offset
+                "a quick link is one line: - [Title](https://...) note", path, index + 1
             )
-        meta = _parse_meta(match.group(4) or "")
-        links.append(
-            Pick(
-                headline=_LINK_TEXT_UNESCAPE.sub(r"\1", match.group(1)),
-                url=match.group(2),
-                body=match.group(3),
-                item_id=int(meta["item"]) if meta.get("item", "").isdigit() else None,
-                tags=tuple(t.strip() for t in meta.get("tags", "").split(",") if t.strip()),
-            )
-        )
-    return links
+        after = index + 1
+        while after < stop and not lines[after].strip():
+            after += 1
+        blocks.append(Block("quick-links", index, index + 1, after, index, pick.item_id, pick))
+    return blocks
+
+
+def _quick_link(line: str) -> Pick | None:
+    """``- [Title](url) note <!-- item: 7 -->``: the note is everything up to
+    the line's last comment, so a note may itself mention ``<!--``."""
+    bullet = _QUICK_BULLET.match(line)
+    found = read_link(line, bullet.end()) if bullet else None
+    if found is None:
+        return None
+    headline, url, end = found
+    rest = line[end:].rstrip(" \t\r")
+    meta: dict[str, str] = {}
+    if rest.endswith("-->"):
+        opening = rest.rfind("<!--", 0, len(rest) - 3)
+        if opening != -1:
+            meta = _parse_meta(rest[opening + 4 : -3].strip())
+            rest = rest[:opening]
+    return Pick(
+        headline=headline,
+        url=url,
+        body=rest.strip(" \t"),
+        item_id=_item_id(meta),
+        tags=_tags(meta),
+    )
 
 
 def _sponsor(heading: str, body: list[str]) -> Sponsor:
     paragraphs = _paragraphs(body)
     cta_text = cta_url = ""
-    if paragraphs and (link := _LINK_LINE.match(paragraphs[-1])):
-        cta_text, cta_url = link.group(1), link.group(2)
+    if paragraphs and (link := _link_line(paragraphs[-1])):
+        cta_text, cta_url = link
         paragraphs.pop()
     return Sponsor(
         heading=heading, body="\n\n".join(paragraphs), cta_text=cta_text, cta_url=cta_url
@@ -369,26 +494,28 @@ def _sign_off(body: list[str]) -> tuple[str, str, str]:
     return (closing[0] if closing else ""), "", ps
 
 
-def _candidate_lines(body: list[str], first_line: int, path: str | None) -> list[CandidateLine]:
+def _candidate_lines(
+    lines: list[str], start: int, stop: int, path: str | None
+) -> list[CandidateLine]:
     found = []
-    for offset, line in enumerate(body):
-        text = line.strip()
+    for index in range(start, stop):
+        text = lines[index].strip()
         if not text:
             continue
-        if match := _CANDIDATE.match(text):
-            emoji, title = split_emoji(match.group(2))
-            found.append(
-                CandidateLine(
-                    int(match.group(1)), emoji, title, match.group(3), first_line + offset
-                )
-            )
-        elif not _COMMENT.match(text):
+        if not (text.startswith("<!--") and text.endswith("-->") and len(text) >= 7):
             raise StoryInCandidates(
                 "the Candidates section is never published and holds only <!-- ... --> lines;"
                 " move stories up to '## Weekly picks'",
                 path,
-                first_line + offset,
+                index + 1,
             )
+        if match := _CANDIDATE.match(text[4:-3].strip()):
+            fields = split_fields(match.group(2))
+            # Written by an older Gazette: an unescaped "|" in the title.
+            title = " | ".join(fields[:-1]) if len(fields) > 1 else fields[0]
+            url = fields[-1] if len(fields) > 1 else ""
+            emoji, headline = read_heading(title)
+            found.append(CandidateLine(int(match.group(1)), emoji, headline, url, index + 1))
     return found
 
 
@@ -417,6 +544,15 @@ def _parse_meta(text: str) -> dict[str, str]:
     return meta
 
 
+def _item_id(meta: dict[str, str]) -> int | None:
+    item = meta.get("item", "")
+    return int(item) if item.isdigit() else None
+
+
+def _tags(meta: dict[str, str]) -> tuple[str, ...]:
+    return tuple(t.strip() for t in meta.get("tags", "").split(",") if t.strip())
+
+
 def _meta_text(pick: Pick) -> str:
     parts = []
     if pick.item_id is not None:
@@ -426,155 +562,9 @@ def _meta_text(pick: Pick) -> str:
     return "; ".join(parts)
 
 
-def story_lines(pick: Pick) -> list[str]:
-    """A story block as the draft writes it, without trailing blank lines."""
-    heading = f"### {pick.emoji} {pick.headline}" if pick.emoji else f"### {pick.headline}"
-    out = [heading]
-    if _meta_text(pick):
-        out.append(f"<!-- {_meta_text(pick)} -->")
-    out.append("")
-    if pick.body:
-        out += [pick.body, ""]
-    if pick.remember:
-        out += [_REMEMBER, *(f"- {r}" for r in pick.remember), ""]
-    if pick.url:
-        out += [f"[{pick.link_text or pick.url}]({pick.url})", ""]
-    return out[:-1]
-
-
-def quick_link_line(link: Pick) -> str:
-    note = f" {link.body}" if link.body else ""
-    meta = f" <!-- {_meta_text(link)} -->" if _meta_text(link) else ""
-    text = _LINK_TEXT_ESCAPE.sub(r"\\\1", link.headline)
-    return f"- [{text}]({link.url}){note}{meta}"
-
-
-def candidate_line(item_id: int, emoji: str, title: str, url: str) -> str:
-    """One shortlist line. Source text is made safe for a one-line comment: no
-    line breaks and no ``--`` (which could end the comment early)."""
-    text = " ".join(f"{emoji} {title}".split())
-    text = re.sub(r"-{2,}", "\u2014", text)
-    link = re.sub(r"-{2,}>", "", url).replace(" ", "%20")
-    return f"<!-- candidate: {item_id} | {text} | {link} -->"
-
-
-def split_emoji(heading: str) -> tuple[str, str]:
-    """'🔄 Headline' -> ('🔄', 'Headline'); a heading without a leading emoji keeps it all."""
-    first, _, rest = heading.partition(" ")
-    if rest and first and all(_is_emoji_char(ch) for ch in first):
-        return first, rest.strip()
-    return "", heading.strip()
-
-
-def _is_emoji_char(ch: str) -> bool:
-    # Symbols plus the joiners and variation selectors that build composite emoji.
-    return unicodedata.category(ch) in ("So", "Sk", "Mn", "Cf") or ch in "\u200d\ufe0f"
-
-
 def _toml_str(value: str) -> str:
     escaped = (
         value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
     )
     escaped = "".join(c if ord(c) >= 0x20 and c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
     return f'"{escaped}"'
-
-
-# -- outline: where things are, for surgical edits ---------------------------
-
-
-@dataclass(frozen=True)
-class Block:
-    """One story (its ``###`` heading up to the next heading) or one quick-link
-    line, as 0-based indexes into ``text.split("\n")``: the content is
-    ``[start, end)`` (it ends on a non-blank line), then blank lines up to ``stop``."""
-
-    section: str
-    start: int
-    end: int
-    stop: int
-    meta: int | None  # the line holding the <!-- item: ...; tags: ... --> comment
-    item_id: int | None
-
-
-@dataclass(frozen=True)
-class SectionSpan:
-    """A ``##`` section: its heading line and everything up to ``stop``."""
-
-    key: str
-    heading: int
-    stop: int
-    blocks: tuple[Block, ...]
-
-
-@dataclass(frozen=True)
-class Outline:
-    sections: tuple[SectionSpan, ...]
-    body_start: int  # the first line after the front matter
-
-    def section(self, key: str) -> SectionSpan | None:
-        return next((s for s in self.sections if s.key == key), None)
-
-    @property
-    def blocks(self) -> tuple[Block, ...]:
-        return tuple(b for s in self.sections for b in s.blocks)
-
-    def find(self, item_id: int) -> Block | None:
-        return next((b for b in self.blocks if b.item_id == item_id), None)
-
-
-def outline(text: str, path: str | None = None) -> Outline:
-    """Where every section and story of a valid draft sits.
-
-    Built with the same fence-aware splitting as ``parse_draft`` and only for a
-    text that parses (it is parsed first), so both always agree on the shape.
-    """
-    parse_draft(text, path)
-    lines = text.split("\n")
-    _, body_start = _front_matter(lines, path)
-    sections = []
-    for heading, first_line, body in _split(lines, body_start, _SECTION).blocks:
-        key = _section_key(heading.partition(":")[0])
-        start = first_line - 1  # 0-based index of the first body line
-        blocks: list[Block] = []
-        if key in ("picks", "feature"):
-            for _, story_first, story_body in _split(body, 0, _STORY).blocks:
-                blocks.append(_story_block(key, lines, start + story_first - 2, len(story_body)))
-        elif key == "quick-links":
-            for offset, line in enumerate(body):
-                if line.strip():
-                    index = start + offset
-                    stop = index + 1
-                    while stop < start + len(body) and not lines[stop].strip():
-                        stop += 1
-                    match = _QUICK.match(line)
-                    meta = _parse_meta(match.group(4) or "") if match else {}
-                    item = meta.get("item", "")
-                    blocks.append(
-                        Block(
-                            key,
-                            index,
-                            index + 1,
-                            stop,
-                            index,
-                            int(item) if item.isdigit() else None,
-                        )
-                    )
-        sections.append(SectionSpan(key, start - 1, start + len(body), tuple(blocks)))
-    return Outline(tuple(sections), body_start)
-
-
-def _story_block(section: str, lines: list[str], heading: int, body_length: int) -> Block:
-    stop = heading + 1 + body_length
-    end = stop
-    while end > heading + 1 and not lines[end - 1].strip():
-        end -= 1
-    meta_line = None
-    item_id = None
-    for index in range(heading + 1, end):
-        if lines[index].strip():
-            if match := _META.match(lines[index].strip()):
-                meta_line = index
-                item = _parse_meta(match.group(1)).get("item", "")
-                item_id = int(item) if item.isdigit() else None
-            break
-    return Block(section, heading, end, stop, meta_line, item_id)
