@@ -14,21 +14,30 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 def safe_url(url: str | None, base: str | None = None) -> str:
     """Return ``url`` resolved against ``base`` if it is http(s), else "".
 
-    Entities are decoded and control characters dropped first, so
-    ``&#106;avascript:`` and ``java\\tscript:`` are seen for what they are.
+    Control characters are dropped first, so ``java\\tscript:`` is seen for
+    what it is. The URL is not entity-decoded: it reaches here decoded once
+    already (by the HTML or feed parser at the source), and decoding it again
+    would turn ``?a=1&region=eu&copy=2`` into ``?a=1®ion=eu©=2``. Only to
+    judge it, an encoded scheme is looked through: ``&#106;avascript:`` is refused
+    rather than resolved as a page of the site.
     """
     if not url:
         return ""
-    candidate = url.strip()
-    if "&" in candidate:
-        candidate = html.unescape(candidate)
-    candidate = _CONTROL.sub("", candidate)
+    candidate = _CONTROL.sub("", url.strip())
+    if "&" in candidate and _looks_like_other_scheme(candidate):
+        return ""
     if base and not candidate[:8].lower().startswith(("http://", "https://")):
         candidate = urljoin(base, candidate)  # absolute links need no join (the common case)
     parts = urlsplit(candidate)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return ""
     return candidate
+
+
+def _looks_like_other_scheme(url: str) -> bool:
+    decoded = _CONTROL.sub("", html.unescape(url))
+    scheme = urlsplit(decoded).scheme.lower()
+    return bool(scheme) and scheme not in ("http", "https")
 
 
 def tracking_params(url: str) -> list[str]:

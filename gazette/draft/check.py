@@ -24,12 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gazette.clean import html_to_text
 from gazette.draft.document import Draft, draft_path, parse_draft
 from gazette.draft.findings import Finding, LinkRef
-from gazette.draft.links import scan
+from gazette.draft.links import plain_text, scan
 from gazette.errors import DraftError, DraftMissing, GazetteError
-from gazette.markdown import to_html
 from gazette.models import Issue
 from gazette.urls import canonical_url, safe_url, tracking_params
 
@@ -167,14 +165,14 @@ def image_findings(draft: Draft) -> list[Finding]:
     """Images without alt text, in Markdown (``![](url)``) or HTML (``<img>``)."""
     return [
         Finding("warning", f"image without alt text: {image.source}", image.line)
-        for image in scan(draft)[1]
+        for image in scan(draft).images
         if not image.has_alt
     ]
 
 
 def link_refs(draft: Draft) -> list[LinkRef]:
     """Every link target the published issue will contain, with its line."""
-    return scan(draft)[0]
+    return list(scan(draft).links)
 
 
 def _front_line(lines: list[str], key: str) -> int:
@@ -193,8 +191,7 @@ def reading_stats(issue: Issue) -> tuple[int, float]:
     if issue.sponsor:
         parts += [issue.sponsor.heading, issue.sponsor.body, issue.sponsor.cta_text]
     parts += [issue.sign_off, issue.editor, issue.ps]
-    text = html_to_text(to_html("\n\n".join(p for p in parts if p)))
-    words = len(text.split())
+    words = len(plain_text("\n\n".join(p for p in parts if p)).split())
     return words, words / WORDS_PER_MINUTE
 
 
