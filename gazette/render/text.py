@@ -23,8 +23,7 @@ from gazette.models import Issue, Pick
 from gazette.providers import footer_links, inert_template_syntax
 from gazette.render.email import link_policy
 from gazette.render.filters import cta_text, link_text
-from gazette.render.links import LinkPolicy
-from gazette.urls import safe_url
+from gazette.render.links import LinkPolicy, href
 
 WIDTH = 72
 # Holds a reference to the word before it while wrapping ("library [2]" stays on
@@ -87,11 +86,13 @@ def render_text(issue: Issue, settings: Settings, web_url: str | None = None) ->
     footer += merge.postal_address.splitlines()
     blocks.append("\n".join(_wrap(line) for line in footer))
 
+    text = "\n\n".join(block for block in blocks if block).replace(_GLUE, " ")
     if links.urls:
+        # After the glue is gone: a URL keeps its own characters (a non-breaking
+        # space in it is encoded, like every character a reader cannot see).
         listed = [f"[{number}] {url}" for number, url in enumerate(links.urls, start=1)]
-        blocks.append("Links:\n" + "\n".join(listed))
-    text = "\n\n".join(block for block in blocks if block).replace(_GLUE, " ") + "\n"
-    return inert_template_syntax(text, merge, html=False)
+        text += "\n\nLinks:\n" + "\n".join(listed)
+    return inert_template_syntax(text + "\n", merge, html=False)
 
 
 class _References:
@@ -106,7 +107,7 @@ class _References:
 
         ``tracked`` links get the policy's UTM parameters, like in the HTML part.
         """
-        cleaned = safe_url(url)
+        cleaned = href(url)  # the same encoded URL as the HTML part's href
         if not cleaned:
             return ""
         if tracked and self.policy.utm:
