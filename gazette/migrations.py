@@ -149,3 +149,31 @@ def m009_offered_stories(db: Database) -> None:
     db["offered"].create(  # type: ignore[union-attr]
         {"week": str, "item_id": int}, pk=("week", "item_id")
     )
+
+
+@migrations()
+def m010_item_release_fields(db: Database) -> None:
+    # Typed fields the stages after fetching read instead of the ``raw`` JSON
+    # (see gazette.models.Item), filled in for the rows stored before them from
+    # the raw keys the built-in sources wrote.
+    items = db["items"]
+    items.add_column("has_link", int, not_null_default=1)  # type: ignore[union-attr]
+    for column in ("link_url", "package", "version", "github_url"):
+        items.add_column(column, str, not_null_default="")  # type: ignore[union-attr]
+    db.execute(
+        """
+        update items set
+          has_link = coalesce(json_extract(raw, '$.has_link') != 0, 1),
+          link_url = coalesce(json_extract(raw, '$.link_url'), ''),
+          package = coalesce(json_extract(raw, '$.package'), ''),
+          version = coalesce(json_extract(raw, '$.version'), json_extract(raw, '$.tag'), ''),
+          github_url = case
+            when kind = 'github' and json_type(raw, '$.repo') = 'text'
+              then 'https://github.com/' || json_extract(raw, '$.repo')
+            when kind = 'hexpm'
+              then coalesce((select value from json_each(raw, '$.links')
+                             where lower(trim(key)) = 'github' and value != '' limit 1), '')
+            else '' end
+        where json_valid(raw)
+        """
+    )

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Literal
 from gazette.config import Settings
 from gazette.draft import Draft, draft_path, parse_draft, read_draft, write_draft
 from gazette.errors import ConfigError, DraftError, GazetteError, PublishError
-from gazette.models import Candidate, SourceResult
+from gazette.models import Candidate
 from gazette.store import Store
 from gazette.timeutil import week_bounds
 from gazette.urls import canonical_url
 from gazette.writer import Writer
 
 if TYPE_CHECKING:
+    from gazette.progress import FetchProgress
     from gazette.render.outputs import RenderedIssue
     from gazette.search import ArchiveReport
 
@@ -257,8 +258,7 @@ def weekly(
     publish: bool = False,
     force: bool = False,
     today: date | None = None,
-    on_fetch_start: Callable[[Sequence[str]], None] | None = None,
-    on_fetch_done: Callable[[SourceResult], None] | None = None,
+    fetch_progress: FetchProgress | None = None,
     send_to: Sequence[str] = (),
 ) -> WeeklyReport:
     """fetch → draft (create or refresh) → render → check → (publish → build site) → (send).
@@ -271,8 +271,8 @@ def weekly(
 
     ``force`` publishes even when check finds errors, and publishes a changed
     draft of an already published week as a new revision. The report is saved
-    to ``out_dir/<week>/report.json`` even when a step raises. The two hooks
-    are ``fetch_all``'s (a progress display). ``send_to`` gets the rendered
+    to ``out_dir/<week>/report.json`` even when a step raises.
+    ``fetch_progress`` watches the fetch's results go by (a progress display). ``send_to`` gets the rendered
     issue by email through ``[smtp]`` at the end (a preview for the editor);
     a failed send is reported (exit 1), a bad address or a missing SMTP
     password stops the run before it starts.
@@ -297,8 +297,7 @@ def weekly(
             publish,
             force,
             today,
-            on_fetch_start,
-            on_fetch_done,
+            fetch_progress,
         )
         if send_to:
             _send_preview(store, settings, report, send_to)
@@ -324,11 +323,10 @@ def _weekly_steps(
     publish: bool,
     force: bool,
     today: date | None,
-    on_fetch_start: Callable[[Sequence[str]], None] | None,
-    on_fetch_done: Callable[[SourceResult], None] | None,
+    fetch_progress: FetchProgress | None,
 ) -> None:
     from gazette.check import check_draft
-    from gazette.fetch import fetch_all
+    from gazette.fetch import fetch_iter
     from gazette.ops import sweep_temp_files
 
     week = report.week
@@ -338,8 +336,9 @@ def _weekly_steps(
 
     log.info("weekly %s: fetching every enabled source", week)
 
-    results = fetch_all(settings, store, since, on_start=on_fetch_start, on_done=on_fetch_done)
-    report.sources = [asdict(r) for r in results]
+    run = fetch_iter(settings, store, since)
+    results = run.in_config_order(fetch_progress.track(run) if fetch_progress else run)
+    report.sources = [r.as_dict() for r in results]
 
     outcome, status, note = _draft_for_week(store, settings, week)
     report.draft, report.draft_status, report.draft_note = str(outcome.path), status, note

@@ -15,6 +15,7 @@ EXPECTED_COLUMNS = {
     "items": {
         "id", "source", "kind", "external_id", "url", "canonical_url", "title", "author", "text",
         "html", "tags", "metrics", "flags", "raw", "published_at", "fetched_at", "updated_at",
+        "has_link", "link_url", "package", "version", "github_url",
     },
     "fetch_state": {"source", "url", "etag", "last_modified", "status", "error", "checked_at"},
     "issues": {
@@ -62,6 +63,7 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         "m005_summaries",  # numbered when it was planned, appended when it landed
         "m008_issue_html_digest",
         "m009_offered_stories",
+        "m010_item_release_fields",
     ]
 
 
