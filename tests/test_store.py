@@ -85,7 +85,7 @@ def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_store(tmp_path / "g.db").close()
     with open_store(tmp_path / "g.db") as store:
-        assert store.db["_sqlite_migrations"].count == 9
+        assert store.db["_sqlite_migrations"].count == 10
 
 
 def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) -> None:
