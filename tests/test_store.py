@@ -145,3 +145,31 @@ def test_corrupt_database_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(StoreError, match=r"corrupt|unusable"):
         open_store(path)
+
+
+def test_rows_stored_before_the_typed_item_fields_get_them_from_raw(
+    tmp_path: Path, sample_db: Path
+) -> None:
+    """A database from before m010 (the sample week's rows, as the older schema
+    held them) loads the same Items, typed fields and all, as a fresh fetch."""
+    from sqlite_utils import Database
+
+    from gazette.migrations import migrations
+
+    old = Database(sqlite3.connect(tmp_path / "old.db"))
+    migrations.apply(old, stop_before="m010_item_release_fields")
+    columns = ", ".join(old["items"].columns_dict)
+    with sqlite3.connect(sample_db) as fetched:
+        rows = fetched.execute(f"select {columns} from items").fetchall()
+    marks = ", ".join("?" * len(old["items"].columns_dict))
+    with old.conn:
+        old.conn.executemany(f"insert into items ({columns}) values ({marks})", rows)
+    old.close()
+    start, end = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+    with open_store(tmp_path / "old.db") as migrated, open_store(sample_db) as fresh:
+        before, now = migrated.items_between(start, end), fresh.items_between(start, end)
+    assert before == now
+    kinds = {s.item.kind for s in now if s.item.github_url}
+    assert kinds == {"hexpm", "github"}  # both ways of naming a repository were filled in
+    assert any(s.item.link_url for s in now) and any(not s.item.has_link for s in now)
+    assert all(s.item.version for s in now if s.item.package)
