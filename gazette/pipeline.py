@@ -272,8 +272,9 @@ def weekly(
     ``force`` publishes even when check finds errors, and publishes a changed
     draft of an already published week as a new revision. The report is saved
     to ``out_dir/<week>/report.json`` even when a step raises.
-    ``fetch_progress`` watches the fetch's results go by (a progress display). ``send_to`` gets the rendered
-    issue by email through ``[smtp]`` at the end (a preview for the editor);
+    ``fetch_progress`` watches the fetch's results go by (a progress display).
+    ``send_to`` gets the rendered issue by email through ``[smtp]`` at the end
+    (a preview for the editor);
     a failed send is reported (exit 1), a bad address or a missing SMTP
     password stops the run before it starts.
     """
