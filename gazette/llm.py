@@ -26,7 +26,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import jinja2
@@ -36,7 +36,6 @@ from gazette.clean import clean_title
 from gazette.config import Settings
 from gazette.errors import GazetteError
 from gazette.models import StoredItem
-from gazette.store import Store, iso, utc_now
 from gazette.summarize import sentences, strip_boilerplate
 from gazette.urls import safe_url
 
@@ -67,6 +66,14 @@ class LlmSummary:
     cached: bool
     requests: int
     warnings: tuple[str, ...] = ()
+
+
+class SummaryCache(Protocol):
+    """Where answers are kept: the ``summaries`` table (``Store`` has these)."""
+
+    def cached_summary(self, item_id: int, prompt_hash: str, model: str) -> str | None: ...
+
+    def save_summary(self, item_id: int, prompt_hash: str, model: str, text: str) -> None: ...
 
 
 def prompt_env(settings: Settings) -> jinja2.Environment:
@@ -144,8 +151,8 @@ def chunk_text(text: str, max_words: int = CHUNK_WORDS) -> list[str]:
     return chunks
 
 
-def llm_summary(store: Store, settings: Settings, source: StoredItem) -> LlmSummary:
-    """The LLM's summary of ``source``, from the cache when it was asked before."""
+def llm_summary(cache: SummaryCache, settings: Settings, source: StoredItem) -> LlmSummary:
+    """The LLM's summary of ``source``, from ``cache`` when it was asked before."""
     llm = settings.llm
     env = prompt_env(settings)
     item = source.item
@@ -175,8 +182,7 @@ def llm_summary(store: Store, settings: Settings, source: StoredItem) -> LlmSumm
             for i, chunk in enumerate(chunks, start=1)
         ]
     key = prompt_hash(first_stage, template_source(env, SUMMARY_PROMPT))
-    cache = SummaryCache(store)
-    hit = cache.get(source.id, key, llm.model)
+    hit = cache.cached_summary(source.id, key, llm.model)
     if hit is not None:
         return LlmSummary(hit, cached=True, requests=0, warnings=tuple(warnings))
 
@@ -194,7 +200,7 @@ def llm_summary(store: Store, settings: Settings, source: StoredItem) -> LlmSumm
     words = len(summary.split())
     if words > llm.max_words * 1.5:
         warnings.append(f"the LLM summary is {words} words (budget {llm.max_words})")
-    cache.put(source.id, key, llm.model, summary)
+    cache.save_summary(source.id, key, llm.model, summary)
     return LlmSummary(summary, cached=False, requests=requests, warnings=tuple(warnings))
 
 
@@ -247,27 +253,3 @@ def tidy(answer: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”":
         text = text[1:-1].strip()
     return text
-
-
-class SummaryCache:
-    """The ``summaries`` table (migration m005_summaries)."""
-
-    def __init__(self, store: Store) -> None:
-        self.db = store.db
-
-    def get(self, item_id: int, prompt_hash: str, model: str) -> str | None:
-        rows = list(
-            self.db.query(
-                "select text from summaries where item_id = ? and prompt_hash = ? and model = ?",
-                [item_id, prompt_hash, model],
-            )
-        )
-        return str(rows[0]["text"]) if rows else None
-
-    def put(self, item_id: int, prompt_hash: str, model: str, text: str) -> None:
-        with self.db.atomic():
-            self.db.execute(
-                "insert or replace into summaries (item_id, prompt_hash, model, text, created_at)"
-                " values (?, ?, ?, ?, ?)",
-                [item_id, prompt_hash, model, text, iso(utc_now())],
-            )

@@ -688,7 +688,8 @@ def test_a_consumer_that_stops_early_stops_the_other_sources(
         results.close()  # type: ignore[attr-defined]
         assert time.monotonic() - started < 1.0  # the slow source was cancelled, not awaited
         assert first.source == "hexpm"
-        assert {r["source"] for r in store.db.query("select source from items")} == {"hexpm"}
+        stored = store.items_between(datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC))
+        assert {s.item.source for s in stored} == {"hexpm"}
 
 
 def test_the_async_side_fetches_from_validators_given_as_data(

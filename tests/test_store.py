@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from gazette.errors import StoreError
-from gazette.models import Item
-from gazette.store import open_store
+from gazette.models import Item, Validators
+from gazette.store import open_store, open_store_readonly
 from tests.conftest import sqlite_page_size
 
 EXPECTED_COLUMNS = {
@@ -24,9 +24,8 @@ EXPECTED_COLUMNS = {
     },
     "issue_revisions": {
         "week", "revision", "number", "slug", "title", "published_on", "markdown", "html", "tags",
-        "replaced_at",
+        "replaced_at", "emoji", "subtitle", "origin", "html_digest",
     },
-    "picks": {"week", "item_id", "section", "position"},
     "offered": {"week", "item_id"},
     "summaries": {"item_id", "prompt_hash", "model", "text", "created_at"},
 }  # fmt: skip
@@ -63,8 +62,12 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         "m005_summaries",  # numbered when it was planned, appended when it landed
         "m008_issue_html_digest",
         "m009_offered_stories",
-        "m010_item_release_fields",
+        "m010_issue_revision_archive_fields",
+        "m011_drop_picks",
+        "m012_item_release_fields",
     ]
+    with open_store(tmp_path / "g.db") as store:
+        assert "picks" not in store.db.table_names()  # dropped by m011, never written
 
 
 def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
@@ -85,7 +88,7 @@ def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_store(tmp_path / "g.db").close()
     with open_store(tmp_path / "g.db") as store:
-        assert store.db["_sqlite_migrations"].count == 10
+        assert store.db["_sqlite_migrations"].count == 12
 
 
 def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) -> None:
@@ -147,17 +150,38 @@ def test_corrupt_database_is_refused(tmp_path: Path) -> None:
         open_store(path)
 
 
+def test_a_readonly_store_reads_without_migrating_or_creating(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    with pytest.raises(sqlite3.OperationalError):
+        open_store_readonly(path).fetch_history()
+    assert not path.exists()  # a mistyped path is never created
+    with open_store(path) as store:
+        store.record_fetch("forum", "https://f.example/latest.json", "ok", Validators("e1"))
+        store.db.execute("delete from _sqlite_migrations where name = 'm011_drop_picks'")
+    before = path.read_bytes()
+    with open_store_readonly(path) as store:
+        [record] = store.fetch_history()
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.save_items([item("a")])
+    assert (record.source, record.url, record.status) == (
+        "forum",
+        "https://f.example/latest.json",
+        "ok",
+    )
+    assert path.read_bytes() == before  # nothing applied, nothing written
+
+
 def test_rows_stored_before_the_typed_item_fields_get_them_from_raw(
     tmp_path: Path, sample_db: Path
 ) -> None:
-    """A database from before m010 (the sample week's rows, as the older schema
+    """A database from before m012 (the sample week's rows, as the older schema
     held them) loads the same Items, typed fields and all, as a fresh fetch."""
     from sqlite_utils import Database
 
     from gazette.migrations import migrations
 
     old = Database(sqlite3.connect(tmp_path / "old.db"))
-    migrations.apply(old, stop_before="m010_item_release_fields")
+    migrations.apply(old, stop_before="m012_item_release_fields")
     columns = ", ".join(old["items"].columns_dict)
     with sqlite3.connect(sample_db) as fetched:
         rows = fetched.execute(f"select {columns} from items").fetchall()

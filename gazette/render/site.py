@@ -54,7 +54,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import jinja2
@@ -62,7 +62,7 @@ from markupsafe import Markup, escape
 
 from gazette.config import Settings
 from gazette.errors import RenderError
-from gazette.models import Issue
+from gazette.models import PublishedIssue
 from gazette.render import render_template, template_env
 from gazette.render.web import body_digest, sanitize_body_html, slugify
 from gazette.urls import safe_url
@@ -99,26 +99,6 @@ _MONTHS = (
 # Characters XML 1.0 forbids even as references; one in a title would make the
 # whole feed unreadable to every reader.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-class ArchiveIssue(Protocol):
-    """What the site needs of a published issue: a PublishedIssue, or the
-    lighter ArchivedIssue that gazette.publish.archive_issues reads."""
-
-    @property
-    def number(self) -> int: ...
-    @property
-    def week(self) -> str: ...
-    @property
-    def slug(self) -> str: ...
-    @property
-    def published_on(self) -> str: ...
-    @property
-    def issue(self) -> Issue: ...  # title, emoji and subtitle are used
-    @property
-    def tags(self) -> tuple[str, ...]: ...
-    @property
-    def html(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -160,7 +140,7 @@ class IssueView:
     tags: tuple[TagView, ...]
     digest: str  # body_digest of the stored HTML, for the build keys
     trusted: bool  # the digest stored with the HTML matches: Gazette sanitized it
-    source: ArchiveIssue = field(repr=False, compare=False)
+    source: PublishedIssue = field(repr=False, compare=False)
     bodies: _Bodies = field(repr=False, compare=False)
 
     @property
@@ -243,7 +223,7 @@ class _Output:
 
 
 def build_site(
-    issues: Sequence[ArchiveIssue],
+    issues: Sequence[PublishedIssue],
     settings: Settings,
     out_dir: Path,
     *,
@@ -340,7 +320,7 @@ def _write_share_in_child(outputs: Sequence[_Output], out_dir: Path, sender: Con
 
 
 def _gather(
-    issues: Sequence[ArchiveIssue],
+    issues: Sequence[PublishedIssue],
     settings: Settings,
     env: jinja2.Environment,
     subscribe_url: str,
@@ -539,21 +519,20 @@ def _gather(
 
 
 def _issue_view(
-    published: ArchiveIssue, base: str, tag_names: dict[str, str], bodies: _Bodies
+    published: PublishedIssue, base: str, tag_names: dict[str, str], bodies: _Bodies
 ) -> IssueView:
-    issue = published.issue
     day = _parse_date(published.published_on, published.number)
-    directory = f"issues/{published.number}-{slugify(published.slug or issue.title)}/"
+    directory = f"issues/{published.number}-{slugify(published.slug or published.title)}/"
     url = f"{base}/{directory}"
     slugs = sorted({_tag_slug(t) for t in published.tags})
-    digest = body_digest(_html_bytes(published))
-    stored = getattr(published, "html_digest", "")  # only rows Gazette wrote have one
+    digest = body_digest(published.html_utf8)
+    stored = published.html_digest  # only rows Gazette wrote have one
     return IssueView(
         number=published.number,
         week=published.week,
-        title=issue.title.strip(),
-        emoji=issue.emoji.strip(),
-        subtitle=issue.subtitle.strip(),
+        title=published.title.strip(),
+        emoji=published.emoji.strip(),
+        subtitle=published.subtitle.strip(),
         date_iso=day.isoformat(),
         date_text=f"{_MONTHS[day.month - 1]} {day.day}, {day.year}",
         updated=f"{day.isoformat()}T00:00:00Z",
@@ -639,7 +618,7 @@ def _tag_slug(tag: str) -> str:
     return slugify(tag)
 
 
-def _tag_names(ordered: list[ArchiveIssue]) -> dict[str, str]:
+def _tag_names(ordered: list[PublishedIssue]) -> dict[str, str]:
     """Slug -> the name shown; tags that slugify alike share one page."""
     names: dict[str, str] = {}
     for published in ordered:
@@ -648,7 +627,7 @@ def _tag_names(ordered: list[ArchiveIssue]) -> dict[str, str]:
     return names
 
 
-def _check_unique(ordered: list[ArchiveIssue]) -> None:
+def _check_unique(ordered: list[PublishedIssue]) -> None:
     for before, after in itertools.pairwise(ordered):
         if before.number == after.number:
             raise RenderError(f"two published issues have number {after.number}")
@@ -697,12 +676,6 @@ def _build_key(env: jinja2.Environment, site: SiteView, subscribe_url: str, entr
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
-
-
-def _html_bytes(published: ArchiveIssue) -> bytes:
-    # ArchivedIssue holds its HTML as bytes already; decoding just to hash is waste.
-    data = getattr(published, "html_utf8", None)
-    return data if isinstance(data, bytes) else published.html.encode("utf-8")
 
 
 def _digest(data: bytes) -> str:
