@@ -34,7 +34,7 @@ import jinja2
 from gazette import __version__
 from gazette.clean import clean_title
 from gazette.config import Settings
-from gazette.errors import GazetteError
+from gazette.errors import GazetteError, RenderError
 from gazette.models import StoredItem
 from gazette.summarize import sentences, strip_boilerplate
 from gazette.urls import safe_url
@@ -77,25 +77,19 @@ class SummaryCache(Protocol):
 
 
 def prompt_env(settings: Settings) -> jinja2.Environment:
-    """Templates for prompts: the user's folder first, then the built-in ones.
+    """The process's one template environment (``gazette.render``), so a user's
+    ``[paths] templates_dir`` overrides prompts as it does every other template.
 
-    Autoescape is off here and only here: a prompt is plain text sent to a
-    model, never HTML, and escaping would show it ``&#39;`` for every apostrophe.
-    What comes back is cleaned to plain text before anyone sees it.
+    It leaves templates under ``prompts/`` unescaped, and only those: a prompt
+    is plain text sent to a model, never HTML. A templates_dir that is not a
+    folder is an LlmError here, so the caller falls back as for any other.
     """
-    from gazette.render import BUILTIN_TEMPLATES
+    from gazette.render import template_env
 
-    loaders: list[jinja2.BaseLoader] = []
-    if settings.templates_dir is not None and settings.templates_dir.is_dir():
-        loaders.append(jinja2.FileSystemLoader(settings.templates_dir))
-    loaders.append(jinja2.FileSystemLoader(BUILTIN_TEMPLATES))
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    try:
+        return template_env(settings)
+    except RenderError as exc:
+        raise LlmError(str(exc)) from None
 
 
 def render_prompt(env: jinja2.Environment, name: str, **context: Any) -> Prompt:
@@ -116,11 +110,11 @@ def render_prompt(env: jinja2.Environment, name: str, **context: Any) -> Prompt:
 
 
 def template_source(env: jinja2.Environment, name: str) -> str:
-    if env.loader is None:
-        return ""
+    from gazette.render import template_source as source_of
+
     try:
-        return env.loader.get_source(env, name)[0]
-    except jinja2.TemplateNotFound:
+        return source_of(env, name)
+    except RenderError:
         raise LlmError(f"prompt template {name} not found") from None
 
 
