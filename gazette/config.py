@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gazette.errors import ConfigError
+from gazette.errors import ConfigError, ConfigMissing
 from gazette.models import Sponsor
 
 DEFAULT_CONFIG_NAME = "gazette.toml"
@@ -316,9 +316,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: config file not found (create one with `gazette init`)"
-        ) from None
+        raise ConfigMissing(path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
     try:

@@ -55,7 +55,7 @@ NEXT_WEEK = f"2026-W{3 + EXTRA_WEEKS:02d}"  # the issue published under fire
 PRELOAD = (
     "import sys, gazette.cli, gazette.pipeline, gazette.fetch, gazette.publish, "
     "gazette.render.site, gazette.render.email, gazette.search, gazette.output, "
-    "gazette.progress, gazette.edit, gazette.check\n"
+    "gazette.progress, gazette.draft.verbs, gazette.draft.check\n"
     "print('ready', flush=True)\n"
     "gazette.cli.main()\n"
 )
