@@ -53,6 +53,7 @@ import pyromark
 import yaml
 
 from gazette.errors import GazetteError
+from gazette.markdown_dialect import python_markdown_references
 from gazette.publish import ORIGIN_IMPORT, save_published
 from gazette.render.web import body_digest, sanitize_body_html, slugify
 from gazette.store import IssueRow, Store
@@ -65,6 +66,19 @@ PARALLEL_MIN_FILES = 50
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*):[ \t]*(.*?)\s*$")
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+# Zola keeps the date only in the page's path: path = "2014/11/20/Cargo".
+_PATH_DATE = re.compile(r"^/?(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
+# An issue number written in the title: "Issue 531: …", "… #12", "No. 7".
+_TITLE_MARKED_NUMBER = re.compile(r"(?:\bissue|\bno\.|#)\s*#?\s*(\d{1,6})\b", re.I)
+# A number ending the title ("This Week in X 12") or the file name ("…-x-12").
+_TRAILING_TITLE_NUMBER = re.compile(r"(?:^|[\s#])(\d{1,6})$")
+_TRAILING_NAME_NUMBER = re.compile(r"^(.*?)[-_ ]?(\d{1,6})$")
+# An unmarked number from here on is more likely a year than an issue number.
+_FIRST_YEAR = 1900
+# A Hugo or Zola section's own page (its title, sorting, feeds): not a post.
+_SECTION_FILES = ("_index.md", "_index.markdown", "_index.mdown", "_index.mkd")
+# Where Pelican keeps pages (an "About", a privacy policy): not issues.
+_PAGE_FOLDERS = ("pages",)
 _NUMBER_KEYS = ("number", "issue", "issue_number")
 _SUBTITLE_KEYS = ("subtitle", "summary", "description")
 _MARKDOWN_OPTIONS = (
@@ -100,6 +114,13 @@ class ArchiveFile:
     text_utf8: bytes  # the whole file, as it was
     html_utf8: bytes = b""
     html_digest: str = ""  # body_digest(html_utf8), stored with it
+    # A number read from the title or the file name when the front matter has
+    # none, and where it was read ("the title 'This Week in X 12'").
+    inferred_number: int | None = None
+    inferred_from: str = ""
+    # "python-markdown" for Pelican's header files (Pelican renders with
+    # Python-Markdown), else "commonmark": how the body's Markdown is read.
+    dialect: str = "commonmark"
 
     @property
     def text(self) -> str:
@@ -123,6 +144,9 @@ class Imported:
     week: str
     title: str
     numbered_here: bool  # the file had no number; this one was given
+    # Where the number was read when the front matter had none ("the title
+    # 'This Week in X 12'"); for a numbered_here issue, why that number was not used.
+    inferred_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,8 +160,14 @@ class ImportReport:
         out = [f"skipped {s.path}: {s.reason}" for s in self.skipped]
         out += [
             f"{i.path}: no number, imported as #{i.number}"
+            + (f" ({i.inferred_from})" if i.inferred_from else "")
             for i in self.imported
             if i.numbered_here
+        ]
+        out += [
+            f"{i.path}: number #{i.number} inferred from {i.inferred_from}"
+            for i in self.imported
+            if i.inferred_from and not i.numbered_here
         ]
         numbers = sorted(i.number for i in self.imported)
         span = f" (#{numbers[0]}–#{numbers[-1]})" if len(numbers) > 1 else ""
@@ -152,13 +182,22 @@ class ImportReport:
 def import_archive(store: Store, directory: Path) -> ImportReport:
     """Import every Markdown file under ``directory`` as a published issue."""
     directory = Path(directory)
-    paths = find_issue_files(directory)
+    paths, others = _archive_files(directory)
     if not paths:
         raise ArchiveImportError(
             f"{directory}: no Markdown files ({', '.join(MARKDOWN_SUFFIXES)}) found"
         )
     archive = _Archive.load(store)
-    skipped: list[Skipped] = []
+    # Every file of the folder that is not imported is listed, with its reason:
+    # a .rst post must not vanish without a word.
+    skipped: list[Skipped] = [
+        Skipped(
+            path.relative_to(directory).as_posix(),
+            f"not Markdown ({path.suffix or 'no extension'}): only"
+            f" {', '.join(MARKDOWN_SUFFIXES)} files are imported",
+        )
+        for path in others
+    ]
     unchanged: list[str] = []
     files: list[ArchiveFile] = []
     with _Bodies(parallel=len(paths) >= PARALLEL_MIN_FILES) as bodies:
@@ -181,8 +220,8 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
         _save(store, plan, bodies)
     return ImportReport(
         imported=tuple(
-            Imported(i.path, number, week, i.title, i.number is None)
-            for i, number, week in plan.new
+            Imported(n.file.path, n.number, n.week, n.file.title, n.given, n.note)
+            for n in plan.new
         ),
         unchanged=tuple(unchanged),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
@@ -195,7 +234,8 @@ def _save(store: Store, plan: _Plan, bodies: _Bodies) -> None:
         # atomic(), not `with conn:`: sqlite-utils commits each write on its own
         # unless a transaction is explicitly open.
         with store.fewer_fsyncs(), store.db.atomic():
-            for issue, number, week in plan.new:
+            for new in plan.new:
+                issue, number, week = new.file, new.number, new.week
                 html, digest = bodies.get(issue)
                 save_published(
                     store,
@@ -266,21 +306,28 @@ class _Bodies:
 
 
 def _render_body_of(file: ArchiveFile, body_start: int) -> tuple[bytes, str]:
-    html = render_body(file.text[body_start:]).encode("utf-8")
+    html = render_body(file.text[body_start:], file.dialect).encode("utf-8")
     return html, body_digest(html)
 
 
 def find_issue_files(directory: Path) -> list[Path]:
     """Markdown files under ``directory``, in path order; hidden ones are not issues."""
+    return _archive_files(directory)[0]
+
+
+def _archive_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """(Markdown files, every other file) under ``directory``, each in path
+    order; hidden files and folders (``.git``) are not part of the archive."""
     if not directory.is_dir():
         raise ArchiveImportError(f"{directory}: not a folder")
-    return sorted(
-        path
-        for path in directory.rglob("*")
-        if path.suffix.lower() in MARKDOWN_SUFFIXES
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(directory).parts)
-    )
+    markdown: list[Path] = []
+    others: list[Path] = []
+    for path in directory.rglob("*"):
+        if any(part.startswith(".") for part in path.relative_to(directory).parts):
+            continue
+        if path.is_file():
+            (markdown if path.suffix.lower() in MARKDOWN_SUFFIXES else others).append(path)
+    return sorted(markdown), sorted(others)
 
 
 def read_text(path: Path) -> str:
@@ -311,24 +358,36 @@ def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
     carry its date."""
     file, body = _parse(text, text.encode("utf-8"), filename, rel)
     # Rendered once, at import: the site places this HTML and never sees Markdown.
-    html = render_body(body).encode("utf-8")
+    html = render_body(body, file.dialect).encode("utf-8")
     return replace(file, html_utf8=html, html_digest=body_digest(html))
 
 
 def _parse(text: str, text_utf8: bytes, filename: str, rel: str) -> tuple[ArchiveFile, str]:
     """(the issue without its HTML, its Markdown body) from the text of one file
     (also given as UTF-8, as it is kept)."""
+    if filename.lower() in _SECTION_FILES:
+        raise UnreadableFile(f"a section's index ({filename}, as Hugo and Zola name it), not a post")
+    if any(part in _PAGE_FOLDERS for part in Path(rel).parts[:-1]):
+        raise UnreadableFile("a page (in a pages/ folder, as Pelican keeps them), not an issue")
     meta, body, style = split_front_matter(text)
     if _is_draft(meta):
         raise UnreadableFile("marked as a draft")
     title = _one_line(meta.get("title"))
     if not title:
+        template = _one_line(meta.get("template"))
+        if template:
+            raise UnreadableFile(f"a page drawn by its own template ({template}), not a post")
         raise UnreadableFile("no title in the front matter")
+    number = _number(meta)
+    inferred, inferred_from = _inferred_number(title, filename) if number is None else (None, "")
     file = ArchiveFile(
         path=rel or filename,
         title=title,
-        day=_date(meta.get("date"), filename),
-        number=_number(meta),
+        day=_date(meta.get("date"), filename, meta.get("path")),
+        number=number,
+        inferred_number=inferred,
+        inferred_from=inferred_from,
+        dialect="python-markdown" if style == "headers" else "commonmark",
         tags=_tags(meta.get("tags"), split_spaces=style != "headers"),
         subtitle=next((_one_line(meta[k]) for k in _SUBTITLE_KEYS if meta.get(k)), ""),
         slug=slugify(_one_line(meta.get("slug")) or title),
@@ -337,7 +396,7 @@ def _parse(text: str, text_utf8: bytes, filename: str, rel: str) -> tuple[Archiv
     return file, body
 
 
-def render_body(markdown: str) -> str:
+def render_body(markdown: str, dialect: str = "commonmark") -> str:
     """An imported body as sanitized HTML (the archive's allow-list, http(s) links).
 
     CommonMark with the GitHub extensions that Hugo (goldmark) and Jekyll
@@ -345,8 +404,11 @@ def render_body(markdown: str) -> str:
     through pyromark (pulldown-cmark): years of issues import in seconds, where
     markdown-it-py takes about 30 s for a 23 MB archive. (cmark-gfm is as fast
     but its Python binding leaks every document's tree.) Raw HTML passes
-    through and is sanitized here.
+    through and is sanitized here. With ``dialect="python-markdown"`` (Pelican)
+    link reference definitions are resolved as Python-Markdown does.
     """
+    if dialect == "python-markdown":
+        markdown = python_markdown_references(markdown)
     return sanitize_body_html(pyromark.html(markdown, options=_MARKDOWN_OPTIONS))
 
 
@@ -456,7 +518,7 @@ def _one_line(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _date(value: Any, filename: str) -> date:
+def _date(value: Any, filename: str, page_path: Any = None) -> date:
     if isinstance(value, datetime):
         return value.date()  # the day as written, in the author's time zone
     if isinstance(value, date):
@@ -469,7 +531,12 @@ def _date(value: Any, filename: str) -> date:
     from_name = _FILENAME_DATE.match(filename)
     if from_name:
         return _make_date(from_name, filename)
-    raise UnreadableFile("no date in the front matter or the file name")
+    from_path = _PATH_DATE.match(page_path) if isinstance(page_path, str) else None
+    if from_path:
+        return _make_date(from_path, page_path)
+    raise UnreadableFile(
+        "no date in the front matter (date, or a Zola path = 'YYYY/MM/DD/slug') or the file name"
+    )
 
 
 def _make_date(match: re.Match[str], source: str) -> date:
@@ -493,6 +560,36 @@ def _number(meta: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _inferred_number(title: str, filename: str) -> tuple[int | None, str]:
+    """(number, where it was read) for a file whose front matter has none.
+
+    Read from a title that marks it ("Issue 531: …", "… #12"), from a file name
+    that is one ("issue-12.md", "12.md"), or from a number ending both the title
+    and the file name made of it ("This Week in X 12", "this-week-in-x-12.md").
+    A number ending only one of them is too often a part or a week ("RSoC: GDB
+    for Redox - part 1" in "rsoc-gdb-1.md"), and an unmarked one that could be
+    a year is one ("A call for blogs 2020").
+    """
+    marked = _TITLE_MARKED_NUMBER.search(title)
+    if marked and int(marked.group(1)) > 0:
+        return int(marked.group(1)), f"the title {title!r}"
+    stem = filename.rsplit(".", 1)[0]
+    by_name = _TRAILING_NAME_NUMBER.match(stem)
+    if by_name is None or not 0 < int(by_name.group(2)) < _FIRST_YEAR:
+        return None, ""
+    prefix = by_name.group(1).lower()
+    if prefix in ("", "issue", "no", "number"):
+        return int(by_name.group(2)), f"the file name {filename!r}"
+    by_title = _TRAILING_TITLE_NUMBER.search(title)
+    if (
+        by_title
+        and int(by_title.group(1)) == int(by_name.group(2))
+        and slugify(title[: by_title.start(1)]) == slugify(prefix)
+    ):
+        return int(by_name.group(2)), f"the title {title!r} and the file name {filename!r}"
+    return None, ""
+
+
 def _tags(value: Any, split_spaces: bool) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -512,9 +609,18 @@ def _tags(value: Any, split_spaces: bool) -> tuple[str, ...]:
     return tuple(seen)
 
 
+@dataclass(frozen=True)
+class _Numbered:
+    file: ArchiveFile
+    number: int
+    week: str
+    given: bool  # the next free number, given here
+    note: str  # where an inferred number was read; why a given one was not used
+
+
 @dataclass
 class _Plan:
-    new: list[tuple[ArchiveFile, int, str]] = field(default_factory=list)  # file, number, week
+    new: list[_Numbered] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -543,15 +649,25 @@ def _digest(text: str | bytes) -> str:
 
 
 def _plan(archive: _Archive, files: list[ArchiveFile]) -> _Plan:
-    """Numbers and week keys for the new files, against the archive as it is."""
+    """Numbers and week keys for the new files, against the archive as it is.
+
+    A number in the front matter is the issue's; one read from the title or the
+    file name is taken only when no such number (in the archive or this import)
+    has it, so an inferred number never takes the place of a real one; any other
+    file gets the next number above every number in use, in date order.
+    """
     plan = _Plan()
     weeks = set(archive.weeks.values())
     claimed: dict[int, str] = {}  # number -> the path that has it in this import
-    numbered: list[tuple[ArchiveFile, int]] = []
-    unnumbered: list[ArchiveFile] = []
+    numbered: list[tuple[ArchiveFile, int, bool, str]] = []  # file, number, given here, note
+    unnumbered: list[tuple[ArchiveFile, str]] = []  # file, why its inferred number was not used
+    inferred: list[ArchiveFile] = []
     for file in files:
         if file.number is None:
-            unnumbered.append(file)
+            if file.inferred_number is None:
+                unnumbered.append((file, ""))
+            else:
+                inferred.append(file)
         elif file.number in claimed:
             plan.skipped.append(
                 Skipped(file.path, f"number {file.number} is also used by {claimed[file.number]}")
@@ -563,18 +679,32 @@ def _plan(archive: _Archive, files: list[ArchiveFile]) -> _Plan:
             )
         else:
             claimed[file.number] = file.path
-            numbered.append((file, file.number))
+            numbered.append((file, file.number, False, ""))
+    for file in sorted(inferred, key=lambda f: (f.day, f.path)):
+        number = file.inferred_number
+        assert number is not None
+        if number in archive.weeks:
+            unnumbered.append(
+                (file, f"#{number}, from {file.inferred_from}, is already in the archive")
+            )
+        elif number in claimed:
+            unnumbered.append(
+                (file, f"#{number}, from {file.inferred_from}, is used by {claimed[number]}")
+            )
+        else:
+            claimed[number] = file.path
+            numbered.append((file, number, False, file.inferred_from))
     next_number = max([0, *archive.weeks, *claimed]) + 1
-    for file in sorted(unnumbered, key=lambda f: (f.day, f.path)):
-        numbered.append((file, next_number))
+    for file, why in sorted(unnumbered, key=lambda pair: (pair[0].day, pair[0].path)):
+        numbered.append((file, next_number, True, why))
         next_number += 1
     # Week keys in date order, so of two issues in one week the earlier keeps the plain key.
-    for file, number in sorted(numbered, key=lambda pair: (pair[0].day, pair[1])):
+    for file, number, given, note in sorted(numbered, key=lambda n: (n[0].day, n[1])):
         year, week_number, _ = file.day.isocalendar()
         week = f"{year}-W{week_number:02d}"
         if week in weeks:
             week = f"{week}-{number}"
         weeks.add(week)
-        plan.new.append((file, number, week))
-    plan.new.sort(key=lambda entry: entry[1])
+        plan.new.append(_Numbered(file, number, week, given, note))
+    plan.new.sort(key=lambda entry: entry.number)
     return plan

@@ -170,13 +170,13 @@ def revisions(store: Store, week: str) -> list[IssueRow]:
 
 def published_issues(store: Store, limit: int | None = None) -> list[PublishedIssue]:
     """Every published issue (or the newest ``limit``) with its full Issue,
-    newest number first.
+    newest first (by date, then number).
 
     Drafts are parsed back into their stories; an imported issue has no stories,
     only its title, subtitle and stored HTML. Pass ``limit`` when only the
     latest issues matter: parsing hundreds of drafts takes a noticeable moment.
     """
-    order = "order by number desc" + (f" limit {int(limit)}" if limit is not None else "")
+    order = "order by substr(published_on, 1, 10) desc, number desc" + (f" limit {int(limit)}" if limit is not None else "")
     return [_published(r) for r in _rows(store, order)]
 
 
@@ -201,7 +201,7 @@ class ArchivedIssue:
 
 
 def archive_issues(store: Store) -> list[ArchivedIssue]:
-    """Every published issue as the archive shows it, oldest number first.
+    """Every published issue as the archive shows it, oldest first (by date, then number).
 
     Reads the stored columns only, so it stays fast for hundreds of issues: each
     Issue carries its title, emoji and subtitle, not its stories (``html`` has
@@ -213,7 +213,7 @@ def archive_issues(store: Store) -> list[ArchivedIssue]:
         # The Markdown only where the archive columns are missing (older rows).
         " case when emoji is null and coalesce(origin, 'draft') = 'draft'"
         " then markdown end as markdown"
-        " from issues order by number"
+        " from issues order by substr(published_on, 1, 10), number"
     )
     issues = []
     for raw in store.db.query(query):

@@ -108,7 +108,7 @@ def write_archive(root: Path) -> Path:
     (archive / "wip.md").write_text("+++\ntitle = 'Later'\ndraft = true\n+++\nx\n", "utf-8")
     (archive / "README.md").write_text("This archive holds our issues.\n", "utf-8")
     (archive / "bad-date.md").write_text("Title: When?\nDate: last tuesday\n\nx\n", "utf-8")
-    # Not issues at all: ignored.
+    # Not Markdown: listed as not imported. Hidden files are not the archive's.
     (archive / "notes.txt").write_text("Title: not markdown\n", "utf-8")
     (archive / ".git").mkdir()
     (archive / ".git" / "HEAD.md").write_text("Title: hidden\n", "utf-8")
@@ -123,6 +123,7 @@ EXPECTED_SKIPS = {
     "wip.md": "marked as a draft",
     "README.md": "no front matter",
     "bad-date.md": "date 'last tuesday' is not a date",
+    "notes.txt": "not Markdown (.txt)",
 }
 
 
@@ -330,7 +331,7 @@ def test_imported_issues_make_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = run_cli("--db", "g.db", "import-archive", str(archive), expect=1)
     assert "skipped latin1.md: not UTF-8" in result.output
     assert "_posts/early.md: no number, imported as #541" in result.output
-    assert result.output.strip().endswith("imported 6 issues (#530–#542), 0 unchanged, 7 skipped")
+    assert result.output.strip().endswith("imported 6 issues (#530–#542), 0 unchanged, 8 skipped")
     built = run_cli("--db", "g.db", "build-site", "--out", "site")
     assert "search index rebuilt" in built.output
     site = tmp_path / "site"
@@ -345,8 +346,9 @@ def test_imported_issues_make_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyP
     index = (site / "index.html").read_text("utf-8")
     assert "A Special Issue Without a Number" in index  # the latest, in full
     feed = feedparser.parse((site / "feed.xml").read_bytes())
+    # Newest first by date, not by number: #541 is the oldest issue.
     assert [e.link.rsplit("/", 2)[-2].split("-")[0] for e in feed.entries] == [
-        "542", "541", "540", "532", "531", "530",
+        "542", "532", "531", "540", "530", "541",
     ]  # fmt: skip
     assert broken_links(site) == []
     entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
@@ -354,7 +356,7 @@ def test_imported_issues_make_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyP
     # Imported issues live beside drafted ones: candidates see them without stories.
     with open_store(tmp_path / "g.db") as store:
         assert [p.issue.picks for p in published_issues(store)] == [()] * 6
-        assert [p.number for p in archive_issues(store)] == [530, 531, 532, 540, 541, 542]
+        assert [p.number for p in archive_issues(store)] == [541, 530, 540, 531, 532, 542]
     again = run_cli("--db", "g.db", "import-archive", str(archive), expect=1)
-    assert "imported 0 issues, 6 unchanged, 7 skipped" in again.output
+    assert "imported 0 issues, 6 unchanged, 8 skipped" in again.output
     assert "0 files written" in run_cli("--db", "g.db", "build-site", "--out", "site").output

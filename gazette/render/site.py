@@ -358,7 +358,9 @@ def _gather(
         editor=pub.editor,
         search=settings.site.search,
     )
-    ordered = sorted(issues, key=lambda p: p.number)
+    # By date, never by number: an imported archive's numbers need not follow
+    # its dates, and the latest issue is the newest one.
+    ordered = sorted(issues, key=lambda p: (p.published_on[:10], p.number))
     _check_unique(ordered)
     tag_names = _tag_names(ordered)
     tag_issues: dict[str, list[IssueView]] = {slug: [] for slug in tag_names}
@@ -649,9 +651,9 @@ def _tag_names(ordered: list[ArchiveIssue]) -> dict[str, str]:
 
 
 def _check_unique(ordered: list[ArchiveIssue]) -> None:
-    for before, after in itertools.pairwise(ordered):
-        if before.number == after.number:
-            raise RenderError(f"two published issues have number {after.number}")
+    for before, after in itertools.pairwise(sorted(p.number for p in ordered)):
+        if before == after:
+            raise RenderError(f"two published issues have number {after}")
 
 
 def _parse_date(value: str, number: int) -> date:
