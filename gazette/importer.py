@@ -53,7 +53,7 @@ import pyromark
 import yaml
 
 from gazette.errors import GazetteError
-from gazette.markdown_dialect import python_markdown_references
+from gazette.markdown_dialect import linkify_html, python_markdown
 from gazette.publish import ORIGIN_IMPORT, save_published
 from gazette.render.web import body_digest, sanitize_body_html, slugify
 from gazette.store import IssueRow, Store
@@ -85,6 +85,7 @@ _MARKDOWN_OPTIONS = (
     pyromark.Options.ENABLE_TABLES
     | pyromark.Options.ENABLE_STRIKETHROUGH
     | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_FOOTNOTES
 )
 
 
@@ -118,8 +119,9 @@ class ArchiveFile:
     # none, and where it was read ("the title 'This Week in X 12'").
     inferred_number: int | None = None
     inferred_from: str = ""
-    # "python-markdown" for Pelican's header files (Pelican renders with
-    # Python-Markdown), else "commonmark": how the body's Markdown is read.
+    # How the body's Markdown is read, after the generator that wrote the
+    # archive: "python-markdown" (Pelican), "goldmark" (Hugo) or "commonmark"
+    # (Jekyll's kramdown in GFM mode, Zola's pulldown-cmark); see _dialect.
     dialect: str = "commonmark"
 
     @property
@@ -179,8 +181,13 @@ class ImportReport:
         return out
 
 
-def import_archive(store: Store, directory: Path) -> ImportReport:
-    """Import every Markdown file under ``directory`` as a published issue."""
+def import_archive(store: Store, directory: Path, base_url: str = "") -> ImportReport:
+    """Import every Markdown file under ``directory`` as a published issue.
+
+    ``base_url`` is where the archive was published (https://blog.example.org):
+    its site-relative links (``/about.html``) resolve there; without it they are
+    dropped, as they point nowhere on this site.
+    """
     directory = Path(directory)
     paths, others = _archive_files(directory)
     if not paths:
@@ -200,7 +207,7 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
     ]
     unchanged: list[str] = []
     files: list[ArchiveFile] = []
-    with _Bodies(parallel=len(paths) >= PARALLEL_MIN_FILES) as bodies:
+    with _Bodies(parallel=len(paths) >= PARALLEL_MIN_FILES, base_url=base_url) as bodies:
         for path in paths:
             rel = path.relative_to(directory).as_posix()
             try:
@@ -220,8 +227,7 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
         _save(store, plan, bodies)
     return ImportReport(
         imported=tuple(
-            Imported(n.file.path, n.number, n.week, n.file.title, n.given, n.note)
-            for n in plan.new
+            Imported(n.file.path, n.number, n.week, n.file.title, n.given, n.note) for n in plan.new
         ),
         unchanged=tuple(unchanged),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
@@ -278,7 +284,8 @@ class _Bodies:
     renders each body in this thread, when it is asked for.
     """
 
-    def __init__(self, parallel: bool) -> None:
+    def __init__(self, parallel: bool, base_url: str = "") -> None:
+        self._base_url = base_url
         workers = os.cpu_count() or 1
         self._pool = ThreadPoolExecutor(workers) if parallel and workers > 1 else None
         self._pending: dict[str, Future[tuple[bytes, str]] | int] = {}
@@ -295,18 +302,20 @@ class _Bodies:
         if self._pool is None:
             self._pending[file.path] = body_start
         else:
-            self._pending[file.path] = self._pool.submit(_render_body_of, file, body_start)
+            self._pending[file.path] = self._pool.submit(
+                _render_body_of, file, body_start, self._base_url
+            )
 
     def get(self, file: ArchiveFile) -> tuple[bytes, str]:
         """``file``'s body as (UTF-8 HTML, body_digest); call once per file."""
         pending = self._pending.pop(file.path)
         if isinstance(pending, int):
-            return _render_body_of(file, pending)
+            return _render_body_of(file, pending, self._base_url)
         return pending.result()
 
 
-def _render_body_of(file: ArchiveFile, body_start: int) -> tuple[bytes, str]:
-    html = render_body(file.text[body_start:], file.dialect).encode("utf-8")
+def _render_body_of(file: ArchiveFile, body_start: int, base_url: str) -> tuple[bytes, str]:
+    html = render_body(file.text[body_start:], file.dialect, base_url).encode("utf-8")
     return html, body_digest(html)
 
 
@@ -353,12 +362,12 @@ def _read(path: Path) -> tuple[str, bytes]:
         ) from None
 
 
-def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
+def parse_issue_text(text: str, filename: str, rel: str = "", base_url: str = "") -> ArchiveFile:
     """An issue from the text of one file, its body rendered; ``filename`` may
     carry its date."""
     file, body = _parse(text, text.encode("utf-8"), filename, rel)
     # Rendered once, at import: the site places this HTML and never sees Markdown.
-    html = render_body(body, file.dialect).encode("utf-8")
+    html = render_body(body, file.dialect, base_url).encode("utf-8")
     return replace(file, html_utf8=html, html_digest=body_digest(html))
 
 
@@ -366,7 +375,9 @@ def _parse(text: str, text_utf8: bytes, filename: str, rel: str) -> tuple[Archiv
     """(the issue without its HTML, its Markdown body) from the text of one file
     (also given as UTF-8, as it is kept)."""
     if filename.lower() in _SECTION_FILES:
-        raise UnreadableFile(f"a section's index ({filename}, as Hugo and Zola name it), not a post")
+        raise UnreadableFile(
+            f"a section's index ({filename}, as Hugo and Zola name it), not a post"
+        )
     if any(part in _PAGE_FOLDERS for part in Path(rel).parts[:-1]):
         raise UnreadableFile("a page (in a pages/ folder, as Pelican keeps them), not an issue")
     meta, body, style = split_front_matter(text)
@@ -387,7 +398,7 @@ def _parse(text: str, text_utf8: bytes, filename: str, rel: str) -> tuple[Archiv
         number=number,
         inferred_number=inferred,
         inferred_from=inferred_from,
-        dialect="python-markdown" if style == "headers" else "commonmark",
+        dialect=_dialect(style, meta, filename),
         tags=_tags(meta.get("tags"), split_spaces=style != "headers"),
         subtitle=next((_one_line(meta[k]) for k in _SUBTITLE_KEYS if meta.get(k)), ""),
         slug=slugify(_one_line(meta.get("slug")) or title),
@@ -396,7 +407,7 @@ def _parse(text: str, text_utf8: bytes, filename: str, rel: str) -> tuple[Archiv
     return file, body
 
 
-def render_body(markdown: str, dialect: str = "commonmark") -> str:
+def render_body(markdown: str, dialect: str = "commonmark", base_url: str = "") -> str:
     """An imported body as sanitized HTML (the archive's allow-list, http(s) links).
 
     CommonMark with the GitHub extensions that Hugo (goldmark) and Jekyll
@@ -404,12 +415,18 @@ def render_body(markdown: str, dialect: str = "commonmark") -> str:
     through pyromark (pulldown-cmark): years of issues import in seconds, where
     markdown-it-py takes about 30 s for a 23 MB archive. (cmark-gfm is as fast
     but its Python binding leaks every document's tree.) Raw HTML passes
-    through and is sanitized here. With ``dialect="python-markdown"`` (Pelican)
-    link reference definitions are resolved as Python-Markdown does.
+    through and is sanitized here. ``dialect`` is the archive's generator's
+    reading of Markdown where it differs (``ArchiveFile.dialect``); footnotes,
+    which all four generators render, are on. Relative links resolve against
+    ``base_url`` (where the archive was published); without one they are
+    dropped, as they would point nowhere on this site.
     """
     if dialect == "python-markdown":
-        markdown = python_markdown_references(markdown)
-    return sanitize_body_html(pyromark.html(markdown, options=_MARKDOWN_OPTIONS))
+        markdown = python_markdown(markdown)
+    html = pyromark.html(markdown, options=_MARKDOWN_OPTIONS)
+    if dialect == "goldmark":
+        html = linkify_html(html)
+    return sanitize_body_html(html, base_url=base_url)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
@@ -558,6 +575,23 @@ def _number(meta: Mapping[str, Any]) -> int | None:
             return int(text)
         raise UnreadableFile(f"{key} {str(value)[:20]!r} is not a positive whole number")
     return None
+
+
+def _dialect(style: str, meta: Mapping[str, Any], filename: str) -> str:
+    """Which generator's Markdown a file was written for, from its front matter.
+
+    Pelican's header lines: Python-Markdown. Zola's TOML (an ``[extra]`` table,
+    a ``path``, a ``template``) and Jekyll's YAML (the date in the file name, a
+    ``layout``): CommonMark, near enough. Other front matter with a ``date``:
+    Hugo's goldmark, which links bare URLs.
+    """
+    if style == "headers":
+        return "python-markdown"
+    if any(key in meta for key in ("extra", "path", "template")):
+        return "commonmark"
+    if style == "yaml" and (_FILENAME_DATE.match(filename) or "layout" in meta):
+        return "commonmark"
+    return "goldmark" if "date" in meta else "commonmark"
 
 
 def _inferred_number(title: str, filename: str) -> tuple[int | None, str]:

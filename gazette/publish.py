@@ -176,7 +176,9 @@ def published_issues(store: Store, limit: int | None = None) -> list[PublishedIs
     only its title, subtitle and stored HTML. Pass ``limit`` when only the
     latest issues matter: parsing hundreds of drafts takes a noticeable moment.
     """
-    order = "order by substr(published_on, 1, 10) desc, number desc" + (f" limit {int(limit)}" if limit is not None else "")
+    order = "order by substr(published_on, 1, 10) desc, number desc" + (
+        f" limit {int(limit)}" if limit is not None else ""
+    )
     return [_published(r) for r in _rows(store, order)]
 
 

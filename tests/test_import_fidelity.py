@@ -232,4 +232,6 @@ def test_pages_section_files_and_other_formats_are_listed_not_imported(tmp_path:
     assert "not Markdown (.rst)" in skipped["posts/b.rst"]
     assert "section" in skipped["_index.md"] and "latest.html" in skipped["latest.md"]
     assert dates == {"A": "2024-01-10", "Cargo": "2014-11-20"}
-    assert any(line.startswith("skipped posts/b.rst: not Markdown (.rst)") for line in report.lines())
+    assert any(
+        line.startswith("skipped posts/b.rst: not Markdown (.rst)") for line in report.lines()
+    )

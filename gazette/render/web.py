@@ -9,6 +9,7 @@ headlines, link text) are escaped by the template, Markdown fields go through
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -43,8 +44,10 @@ _PLAIN_LINK = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s\x00-\
 _SERIALIZED = r'(?:[^\s&"\x00-\x1f\x7f]|&amp;)*'
 _PLAIN_HTTP = rf"[hH][tT][tT][pP][sS]?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#]{_SERIALIZED})?"
 _PLAIN_INERT = rf"(?i:{'|'.join(INERT_SCHEMES)}):{_SERIALIZED}"
+# A link to a place in the same page: a footnote, a heading.
+_IN_PAGE = re.compile(r"#[^\s\x00-\x1f\x7f]*")
 _LINKS_NOT_PLAIN = (
-    re.compile(f'href="(?!(?:{_PLAIN_HTTP}|{_PLAIN_INERT})")'),
+    re.compile(f'href="(?!(?:{_PLAIN_HTTP}|{_PLAIN_INERT}|#{_SERIALIZED})")'),
     re.compile(f'src="(?!{_PLAIN_HTTP}")'),
 )
 # <noscript> content is parsed as text (scripting on), so raw HTML inside one
@@ -112,13 +115,15 @@ def issue_body_html(issue: Issue, env: jinja2.Environment | None = None) -> str:
     return sanitize_body_html(html)
 
 
-def sanitize_body_html(html: str, *, strict_links: bool = True) -> str:
+def sanitize_body_html(html: str, *, strict_links: bool = True, base_url: str = "") -> str:
     """Sanitize stored issue HTML, keeping the classes and anchors the site styles.
 
     Idempotent, so sanitizing already clean HTML changes nothing. Every link
     must be an absolute http(s) URL (``safe_url``), or for ``<a>`` one of the
     inert ``mailto:``/``irc:``/``ircs:``/``xmpp:`` links: this HTML is the
-    editor's (a draft, an imported archive), never a source's. With ``strict_links=False``
+    editor's (a draft, an imported archive), never a source's. An in-page link
+    (``#section``, a footnote) is kept; other relative links resolve against
+    ``base_url`` (an imported archive's site) or, without one, are dropped. With ``strict_links=False``
     nh3 alone checks links (http, https or relative; never ``javascript:`` or
     ``data:``): for HTML that passed the strict check when it was stored, which
     the site build sanitizes again when its stored digest (``body_digest``) does
@@ -138,7 +143,7 @@ def sanitize_body_html(html: str, *, strict_links: bool = True) -> str:
     cleaned = _clean(html, None)
     if not any(pattern.search(cleaned) for pattern in _LINKS_NOT_PLAIN):
         return cleaned
-    return _clean(html, _keep_safe_links)
+    return _clean(html, functools.partial(_keep_safe_links, base=base_url or None))
 
 
 def _clean(html: str, attribute_filter: Callable[[str, str, str], str | None] | None) -> str:
@@ -178,6 +183,7 @@ def _policy_key() -> bytes:
         sorted((k, sorted(v)) for k, v in _BODY_ATTRIBUTES.items()),
         getattr(nh3, "__version__", ""),
         _PLAIN_LINK.pattern,
+        _IN_PAGE.pattern,
         INERT_SCHEMES,
         _NOSCRIPT.pattern,
         # The schemes, rel and options passed to nh3, the elements whose links are checked.
@@ -188,15 +194,19 @@ def _policy_key() -> bytes:
     return hashlib.blake2b(repr(policy).encode("utf-8"), digest_size=32).digest()
 
 
-def _keep_safe_links(element: str, attribute: str, value: str) -> str | None:
+def _keep_safe_links(
+    element: str, attribute: str, value: str, base: str | None = None
+) -> str | None:
     if (element, attribute) in (("a", "href"), ("img", "src")):
         # Most links are plain absolute URLs, for which safe_url would return
         # the value unchanged; only the others need its parsing. nh3 has
         # decoded the value's entities already: safe_url must not again.
         if _PLAIN_LINK.fullmatch(value):
             return value
+        if element == "a" and _IN_PAGE.fullmatch(value):
+            return value
         inert = INERT_SCHEMES if element == "a" else ()
-        return safe_url(value, decoded=True, inert_schemes=inert) or None
+        return safe_url(value, base, decoded=True, inert_schemes=inert) or None
     return value
 
 
@@ -220,9 +230,7 @@ def _pick_view(pick: Pick, anchor: str, inline: bool = False) -> _PickView:
     # A quick link's note is one line and sits beside its link, so no <p>.
     # The draft is the editor's: their words may hold mailto: links.
     body = (
-        inline_html(pick.body.strip(), trusted=True)
-        if inline
-        else to_html(pick.body, trusted=True)
+        inline_html(pick.body.strip(), trusted=True) if inline else to_html(pick.body, trusted=True)
     )
     return _PickView(
         anchor=anchor,
