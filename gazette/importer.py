@@ -6,7 +6,7 @@ Rust (Pelican), Hugo and Jekyll keep them. A file starts with one of:
 * Pelican-style headers: ``Title:``, ``Date:``, ``Number:``, ``Tags:`` … lines
   (keys in any case; an indented line continues the previous value), then a
   blank line;
-* YAML front matter between ``---`` lines (read with ``yaml.safe_load``);
+* YAML front matter between ``---`` lines (read with PyYAML's safe loader);
 * TOML front matter between ``+++`` lines.
 
 The rest is the issue's Markdown body. Recognised keys: ``title`` (required),
@@ -87,6 +87,11 @@ _MARKDOWN_OPTIONS = (
     | pyromark.Options.ENABLE_TASKLISTS
     | pyromark.Options.ENABLE_FOOTNOTES
 )
+
+
+# libyaml's loader where PyYAML was built with it: the pure-Python one takes
+# most of an import of a blog whose front matter holds long excerpts.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ArchiveImportError(GazetteError):
@@ -497,7 +502,7 @@ def _headers(lines: Iterator[tuple[str, int]], text: str) -> tuple[dict[str, Any
 
 def _load_yaml(block: str) -> Mapping[str, Any]:
     try:
-        meta = yaml.safe_load(block)
+        meta = yaml.load(block, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
