@@ -16,13 +16,14 @@ at commas, or for YAML/TOML without commas at spaces as Jekyll does),
 ``subtitle`` (or ``summary``/``description``) and ``slug``. Files marked as
 drafts (``draft: true``, ``published: false``, ``Status: draft``) are skipped.
 
-Each file becomes a published issue: its number (or, when it has none, the next
-number above every number in use, given in date order), its date, tags and
+Each file becomes a published issue: its number (or, when it has none, the
+number its title and file name give, see ``_inferred_number``; else none: it is
+shown by its date, and takes no number a future issue will need), its date, tags and
 subtitle, the original file text in the ``markdown`` column, and its body
 rendered to sanitized HTML once, here (GitHub-flavoured Markdown, see
 ``render_body``), so no site build converts Markdown again.
-The issue's week key is the ISO week of its date, or ``<week>-<number>`` when
-that week already has an issue.
+The issue's week key is the ISO week of its date, or ``<week>-<number>`` (for
+an unnumbered issue ``<week>-<date>``) when that week already has an issue.
 
 Every file is read and its front matter parsed first, so that numbers and week
 keys can be given; the bodies are rendered meanwhile (by one thread per core
@@ -147,12 +148,11 @@ class Skipped:
 @dataclass(frozen=True)
 class Imported:
     path: str
-    number: int
+    number: int | None  # None: no number anywhere; the archive shows it by its date
     week: str
     title: str
-    numbered_here: bool  # the file had no number; this one was given
     # Where the number was read when the front matter had none ("the title
-    # 'This Week in X 12'"); for a numbered_here issue, why that number was not used.
+    # 'This Week in X 12'"); for an unnumbered issue, why an inferred one was not used.
     inferred_from: str = ""
 
 
@@ -166,19 +166,21 @@ class ImportReport:
         """What the CLI prints: every skip with its reason, new numbers, a summary."""
         out = [f"skipped {s.path}: {s.reason}" for s in self.skipped]
         out += [
-            f"{i.path}: no number, imported as #{i.number}"
-            + (f" ({i.inferred_from})" if i.inferred_from else "")
+            f"{i.path}: no number, imported unnumbered (shown by its date)"
+            + (f"; {i.inferred_from}" if i.inferred_from else "")
             for i in self.imported
-            if i.numbered_here
+            if i.number is None
         ]
         out += [
             f"{i.path}: number #{i.number} inferred from {i.inferred_from}"
             for i in self.imported
-            if i.inferred_from and not i.numbered_here
+            if i.inferred_from and i.number is not None
         ]
-        numbers = sorted(i.number for i in self.imported)
+        numbers = sorted(i.number for i in self.imported if i.number is not None)
         span = f" (#{numbers[0]}–#{numbers[-1]})" if len(numbers) > 1 else ""
         span = f" (#{numbers[0]})" if len(numbers) == 1 else span
+        unnumbered = len(self.imported) - len(numbers)
+        span += f", {unnumbered} unnumbered" if unnumbered and numbers else ""
         out.append(
             f"imported {len(self.imported)} issue{'' if len(self.imported) == 1 else 's'}{span},"
             f" {len(self.unchanged)} unchanged, {len(self.skipped)} skipped"
@@ -232,7 +234,7 @@ def import_archive(store: Store, directory: Path, base_url: str = "") -> ImportR
         _save(store, plan, bodies)
     return ImportReport(
         imported=tuple(
-            Imported(n.file.path, n.number, n.week, n.file.title, n.given, n.note) for n in plan.new
+            Imported(n.file.path, n.number, n.week, n.file.title, n.note) for n in plan.new
         ),
         unchanged=tuple(unchanged),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
@@ -651,10 +653,9 @@ def _tags(value: Any, split_spaces: bool) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class _Numbered:
     file: ArchiveFile
-    number: int
+    number: int | None  # None: unnumbered
     week: str
-    given: bool  # the next free number, given here
-    note: str  # where an inferred number was read; why a given one was not used
+    note: str  # where an inferred number was read; why an unnumbered one has none
 
 
 @dataclass
@@ -677,7 +678,8 @@ class _Archive:
         # As bytes, one row at a time: the digests are all an import needs.
         query = "select week, number, cast(markdown as blob) as markdown from issues"
         for row in store.db.query(query):
-            weeks[row["number"]] = row["week"]
+            if row["number"] is not None:
+                weeks[row["number"]] = row["week"]
             texts.add(_digest(row["markdown"] or b""))
         return cls(weeks=weeks, texts=frozenset(texts))
 
@@ -692,19 +694,19 @@ def _plan(archive: _Archive, files: list[ArchiveFile]) -> _Plan:
 
     A number in the front matter is the issue's; one read from the title or the
     file name is taken only when no such number (in the archive or this import)
-    has it, so an inferred number never takes the place of a real one; any other
-    file gets the next number above every number in use, in date order.
+    has it, so an inferred number never takes the place of a real one. Any
+    other file stays unnumbered: a number given here would be one the weekly's
+    next issues need.
     """
     plan = _Plan()
     weeks = set(archive.weeks.values())
     claimed: dict[int, str] = {}  # number -> the path that has it in this import
-    numbered: list[tuple[ArchiveFile, int, bool, str]] = []  # file, number, given here, note
-    unnumbered: list[tuple[ArchiveFile, str]] = []  # file, why its inferred number was not used
+    numbered: list[tuple[ArchiveFile, int | None, str]] = []  # file, number, note
     inferred: list[ArchiveFile] = []
     for file in files:
         if file.number is None:
             if file.inferred_number is None:
-                unnumbered.append((file, ""))
+                numbered.append((file, None, ""))
             else:
                 inferred.append(file)
         elif file.number in claimed:
@@ -718,32 +720,28 @@ def _plan(archive: _Archive, files: list[ArchiveFile]) -> _Plan:
             )
         else:
             claimed[file.number] = file.path
-            numbered.append((file, file.number, False, ""))
+            numbered.append((file, file.number, ""))
     for file in sorted(inferred, key=lambda f: (f.day, f.path)):
         number = file.inferred_number
         assert number is not None
-        if number in archive.weeks:
-            unnumbered.append(
-                (file, f"#{number}, from {file.inferred_from}, is already in the archive")
-            )
-        elif number in claimed:
-            unnumbered.append(
-                (file, f"#{number}, from {file.inferred_from}, is used by {claimed[number]}")
-            )
+        taken_by = "the archive" if number in archive.weeks else claimed.get(number, "")
+        if taken_by:
+            note = f"#{number}, from {file.inferred_from}, is used by {taken_by}"
+            numbered.append((file, None, note))
         else:
             claimed[number] = file.path
-            numbered.append((file, number, False, file.inferred_from))
-    next_number = max([0, *archive.weeks, *claimed]) + 1
-    for file, why in sorted(unnumbered, key=lambda pair: (pair[0].day, pair[0].path)):
-        numbered.append((file, next_number, True, why))
-        next_number += 1
+            numbered.append((file, number, file.inferred_from))
     # Week keys in date order, so of two issues in one week the earlier keeps the plain key.
-    for file, number, given, note in sorted(numbered, key=lambda n: (n[0].day, n[1])):
+    for file, number, note in sorted(numbered, key=lambda n: (n[0].day, n[1] or 0, n[0].path)):
         year, week_number, _ = file.day.isocalendar()
-        week = f"{year}-W{week_number:02d}"
+        week = base = f"{year}-W{week_number:02d}"
         if week in weeks:
-            week = f"{week}-{number}"
+            week = base = f"{base}-{number if number is not None else file.day.isoformat()}"
+        for again in itertools.count(2):
+            if week not in weeks:
+                break
+            week = f"{base}-{again}"  # unnumbered issues of one day
         weeks.add(week)
-        plan.new.append(_Numbered(file, number, week, given, note))
-    plan.new.sort(key=lambda entry: entry.number)
+        plan.new.append(_Numbered(file, number, week, note))
+    plan.new.sort(key=lambda entry: (entry.number is None, entry.number or 0, entry.file.day))
     return plan

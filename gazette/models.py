@@ -124,7 +124,7 @@ class Issue:
 class PublishedIssue:
     """A frozen issue as the archive shows it."""
 
-    number: int
+    number: int | None  # None: an imported issue that never had a number
     week: str
     slug: str
     published_on: str

@@ -188,7 +188,7 @@ class ArchivedIssue:
     the HTML kept as UTF-8 bytes (a str holding one emoji takes four bytes a
     character, and a build holds every issue) and decoded when a page needs it."""
 
-    number: int
+    number: int | None
     week: str
     slug: str
     published_on: str

@@ -53,7 +53,7 @@ class FetchState:
 @dataclass(frozen=True)
 class IssueRow:
     week: str
-    number: int
+    number: int | None  # None: an imported issue that never had a number
     slug: str
     title: str
     published_on: str

@@ -106,7 +106,7 @@ class ArchiveIssue(Protocol):
     lighter ArchivedIssue that gazette.publish.archive_issues reads."""
 
     @property
-    def number(self) -> int: ...
+    def number(self) -> int | None: ...  # None: an imported issue without one
     @property
     def week(self) -> str: ...
     @property
@@ -145,7 +145,7 @@ class TagView:
 class IssueView:
     """One published issue as the templates see it."""
 
-    number: int
+    number: int | None
     week: str
     title: str
     emoji: str
@@ -153,7 +153,7 @@ class IssueView:
     date_iso: str
     date_text: str
     updated: str  # RFC 3339, for the feeds
-    dir: str  # "issues/12-drain-your-queue/"
+    dir: str  # "issues/12-drain-your-queue/" (unnumbered: "issues/2015-03-02-slug/")
     href: str  # dir + "index.html": what relative links point at
     url: str  # absolute, for canonical links and feeds
     feed_id: str
@@ -196,17 +196,17 @@ class _Bodies:
     """
 
     def __init__(self) -> None:
-        self.shared: frozenset[int] = frozenset()
-        self._kept: dict[int, Markup] = {}
+        self.shared: frozenset[str] = frozenset()  # weeks
+        self._kept: dict[str, Markup] = {}
 
     def body(self, view: IssueView) -> Markup:
-        kept = self._kept.get(view.number)
+        kept = self._kept.get(view.week)
         if kept is not None:
             return kept
         html = view.source.html
         body = Markup(html if view.trusted else sanitize_body_html(html, strict_links=False))
-        if view.number in self.shared:
-            self._kept[view.number] = body
+        if view.week in self.shared:
+            self._kept[view.week] = body
         return body
 
 
@@ -360,7 +360,7 @@ def _gather(
     )
     # By date, never by number: an imported archive's numbers need not follow
     # its dates, and the latest issue is the newest one.
-    ordered = sorted(issues, key=lambda p: (p.published_on[:10], p.number))
+    ordered = sorted(issues, key=lambda p: (p.published_on[:10], p.number or 0))
     _check_unique(ordered)
     tag_names = _tag_names(ordered)
     tag_issues: dict[str, list[IssueView]] = {slug: [] for slug in tag_names}
@@ -383,7 +383,7 @@ def _gather(
     newest_first = views[::-1]
     latest = newest_first[0] if newest_first else None
     bodies.shared = frozenset(
-        v.number
+        v.week
         for shown in (newest_first, *(tagged[::-1] for tagged in tag_issues.values()))
         for v in shown[:feed_entries]
     )
@@ -391,12 +391,12 @@ def _gather(
 
     # An issue is an entry of the main feed and of each of its tags' feeds:
     # its content (the whole body, escaped for Atom) is made once.
-    feed_entries_made: dict[int, dict[str, object]] = {}
+    feed_entries_made: dict[str, dict[str, object]] = {}
 
     def feed_entry(view: IssueView) -> dict[str, object]:
-        entry = feed_entries_made.get(view.number)
+        entry = feed_entries_made.get(view.week)
         if entry is None:
-            entry = feed_entries_made[view.number] = _xml_entry(view)
+            entry = feed_entries_made[view.week] = _xml_entry(view)
         return entry
 
     def key(*parts: object) -> str:
@@ -544,8 +544,10 @@ def _issue_view(
     published: ArchiveIssue, base: str, tag_names: dict[str, str], bodies: _Bodies
 ) -> IssueView:
     issue = published.issue
-    day = _parse_date(published.published_on, published.number)
-    directory = f"issues/{published.number}-{slugify(published.slug or issue.title)}/"
+    day = _parse_date(published.published_on, published.number or published.week)
+    # An issue without a number is known by its date.
+    known_by = day.isoformat() if published.number is None else published.number
+    directory = f"issues/{known_by}-{slugify(published.slug or issue.title)}/"
     url = f"{base}/{directory}"
     slugs = sorted({_tag_slug(t) for t in published.tags})
     digest = body_digest(_html_bytes(published))
@@ -564,7 +566,7 @@ def _issue_view(
         url=url,
         # Depends only on where the archive lives and the issue's number, never
         # on its title, slug or date, so a corrected issue is not a new entry.
-        feed_id=_urn(f"{base}/issues/{published.number}"),
+        feed_id=_urn(f"{base}/issues/{published.number or published.week}"),
         tags=tuple(TagView(tag_names[s], s, f"tags/{s}/index.html", 0) for s in slugs),
         digest=digest,
         trusted=bool(stored) and stored == digest,
@@ -651,12 +653,13 @@ def _tag_names(ordered: list[ArchiveIssue]) -> dict[str, str]:
 
 
 def _check_unique(ordered: list[ArchiveIssue]) -> None:
-    for before, after in itertools.pairwise(sorted(p.number for p in ordered)):
+    numbers = sorted(p.number for p in ordered if p.number is not None)
+    for before, after in itertools.pairwise(numbers):
         if before == after:
             raise RenderError(f"two published issues have number {after}")
 
 
-def _parse_date(value: str, number: int) -> date:
+def _parse_date(value: str, number: int | str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
