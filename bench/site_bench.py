@@ -393,14 +393,14 @@ def prepare_real(name: str, content: str, base_url: str, work: Path) -> dict[str
     pelican_content.mkdir()
     with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "g.db") as store:
         report = import_archive(store, work / "content", base_url)
-        rows = store.db.query("select number, slug, title, published_on, markdown from issues")
+        rows = store.db.query("select slug, title, published_on, markdown from issues")
         markdown_bytes = 0
-        for row in rows:
+        for index, row in enumerate(rows, 1):
             body = split_front_matter(row["markdown"])[1]
             title = " ".join(row["title"].split())
-            (pelican_content / f"{row['number']:04d}.md").write_text(
+            (pelican_content / f"{index:04d}.md").write_text(
                 f"Title: {title}\nDate: {row['published_on']}\n"
-                f"Slug: {row['number']}-{row['slug']}\n\n{body}",
+                f"Slug: {index}-{row['slug']}\n\n{body}",
                 "utf-8",
             )
             markdown_bytes += len(row["markdown"].encode("utf-8"))
