@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test lint format golden bench bench-quick bench-tools browser node-mjml archive-tools clean
+.PHONY: demo test test-quick lint format golden bench bench-quick bench-tools browser node-mjml archive-tools clean
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -58,6 +58,11 @@ node-mjml:
 
 test: $(STAMP) browser node-mjml archive-tools lint
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# The quick loop while working: no lint, and none of the tests marked slow
+# (browsers, kill -9 runs, the benchmarks' smoke run); `make test` runs them all.
+test-quick: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow"
 
 # Regenerate the golden files, then review them with `git diff`.
 golden: $(STAMP)

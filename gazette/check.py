@@ -29,7 +29,7 @@ from gazette.clean import html_to_text
 from gazette.draft import Block, Draft, Outline, draft_path, outline, parse_draft
 from gazette.errors import DraftError, GazetteError
 from gazette.markdown import to_html
-from gazette.models import Issue, Pick, PublishedIssue
+from gazette.models import Issue, Pick
 from gazette.urls import canonical_url, safe_url, tracking_params
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def check_draft(
     draft: Draft,
     email_html_bytes: int | None = None,
     *,
-    published: Sequence[PublishedIssue] = (),
+    published: Sequence[Issue] = (),
 ) -> list[Finding]:
     """Everything that can be checked from the draft alone (plus the email's size
     and the recently published issues, when given)."""
@@ -115,15 +115,15 @@ def check_draft(
 
 
 def _story_findings(
-    draft: Draft, shape: Outline, lines: list[str], published: Sequence[PublishedIssue]
+    draft: Draft, shape: Outline, lines: list[str], published: Sequence[Issue]
 ) -> list[Finding]:
     issue = draft.issue
     findings: list[Finding] = []
-    past: dict[str, PublishedIssue] = {}
+    past: dict[str, Issue] = {}
     for old in published:
         if old.week == issue.week:
             continue
-        for pick in old.issue.all_picks:
+        for pick in old.all_picks:
             if pick.url and safe_url(pick.url):
                 past.setdefault(canonical_url(pick.url), old)
     seen: dict[str, tuple[str, int]] = {}

@@ -660,8 +660,7 @@ def publish(week: str | None, force: bool, on: datetime | None, site_dir: Path) 
         number = outcome.issue.number
         if outcome.changed:
             click.echo(
-                f"published issue #{number} (revision {outcome.revision}):"
-                f" {outcome.issue.issue.title}"
+                f"published issue #{number} (revision {outcome.revision}): {outcome.issue.title}"
             )
         else:
             click.echo(f"issue #{number} is already published with this content")

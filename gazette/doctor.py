@@ -20,7 +20,6 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -160,20 +159,18 @@ def _check_database(report: DoctorReport, db_path: Path) -> dict[str, tuple[str,
 def _last_fetches(db_path: Path) -> dict[str, tuple[str, str, str]]:
     """Per source: its latest failure if that is newer than its latest success,
     else its latest success, as (checked_at, status, error)."""
-    from gazette.ops import connect_readonly
+    from gazette.store import open_store_readonly
 
     try:
-        with closing(connect_readonly(db_path)) as conn:
-            rows = conn.execute(
-                "select source, checked_at, status, error from fetch_state order by checked_at"
-            ).fetchall()
+        with open_store_readonly(db_path) as store:
+            history = store.fetch_history()
     except sqlite3.DatabaseError:
         return {}
     last_ok: dict[str, tuple[str, str, str]] = {}
     last_failure: dict[str, tuple[str, str, str]] = {}
-    for source, checked_at, status, error in rows:
-        row = (checked_at or "", status or "", error or "")
-        (last_ok if status == "ok" else last_failure)[source] = row
+    for record in history:
+        row = (record.checked_at, record.status, record.error)
+        (last_ok if record.status == "ok" else last_failure)[record.source] = row
     latest = dict(last_ok)
     for source, failure in last_failure.items():
         if source not in latest or failure[0] >= latest[source][0]:
@@ -239,13 +236,15 @@ def _check_templates(report: DoctorReport, settings: Settings) -> None:
 
         def site() -> object:
             published = PublishedIssue(
-                number=1,
                 week=issue.week,
+                number=1,
                 slug="doctors-check",
+                title=issue.title,
                 published_on="2026-01-12",
-                issue=issue,
-                html=issue_body_html(issue),
+                html_utf8=issue_body_html(issue).encode("utf-8"),
                 tags=("doctor",),
+                emoji=issue.emoji,
+                subtitle=issue.subtitle,
             )
             return build_site([published], settings, Path(folder))
 

@@ -10,7 +10,7 @@ The pure functions (``add_story``, ``remove_story``, ``move_story``,
 ``retag_story``, ``set_summary``, ``add_candidates``, ``remove_candidates``) take
 and return text. The file-level functions below them read the draft, apply one,
 write it back atomically (refusing if the file changed meanwhile, say because an
-editor saved it) and record the picks in the database.
+editor saved it).
 """
 
 from __future__ import annotations
@@ -455,7 +455,7 @@ def pick_item(
         story = replace(story, headline=headline)
     text = add_story(draft.text, story, section, str(path))
     text = remove_candidates(text, cluster.ids, cluster.urls, str(path))
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     return EditOutcome(
         path, saved, f"picked {item_id} into {SECTION_TITLES[section]}: {story.headline}"
     )
@@ -469,7 +469,7 @@ def unpick_item(store: Store, settings: Settings, week: str, item_id: int) -> Ed
     if story.item_id is not None and all(c.item_id != story.item_id for c in draft.candidates):
         line = candidate_line(story.item_id, story.emoji, story.headline, story.url)
         text = add_candidates(text, [line], str(path))
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     kept = path.with_name(path.name + ".unpicked")
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with kept.open("a", encoding="utf-8") as handle:
@@ -497,7 +497,7 @@ def move_item(
         return EditOutcome(
             path, draft, f"{item_id} stays at position {position} of {count}", changed=False
         )
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     return EditOutcome(path, saved, f"moved {item_id} to position {position} of {count}")
 
 
@@ -511,7 +511,7 @@ def tag_item(
     shown = ", ".join(tags) or "no tags"
     if text == draft.text:
         return EditOutcome(path, draft, f"{item_id} keeps {shown}", changed=False)
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     return EditOutcome(path, saved, f"{item_id} is tagged {shown}")
 
 
@@ -553,7 +553,7 @@ def write_summary(
             f"{item_id} already has a summary in the draft; left as is (--replace to overwrite)",
             changed=False,
         )
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     return EditOutcome(path, saved, f"wrote the summary of {item_id} into {path}")
 
 
@@ -573,7 +573,7 @@ def refresh_draft(
     if not lines:
         return EditOutcome(path, draft, "no new stories since the draft was made", changed=False)
     text = add_candidates(draft.text, lines, str(path))
-    saved = _save(store, path, draft.text, text, week)
+    saved = _save(path, draft.text, text)
     store.offer(week, (c.item_id for c in saved.candidates))
     return EditOutcome(path, saved, f"added {len(lines)} candidates to {path}")
 
@@ -652,7 +652,7 @@ def _load(settings: Settings, week: str) -> tuple[Path, Draft]:
     return path, read_draft(path)
 
 
-def _save(store: Store, path: Path, before: str, after: str, week: str) -> Draft:
+def _save(path: Path, before: str, after: str) -> Draft:
     """Write ``after`` unless the file changed since it was read as ``before``."""
     draft = parse_draft(after, str(path))
     if after != before:
@@ -667,27 +667,7 @@ def _save(store: Store, path: Path, before: str, after: str, week: str) -> Draft
         with temporary.open("w", encoding="utf-8", newline="") as handle:
             handle.write(after)
         temporary.replace(path)
-    sync_picks(store, draft, week)
     return draft
-
-
-def sync_picks(store: Store, draft: Draft, week: str | None = None) -> None:
-    """Record the draft's picks in the database, in order (the draft is the truth)."""
-    issue = draft.issue
-    sections: list[tuple[Pick, str]] = [(p, "picks") for p in issue.picks]
-    if issue.feature:
-        sections.append((issue.feature, "feature"))
-    sections += [(p, "quick-links") for p in issue.quick_links]
-    # Only ids the database knows: a typo in a meta comment (or a draft from
-    # another database) must not break the verb; `gazette check` shows the story.
-    store.set_picks(
-        week or issue.week,
-        [
-            (p.item_id, s)
-            for p, s in sections
-            if p.item_id is not None and store.item(p.item_id) is not None
-        ],
-    )
 
 
 # -- edit and status ---------------------------------------------------------------
@@ -722,7 +702,7 @@ def edit_draft(
     """Open the draft in the editor, then parse what was saved.
 
     A draft that no longer parses is kept exactly as saved and reported with its
-    line; one that parses has its picks recorded in the database.
+    line.
     """
     env = os.environ if environ is None else environ
     command = editor_command(env)
@@ -742,7 +722,6 @@ def edit_draft(
         draft = read_draft(path)
     except DraftError as problem:
         return EditReport(path, None, problem)
-    sync_picks(store, draft, week)
     return EditReport(path, draft, None)
 
 

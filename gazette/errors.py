@@ -21,15 +21,6 @@ class StoreError(GazetteError):
     """The database file cannot be used (corrupt, foreign, locked)."""
 
 
-class SourceError(GazetteError):
-    """A source could not be fetched or parsed. Carries the source's name."""
-
-    def __init__(self, source: str, reason: str) -> None:
-        super().__init__(f"{source}: {reason}")
-        self.source = source
-        self.reason = reason
-
-
 class DraftError(GazetteError):
     """The draft file is missing or cannot be parsed; names the line when it can."""
 

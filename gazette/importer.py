@@ -55,9 +55,9 @@ import yaml
 
 from gazette.errors import GazetteError
 from gazette.markdown_dialect import linkify_html, python_markdown
-from gazette.publish import ORIGIN_IMPORT, save_published
+from gazette.models import ORIGIN_IMPORT, PublishedIssue
 from gazette.render.web import body_digest, sanitize_body_html, slugify
-from gazette.store import IssueRow, Store
+from gazette.store import Store
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -243,32 +243,28 @@ def import_archive(store: Store, directory: Path, base_url: str = "") -> ImportR
 
 def _save(store: Store, plan: _Plan, bodies: _Bodies) -> None:
     """Every new issue in one transaction, each written as soon as its body is ready."""
+
+    def issues() -> Iterator[PublishedIssue]:
+        for new in plan.new:
+            issue, number, week = new.file, new.number, new.week
+            html, digest = bodies.get(issue)
+            yield PublishedIssue(
+                week=week,
+                number=number,
+                slug=issue.slug,
+                title=issue.title,
+                published_on=issue.day.isoformat(),
+                html_utf8=html,
+                markdown=issue.text,
+                tags=issue.tags,
+                subtitle=issue.subtitle,
+                origin=ORIGIN_IMPORT,
+                html_digest=digest,
+            )
+
     try:
-        # atomic(), not `with conn:`: sqlite-utils commits each write on its own
-        # unless a transaction is explicitly open.
-        with store.fewer_fsyncs(), store.db.atomic():
-            for new in plan.new:
-                issue, number, week = new.file, new.number, new.week
-                html, digest = bodies.get(issue)
-                save_published(
-                    store,
-                    IssueRow(
-                        week=week,
-                        number=number,
-                        slug=issue.slug,
-                        title=issue.title,
-                        published_on=issue.day.isoformat(),
-                        markdown=issue.text,
-                        html=html.decode("utf-8"),
-                        tags=issue.tags,
-                        revision=1,
-                    ),
-                    emoji="",
-                    subtitle=issue.subtitle,
-                    origin=ORIGIN_IMPORT,
-                    replace_existing=False,
-                    html_digest=digest,
-                )
+        with store.fewer_fsyncs():
+            store.add_issues(issues())
     except sqlite3.IntegrityError as exc:
         raise ArchiveImportError(
             f"an issue saved meanwhile conflicts with the import ({exc}); nothing was"
@@ -675,12 +671,11 @@ class _Archive:
     def load(cls, store: Store) -> _Archive:
         weeks: dict[int, str] = {}
         texts: set[str] = set()
-        # As bytes, one row at a time: the digests are all an import needs.
-        query = "select week, number, cast(markdown as blob) as markdown from issues"
-        for row in store.db.query(query):
-            if row["number"] is not None:
-                weeks[row["number"]] = row["week"]
-            texts.add(_digest(row["markdown"] or b""))
+        # As bytes, one issue at a time: the digests are all an import needs.
+        for issue in store.issue_texts():
+            if issue.number is not None:
+                weeks[issue.number] = issue.week
+            texts.add(_digest(issue.markdown_utf8))
         return cls(weeks=weeks, texts=frozenset(texts))
 
 

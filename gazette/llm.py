@@ -26,7 +26,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import jinja2
@@ -34,9 +34,8 @@ import jinja2
 from gazette import __version__
 from gazette.clean import clean_title
 from gazette.config import Settings
-from gazette.errors import GazetteError
+from gazette.errors import GazetteError, RenderError
 from gazette.models import StoredItem
-from gazette.store import Store, iso, utc_now
 from gazette.summarize import sentences, strip_boilerplate
 from gazette.urls import safe_url
 
@@ -69,26 +68,28 @@ class LlmSummary:
     warnings: tuple[str, ...] = ()
 
 
+class SummaryCache(Protocol):
+    """Where answers are kept: the ``summaries`` table (``Store`` has these)."""
+
+    def cached_summary(self, item_id: int, prompt_hash: str, model: str) -> str | None: ...
+
+    def save_summary(self, item_id: int, prompt_hash: str, model: str, text: str) -> None: ...
+
+
 def prompt_env(settings: Settings) -> jinja2.Environment:
-    """Templates for prompts: the user's folder first, then the built-in ones.
+    """The process's one template environment (``gazette.render``), so a user's
+    ``[paths] templates_dir`` overrides prompts as it does every other template.
 
-    Autoescape is off here and only here: a prompt is plain text sent to a
-    model, never HTML, and escaping would show it ``&#39;`` for every apostrophe.
-    What comes back is cleaned to plain text before anyone sees it.
+    It leaves templates under ``prompts/`` unescaped, and only those: a prompt
+    is plain text sent to a model, never HTML. A templates_dir that is not a
+    folder is an LlmError here, so the caller falls back as for any other.
     """
-    from gazette.render import BUILTIN_TEMPLATES
+    from gazette.render import template_env
 
-    loaders: list[jinja2.BaseLoader] = []
-    if settings.templates_dir is not None and settings.templates_dir.is_dir():
-        loaders.append(jinja2.FileSystemLoader(settings.templates_dir))
-    loaders.append(jinja2.FileSystemLoader(BUILTIN_TEMPLATES))
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    try:
+        return template_env(settings)
+    except RenderError as exc:
+        raise LlmError(str(exc)) from None
 
 
 def render_prompt(env: jinja2.Environment, name: str, **context: Any) -> Prompt:
@@ -109,11 +110,11 @@ def render_prompt(env: jinja2.Environment, name: str, **context: Any) -> Prompt:
 
 
 def template_source(env: jinja2.Environment, name: str) -> str:
-    if env.loader is None:
-        return ""
+    from gazette.render import template_source as source_of
+
     try:
-        return env.loader.get_source(env, name)[0]
-    except jinja2.TemplateNotFound:
+        return source_of(env, name)
+    except RenderError:
         raise LlmError(f"prompt template {name} not found") from None
 
 
@@ -144,8 +145,8 @@ def chunk_text(text: str, max_words: int = CHUNK_WORDS) -> list[str]:
     return chunks
 
 
-def llm_summary(store: Store, settings: Settings, source: StoredItem) -> LlmSummary:
-    """The LLM's summary of ``source``, from the cache when it was asked before."""
+def llm_summary(cache: SummaryCache, settings: Settings, source: StoredItem) -> LlmSummary:
+    """The LLM's summary of ``source``, from ``cache`` when it was asked before."""
     llm = settings.llm
     env = prompt_env(settings)
     item = source.item
@@ -175,8 +176,7 @@ def llm_summary(store: Store, settings: Settings, source: StoredItem) -> LlmSumm
             for i, chunk in enumerate(chunks, start=1)
         ]
     key = prompt_hash(first_stage, template_source(env, SUMMARY_PROMPT))
-    cache = SummaryCache(store)
-    hit = cache.get(source.id, key, llm.model)
+    hit = cache.cached_summary(source.id, key, llm.model)
     if hit is not None:
         return LlmSummary(hit, cached=True, requests=0, warnings=tuple(warnings))
 
@@ -194,7 +194,7 @@ def llm_summary(store: Store, settings: Settings, source: StoredItem) -> LlmSumm
     words = len(summary.split())
     if words > llm.max_words * 1.5:
         warnings.append(f"the LLM summary is {words} words (budget {llm.max_words})")
-    cache.put(source.id, key, llm.model, summary)
+    cache.save_summary(source.id, key, llm.model, summary)
     return LlmSummary(summary, cached=False, requests=requests, warnings=tuple(warnings))
 
 
@@ -247,27 +247,3 @@ def tidy(answer: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'“”":
         text = text[1:-1].strip()
     return text
-
-
-class SummaryCache:
-    """The ``summaries`` table (migration m005_summaries)."""
-
-    def __init__(self, store: Store) -> None:
-        self.db = store.db
-
-    def get(self, item_id: int, prompt_hash: str, model: str) -> str | None:
-        rows = list(
-            self.db.query(
-                "select text from summaries where item_id = ? and prompt_hash = ? and model = ?",
-                [item_id, prompt_hash, model],
-            )
-        )
-        return str(rows[0]["text"]) if rows else None
-
-    def put(self, item_id: int, prompt_hash: str, model: str, text: str) -> None:
-        with self.db.atomic():
-            self.db.execute(
-                "insert or replace into summaries (item_id, prompt_hash, model, text, created_at)"
-                " values (?, ?, ?, ?, ?)",
-                [item_id, prompt_hash, model, text, iso(utc_now())],
-            )

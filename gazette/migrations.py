@@ -15,7 +15,7 @@ migrations = Migrations(MIGRATION_SET)
 
 @migrations()
 def m001_items(db: Database) -> None:
-    db["items"].create(  # type: ignore[union-attr]
+    db.table("items").create(
         {
             "id": int,
             "source": str,
@@ -38,15 +38,15 @@ def m001_items(db: Database) -> None:
         pk="id",
         not_null={"source", "external_id", "url", "title", "published_at", "fetched_at"},
     )
-    db["items"].create_index(["source", "external_id"], unique=True)  # type: ignore[union-attr]
-    db["items"].create_index(["published_at"])  # type: ignore[union-attr]
-    db["items"].create_index(["canonical_url"])  # type: ignore[union-attr]
+    db.table("items").create_index(["source", "external_id"], unique=True)
+    db.table("items").create_index(["published_at"])
+    db.table("items").create_index(["canonical_url"])
 
 
 @migrations()
 def m002_fetch_state(db: Database) -> None:
     # One row per URL a source asked for: conditional-GET validators and outcome.
-    db["fetch_state"].create(  # type: ignore[union-attr]
+    db.table("fetch_state").create(
         {
             "source": str,
             "url": str,
@@ -62,7 +62,7 @@ def m002_fetch_state(db: Database) -> None:
 
 @migrations()
 def m003_issues_and_picks(db: Database) -> None:
-    db["issues"].create(  # type: ignore[union-attr]
+    db.table("issues").create(
         {
             "week": str,
             "number": int,
@@ -76,8 +76,8 @@ def m003_issues_and_picks(db: Database) -> None:
         },
         pk="week",
     )
-    db["issues"].create_index(["number"], unique=True)  # type: ignore[union-attr]
-    db["picks"].create(  # type: ignore[union-attr]
+    db.table("issues").create_index(["number"], unique=True)
+    db.table("picks").create(
         {"week": str, "item_id": int, "section": str, "position": int},
         pk=("week", "item_id"),
         foreign_keys=[("item_id", "items", "id")],
@@ -86,14 +86,14 @@ def m003_issues_and_picks(db: Database) -> None:
 
 @migrations()
 def m004_items_fts(db: Database) -> None:
-    db["items"].enable_fts(["title", "text"], create_triggers=True)  # type: ignore[union-attr]
+    db.table("items").enable_fts(["title", "text"], create_triggers=True)
 
 
 @migrations()
 def m006_issue_revisions(db: Database) -> None:
     # `publish --force` replaces an issue; the content it replaces is kept here,
     # one row per superseded revision, so no published word is ever lost.
-    db["issue_revisions"].create(  # type: ignore[union-attr]
+    db.table("issue_revisions").create(
         {
             "week": str,
             "revision": int,
@@ -115,17 +115,17 @@ def m007_issue_archive_fields(db: Database) -> None:
     # What the archive shows besides the stored HTML, kept beside it so a site
     # build never re-parses hundreds of Markdown files; `origin` says whether the
     # markdown column is a Gazette draft ("draft") or an imported file ("import").
-    issues = db["issues"]
-    issues.add_column("emoji", str)  # type: ignore[union-attr]
-    issues.add_column("subtitle", str)  # type: ignore[union-attr]
-    issues.add_column("origin", str)  # type: ignore[union-attr]
+    issues = db.table("issues")
+    issues.add_column("emoji", str)
+    issues.add_column("subtitle", str)
+    issues.add_column("origin", str)
 
 
 @migrations()
 def m005_summaries(db: Database) -> None:
     # LLM summaries, cached by item, prompt (a hash of the templates and what was
     # rendered into them) and model, so asking twice never calls the model twice.
-    db["summaries"].create(  # type: ignore[union-attr]
+    db.table("summaries").create(
         {"item_id": int, "prompt_hash": str, "model": str, "text": str, "created_at": str},
         pk=("item_id", "prompt_hash", "model"),
         foreign_keys=[("item_id", "items", "id")],
@@ -138,7 +138,7 @@ def m008_issue_html_digest(db: Database) -> None:
     # sanitizer's allow-list, see gazette.render.web.body_digest): a site build
     # sanitizes again only a body whose digest does not match, that is HTML
     # written by anything but Gazette, or cleaned under another allow-list.
-    db["issues"].add_column("html_digest", str)  # type: ignore[union-attr]
+    db.table("issues").add_column("html_digest", str)
 
 
 @migrations()
@@ -146,6 +146,21 @@ def m009_offered_stories(db: Database) -> None:
     # Every story Gazette has put into a week's draft (the first draft's picks,
     # each refresh's candidates): a refresh offers only stories never offered,
     # so a candidate the editor deleted does not come back.
-    db["offered"].create(  # type: ignore[union-attr]
-        {"week": str, "item_id": int}, pk=("week", "item_id")
-    )
+    db.table("offered").create({"week": str, "item_id": int}, pk=("week", "item_id"))
+
+
+@migrations()
+def m010_issue_revision_archive_fields(db: Database) -> None:
+    # A superseded revision keeps every column of the issue row it was, so a
+    # revision reads back as the same PublishedIssue (rows kept before this
+    # have none of these: NULL).
+    revisions = db.table("issue_revisions")
+    for column in ("emoji", "subtitle", "origin", "html_digest"):
+        revisions.add_column(column, str)
+
+
+@migrations()
+def m011_drop_picks(db: Database) -> None:
+    # The draft is the only record of an issue's picks: this copy of them was
+    # written by every verb and read by nothing.
+    db.table("picks").drop(ignore=True)

@@ -120,17 +120,43 @@ class Issue:
         return self.picks + feature + self.quick_links
 
 
-@dataclass(frozen=True)
-class PublishedIssue:
-    """A frozen issue as the archive shows it."""
+# What the ``markdown`` column of an issue holds (``PublishedIssue.origin``).
+ORIGIN_DRAFT = "draft"  # a Gazette draft, parsed back into its stories when needed
+ORIGIN_IMPORT = "import"  # the original text of an imported file: no stories
 
-    number: int | None  # None: an imported issue that never had a number
+
+@dataclass(frozen=True, slots=True)
+class PublishedIssue:
+    """A published issue: one row of the ``issues`` table, every column.
+
+    Its number, date and permanent link (``slug``) never change once it went
+    out; ``revision`` counts the times ``publish --force`` replaced its content.
+    ``html`` is the body rendered and sanitized once, at publish or import, and
+    ``html_digest`` its ``body_digest`` ("" on rows Gazette did not write), so a
+    site build never parses Markdown and trusts exactly the HTML it wrote.
+
+    The HTML is held as UTF-8 bytes: a str holding one emoji takes four bytes a
+    character, and a site build holds every issue. ``markdown`` is None when the
+    row was read without it (the archive's listing has no use for it).
+    """
+
     week: str
+    number: int | None  # None: an imported issue that never had a number
     slug: str
+    title: str
     published_on: str
-    issue: Issue
-    html: str
-    tags: tuple[str, ...]
+    html_utf8: bytes
+    markdown: str | None = None
+    tags: tuple[str, ...] = ()
+    revision: int = 1
+    emoji: str = ""
+    subtitle: str = ""
+    origin: str = ORIGIN_DRAFT  # "" on rows from before the column existed
+    html_digest: str = ""
+
+    @property
+    def html(self) -> str:
+        return self.html_utf8.decode("utf-8")
 
 
 SourceStatus = Literal["ok", "not_modified", "failed"]

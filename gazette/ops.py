@@ -24,7 +24,7 @@ from pathlib import Path
 from gazette.errors import StoreError
 from gazette.lock import run_lock
 from gazette.migrations import MIGRATION_SET, migrations
-from gazette.store import SQLITE_MAGIC
+from gazette.store import SQLITE_MAGIC, connect_readonly
 
 log = logging.getLogger(__name__)
 
@@ -210,12 +210,6 @@ def _check_sqlite_file(path: Path) -> None:
         head = handle.read(len(SQLITE_MAGIC))
     if head != SQLITE_MAGIC:
         raise StoreError(f"{path}: not a SQLite database")
-
-
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to ``path``; never creates the file."""
-    # Read-only through a URI so a mistyped path is never created as a new database.
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
 
 
 @contextmanager

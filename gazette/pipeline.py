@@ -46,7 +46,7 @@ def week_candidates(store: Store, settings: Settings, week: str) -> list[Candida
         :RECENT_ISSUES
     ]
     featured = frozenset(
-        canonical_url(pick.url) for p in recent for pick in p.issue.all_picks if pick.url
+        canonical_url(pick.url) for p in recent for pick in p.all_picks if pick.url
     )
     source_weights = {s.name: s.weight for s in settings.sources}
     return rank(
@@ -89,14 +89,8 @@ def create_draft(
     candidates = week_candidates(store, settings, week)
     issue = compose_issue(week, candidates, settings.publication, settings.draft)
     text = write_draft(issue)
-    # Picks first, file second: a crash in between leaves no draft, so the next
-    # run drafts again and replaces these picks, instead of keeping a draft
-    # whose picks were never recorded.
-    store.set_picks(
-        week,
-        [(p.item_id, "picks") for p in issue.picks if p.item_id is not None]
-        + ([(issue.feature.item_id, "feature")] if issue.feature and issue.feature.item_id else []),
-    )
+    # Offered before the file is written: a crash in between leaves no draft,
+    # and the next run drafts again and offers the same stories (harmless twice).
     store.offer(week, (p.item_id for p in issue.all_picks if p.item_id is not None))
     path.parent.mkdir(parents=True, exist_ok=True)
     if not _write_new(path, text):

@@ -1,7 +1,8 @@
 """``gazette preview``: the draft as the email and as the web page, on 127.0.0.1.
 
 The page at ``/`` shows the email at desktop width and at 375 px side by side,
-and the web page below, each in an iframe. A tiny script polls ``/version``
+and the web page below, each in an iframe: the very ``email.html`` and
+``web.html`` that ``gazette render`` writes, from the same renderers. A tiny script polls ``/version``
 once a second and reloads the page when the draft's text (or the error) has
 changed, so saving in the editor is enough. The draft is read again on every
 request and rendered again only when its bytes changed: content, not mtime,
@@ -19,16 +20,14 @@ import json
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import urlsplit
-
-import jinja2
 
 from gazette.config import Settings
 from gazette.draft import parse_draft
 from gazette.errors import GazetteError
+from gazette.loopback import LoopbackHTTPServer, LoopbackServer
 from gazette.models import Issue
 
 POLL_MS = 1000
@@ -90,38 +89,10 @@ def _email_html(issue: Issue, settings: Settings) -> str:
 
 
 def _web_html(issue: Issue, settings: Settings) -> str:
-    from gazette.render import template_env
-    from gazette.render.web import issue_body_html
+    # The page `gazette render` writes as web.html, so the preview shows exactly it.
+    from gazette.render.webpage import render_web_page
 
-    body = issue_body_html(issue, template_env(settings))
-    emoji = (
-        f'<span class="emoji" aria-hidden="true">{html.escape(issue.emoji)}</span> '
-        if issue.emoji
-        else ""
-    )
-    subtitle = f'<p class="subtitle">{html.escape(issue.subtitle)}</p>' if issue.subtitle else ""
-    # The archive's stylesheet and article markup, without the archive around it.
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(issue.title)}</title>"
-        '<link rel="stylesheet" href="/style.css"></head><body>'
-        '<main id="content" class="wrap"><article class="issue"><header class="issue-header">'
-        f'<p class="issue-meta">Preview · {html.escape(issue.week)}</p>'
-        f'<h1 class="issue-title">{emoji}{html.escape(issue.title)}</h1>{subtitle}</header>'
-        f"{body}</article></main></body></html>"
-    )
-
-
-def _stylesheet(settings: Settings) -> str:
-    from gazette.render import template_env
-
-    env = template_env(settings)
-    assert env.loader is not None
-    try:
-        return env.loader.get_source(env, "site/style.css")[0]
-    except jinja2.TemplateNotFound:  # a missing stylesheet only makes the preview plainer
-        return ""
+    return render_web_page(issue, settings, web_url=None)
 
 
 def index_page(rendered: Rendered, path: Path) -> str:
@@ -187,9 +158,7 @@ def error_page(message: str) -> str:
     )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _Server(LoopbackHTTPServer):
     def __init__(self, address: tuple[str, int], previewer: Previewer) -> None:
         super().__init__(address, _Handler)
         self.previewer = previewer
@@ -211,8 +180,6 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 body = rendered.email_html if route == "/email" else rendered.web_html
                 self._send(HTTPStatus.OK, "text/html", body)
-        elif route == "/style.css":
-            self._send(HTTPStatus.OK, "text/css", _stylesheet(previewer.settings))
         elif route == "/version":
             payload = {"version": rendered.version, "error": rendered.error}
             self._send(HTTPStatus.OK, "application/json", json.dumps(payload))
@@ -232,57 +199,22 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the terminal is the editor's; polling every second would flood it
 
 
-class PreviewServer:
+class PreviewServer(LoopbackServer):
     """The preview in a background thread; a context manager like ReplayServer."""
+
+    name = "preview"
 
     def __init__(
         self, settings: Settings, path: Path, host: str = "127.0.0.1", port: int = 0
     ) -> None:
+        super().__init__(host, port)
         self.previewer = Previewer(settings, path)
-        self.host = host
-        self._requested_port = port
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> PreviewServer:
+    def _bind(self) -> _Server:
         try:
-            self._httpd = _Server((self.host, self._requested_port), self.previewer)
+            return _Server((self.host, self._requested_port), self.previewer)
         except OSError as exc:
             raise GazetteError(
                 f"cannot serve the preview on {self.host}:{self._requested_port}:"
                 f" {exc.strerror or exc} (try another --port)"
             ) from None
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="gazette-preview", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is not None:
-            httpd.shutdown()
-            httpd.server_close()
-        if thread is not None:
-            thread.join()
-
-    def wait(self) -> None:
-        while self._thread is not None and self._thread.is_alive():
-            self._thread.join(0.5)  # a timed join keeps Ctrl-C responsive
-
-    @property
-    def url(self) -> str:
-        assert self._httpd is not None, "preview server is not running"
-        return f"http://{self.host}:{self._httpd.server_address[1]}"
-
-    def __enter__(self) -> PreviewServer:
-        return self if self._httpd is not None else self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

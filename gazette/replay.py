@@ -28,11 +28,13 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Final
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from gazette.loopback import LoopbackHTTPServer, LoopbackServer
 
 __all__ = [
     "Fault",
@@ -408,18 +410,15 @@ class _State:
     log: _RequestLog = field(default_factory=_RequestLog)
 
 
-class _HTTPServer(ThreadingHTTPServer):
+class _HTTPServer(LoopbackHTTPServer):
     """Tuned for benchmarks: hundreds of clients at once, and stop() never
-    waits for a handler stuck in a long delay fault."""
+    waits for a handler stuck in a long delay fault (daemon threads)."""
 
-    daemon_threads = True
     request_queue_size = 128
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], state: _State) -> None:
         self.state = state
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     def handle_error(
@@ -529,14 +528,18 @@ class _Handler(BaseHTTPRequestHandler):
 # --- public server ---------------------------------------------------------
 
 
-class ReplayServer:
+class ReplayServer(LoopbackServer):
     """The replay server running in a background thread.
 
     Use as a context manager (``with ReplayServer(root) as srv: srv.url``) or
     call :meth:`start` and :meth:`stop`. ``port=0`` picks a free port; ``host``
     may be any loopback address (127.x.y.z) so a benchmark can spread hosts
     over many addresses. ``latency`` seconds are added before every response.
+    The URL (``srv.url``) has no trailing slash: sources use ``f"{url}/hex.pm"``.
     """
+
+    name = "replay server"
+    poll_interval = _POLL_INTERVAL
 
     def __init__(
         self,
@@ -552,65 +555,12 @@ class ReplayServer:
             raise FileNotFoundError(f"replay directory not found: {path}")
         if latency < 0:
             raise ValueError("latency must be >= 0")
+        super().__init__(host, port)
         self.root = path
-        self.host = host
-        self._requested_port = port
         self._state = _State(root=path, latency=latency, verbose=verbose)
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> ReplayServer:
-        """Bind and serve in a daemon thread; returns self for chaining."""
-        if self._httpd is not None:
-            raise RuntimeError("replay server already started")
-        self._httpd = _HTTPServer((self.host, self._requested_port), self._state)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": _POLL_INTERVAL},
-            name=f"gazette-replay-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port; safe to call twice."""
-        httpd, thread = self._httpd, self._thread
-        self._httpd = self._thread = None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join()
-
-    def wait(self) -> None:
-        """Block until the server stops (or Ctrl-C in the main thread)."""
-        while self._thread is not None and self._thread.is_alive():
-            self._thread.join(0.5)  # a timed join keeps Ctrl-C responsive
-
-    def __enter__(self) -> ReplayServer:
-        # Accept an already started server: `with ReplayServer(...).start() as srv`.
-        return self if self._httpd is not None else self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """The bound port (the real one when 0 was asked for)."""
-        return int(self._bound().server_address[1])
-
-    @property
-    def url(self) -> str:
-        """Base URL without trailing slash: sources use ``f"{url}/hex.pm"``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+    def _bind(self) -> _HTTPServer:
+        return _HTTPServer((self.host, self._requested_port), self._state)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -626,13 +576,6 @@ class ReplayServer:
 
     def clear_faults(self) -> None:
         self._state.faults.clear()
-
-    def _bound(self) -> _HTTPServer:
-        if self._httpd is None:
-            raise RuntimeError(
-                "replay server is not running; call start() or use it as a context manager"
-            )
-        return self._httpd
 
 
 def serve_forever(

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from gazette.config import Settings
 from gazette.errors import RenderError
-from gazette.render.site import MANIFEST, ArchiveIssue, SiteReport, build_site
+from gazette.models import PublishedIssue
+from gazette.render.site import MANIFEST, SiteReport, build_site
 from gazette.writer import Writer
 
 INDEX_DIR = "pagefind"
@@ -179,7 +180,7 @@ class ArchiveReport:
 
 
 def build_searchable_site(
-    issues: Sequence[ArchiveIssue], settings: Settings, out_dir: Path
+    issues: Sequence[PublishedIssue], settings: Settings, out_dir: Path
 ) -> ArchiveReport:
     """``build_site`` with the configured subscribe form, then the search index
     when ``[site] search`` is on."""

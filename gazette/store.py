@@ -1,7 +1,11 @@
-"""The SQLite store: items, fetch state, picks and published issues.
+"""The SQLite store: items, fetch state, offered stories, LLM summaries and
+published issues.
 
-All writes for one source happen in one transaction (per-row autocommit is ~50x
-slower), and the schema only changes through ``gazette.migrations``.
+Every query of the package is here (the schema is in ``gazette.migrations``,
+backups and integrity checks in ``gazette.ops``); the rest of Gazette calls
+these methods and gets frozen, typed values back. All writes for one source
+happen in one transaction (per-row autocommit is ~50x slower), and the schema
+only changes through ``gazette.migrations``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from sqlite_utils import Database
 
 from gazette.errors import StoreError
 from gazette.migrations import migrations
-from gazette.models import Item, StoredItem
+from gazette.models import Item, PublishedIssue, StoredItem
 from gazette.urls import canonical_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -51,16 +55,24 @@ class FetchState:
 
 
 @dataclass(frozen=True)
-class IssueRow:
-    week: str
+class FetchRecord:
+    """The outcome of the latest request for one URL of a source."""
+
+    source: str
+    url: str
+    status: str  # "ok" when the request succeeded
+    error: str
+    checked_at: str  # ISO 8601 UTC
+
+
+@dataclass(frozen=True, slots=True)
+class IssueText:
+    """What an import compares against: an issue's number, week and Markdown,
+    the latter as the UTF-8 bytes SQLite holds (never decoded)."""
+
     number: int | None  # None: an imported issue that never had a number
-    slug: str
-    title: str
-    published_on: str
-    markdown: str
-    html: str
-    tags: tuple[str, ...]
-    revision: int
+    week: str
+    markdown_utf8: bytes
 
 
 class Store:
@@ -186,17 +198,23 @@ class Store:
                 [source, url, state.etag, state.last_modified, status, error, iso(utc_now())],
             )
 
-    # -- picks -------------------------------------------------------------
+    def fetch_history(self) -> list[FetchRecord]:
+        """The latest outcome of every URL any source asked for, oldest first."""
+        rows = self.db.query(
+            "select source, url, status, error, checked_at from fetch_state order by checked_at"
+        )
+        return [
+            FetchRecord(
+                source=row["source"],
+                url=row["url"],
+                status=row["status"] or "",
+                error=row["error"] or "",
+                checked_at=row["checked_at"] or "",
+            )
+            for row in rows
+        ]
 
-    def set_picks(self, week: str, picks: Iterable[tuple[int, str]]) -> None:
-        """Replace the recorded picks of ``week`` by (item id, section) pairs, in order."""
-        with self.db.atomic():
-            self.db.execute("delete from picks where week = ?", [week])
-            for position, (item_id, section) in enumerate(picks):
-                self.db.execute(
-                    "insert or ignore into picks (week, item_id, section, position) values (?, ?, ?, ?)",
-                    [week, item_id, section, position],
-                )
+    # -- offered stories ---------------------------------------------------
 
     def offer(self, week: str, item_ids: Iterable[int]) -> None:
         """Remember that these stories were put into ``week``'s draft."""
@@ -211,23 +229,97 @@ class Store:
         rows = self.db.execute("select item_id from offered where week = ?", [week])
         return {item_id for (item_id,) in rows.fetchall()}
 
-    def picked_item_ids(self, week: str) -> list[int]:
-        return [
-            row["item_id"]
-            for row in self.db.query(
-                "select item_id from picks where week = ? order by position", [week]
+    # -- LLM summaries -----------------------------------------------------
+
+    def cached_summary(self, item_id: int, prompt_hash: str, model: str) -> str | None:
+        """The summary ``model`` wrote for this item and prompt, if it was asked before."""
+        row = self.db.execute(
+            "select text from summaries where item_id = ? and prompt_hash = ? and model = ?",
+            [item_id, prompt_hash, model],
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def save_summary(self, item_id: int, prompt_hash: str, model: str, text: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "insert or replace into summaries (item_id, prompt_hash, model, text, created_at)"
+                " values (?, ?, ?, ?, ?)",
+                [item_id, prompt_hash, model, text, iso(utc_now())],
             )
-        ]
 
-    # -- issues ------------------------------------------------------------
+    # -- published issues --------------------------------------------------
 
-    def issue(self, week: str) -> IssueRow | None:
-        rows = list(self.db.query("select * from issues where week = ?", [week]))
-        return issue_row(rows[0]) if rows else None
+    def issue(self, week: str) -> PublishedIssue | None:
+        """``week``'s published issue, every column, or None."""
+        rows = list(self.db.query(f"select {_ISSUE_SELECT} from issues where week = ?", [week]))
+        return _published_issue(rows[0]) if rows else None
+
+    def issues(self, limit: int | None = None) -> list[PublishedIssue]:
+        """Every published issue (or the newest ``limit``), every column, newest
+        first: by date, then number (an imported archive's numbers need not
+        follow its dates)."""
+        rows = self.db.query(
+            f"select {_ISSUE_SELECT} from issues"
+            " order by substr(published_on, 1, 10) desc, number desc limit ?",
+            [-1 if limit is None else limit],  # a negative limit is none
+        )
+        return [_published_issue(row) for row in rows]
+
+    def archive_issues(self) -> list[PublishedIssue]:
+        """Every published issue as the archive lists it, oldest first (by date, then number).
+
+        Without the Markdown (``markdown`` is None), so hundreds of issues read
+        fast and take little memory; except on rows from before the archive
+        columns (m007), whose emoji and subtitle are still in their draft: those
+        come with it, and an empty ``emoji``, ``subtitle`` and ``origin``.
+        """
+        query = (
+            f"select {_ISSUE_SELECT_BUT_MARKDOWN},"
+            " case when emoji is null and coalesce(origin, 'draft') = 'draft'"
+            " then markdown end as markdown"
+            " from issues order by substr(published_on, 1, 10), number"
+        )
+        return [_published_issue(row) for row in self.db.query(query)]
+
+    def issue_texts(self) -> Iterator[IssueText]:
+        """Number, week and Markdown of every issue, one row at a time."""
+        query = "select number, week, cast(markdown as blob) as markdown from issues"
+        for row in self.db.query(query):
+            yield IssueText(row["number"], row["week"], row["markdown"] or b"")
+
+    def revisions(self, week: str) -> list[PublishedIssue]:
+        """The superseded revisions of ``week``'s issue, oldest first."""
+        rows = self.db.query(
+            f"select {_ISSUE_SELECT} from issue_revisions where week = ? order by revision",
+            [week],
+        )
+        return [_published_issue(row) for row in rows]
 
     def next_issue_number(self) -> int:
-        row = next(self.db.query("select coalesce(max(number), 0) + 1 as n from issues"))
-        return int(row["n"])
+        row = self.db.execute("select coalesce(max(number), 0) + 1 from issues").fetchone()
+        return int(row[0])
+
+    def save_issue(self, issue: PublishedIssue, replacing: PublishedIssue | None = None) -> None:
+        """Write ``issue`` over its week's row, in one transaction with keeping
+        ``replacing`` (the row it replaces) in ``issue_revisions``: superseded
+        content is kept exactly when it is replaced, and no published word is lost.
+        """
+        # atomic(), never `with conn:`: sqlite-utils commits every write on its
+        # own unless a transaction is explicitly open.
+        with self.db.atomic():
+            if replacing is not None:
+                self.db.execute(
+                    _INSERT_REVISION, {**_issue_values(replacing), "replaced_at": iso(utc_now())}
+                )
+            self.db.execute(_REPLACE_ISSUE, _issue_values(issue))
+
+    def add_issues(self, issues: Iterable[PublishedIssue]) -> None:
+        """Insert every issue in one transaction, each as soon as ``issues`` yields
+        it: all are added or, on any error, none. An issue whose week or number
+        is taken raises sqlite3.IntegrityError (nothing is replaced)."""
+        with self.db.atomic():
+            for issue in issues:
+                self.db.execute(_INSERT_ISSUE, _issue_values(issue))
 
 
 def open_store(path: Path) -> Store:
@@ -264,6 +356,19 @@ def open_store(path: Path) -> Store:
     return Store(db, path)
 
 
+def open_store_readonly(path: Path) -> Store:
+    """The database at ``path`` as it is, for looking only: opened read-only,
+    never created nor migrated (``gazette doctor`` must change nothing).
+    Its queries raise sqlite3.DatabaseError if the file is not a sound database."""
+    return Store(Database(connect_readonly(path)), Path(path))
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to ``path``; never creates the file."""
+    # Read-only through a URI so a mistyped path is never created as a new database.
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+
 def _refuse_foreign(path: Path) -> None:
     if path.is_dir():
         raise StoreError(f"{path}: is a directory, not a database file")
@@ -282,10 +387,6 @@ def _refuse_foreign(path: Path) -> None:
             raise StoreError(f"{path}: database is corrupt ({exc}); restore a backup") from None
         if result and result[0] != "ok":
             raise StoreError(f"{path}: database is corrupt ({result[0]}); restore a backup")
-
-
-def migrations_applied(store: Store) -> list[str]:
-    return [m.name for m in migrations.applied(store.db)]
 
 
 _CONTENT_COLUMNS = (
@@ -354,18 +455,73 @@ def _stored_item(row: dict[str, Any]) -> StoredItem:
     return StoredItem(id=row["id"], item=item, fetched_at=parse_iso(row["fetched_at"]))
 
 
-def issue_row(row: dict[str, Any]) -> IssueRow:
-    """An ``issues`` table row as an IssueRow."""
-    return IssueRow(
+# Every column of an issue, in one place: reads, writes and revisions use these.
+_ISSUE_COLUMNS = (
+    "week",
+    "number",
+    "slug",
+    "title",
+    "published_on",
+    "markdown",
+    "html",
+    "tags",
+    "revision",
+    "emoji",
+    "subtitle",
+    "origin",
+    "html_digest",
+)
+# The HTML as a blob: SQLite hands back its UTF-8 bytes, never decoded.
+_ISSUE_SELECT_BUT_MARKDOWN = ", ".join(
+    "cast(html as blob) as html" if c == "html" else c for c in _ISSUE_COLUMNS if c != "markdown"
+)
+_ISSUE_SELECT = f"{_ISSUE_SELECT_BUT_MARKDOWN}, markdown"
+_ISSUE_VALUES = ", ".join(f":{c}" for c in _ISSUE_COLUMNS)
+_INSERT_ISSUE = f"insert into issues ({', '.join(_ISSUE_COLUMNS)}) values ({_ISSUE_VALUES})"
+_REPLACE_ISSUE = _INSERT_ISSUE.replace("insert into", "insert or replace into", 1)
+_INSERT_REVISION = (
+    f"insert or replace into issue_revisions ({', '.join(_ISSUE_COLUMNS)}, replaced_at)"
+    f" values ({_ISSUE_VALUES}, :replaced_at)"
+)
+
+
+def _issue_values(issue: PublishedIssue) -> dict[str, Any]:
+    if issue.markdown is None:
+        # Saving it would blank the column: only rows read whole can be written back.
+        raise ValueError(f"issue {issue.week} was read without its Markdown (Store.issue has it)")
+    return {
+        "week": issue.week,
+        "number": issue.number,
+        "slug": issue.slug,
+        "title": issue.title,
+        "published_on": issue.published_on,
+        "markdown": issue.markdown,
+        # As text: bytes would be stored as a blob, which other tools read as such.
+        "html": issue.html,
+        "tags": json.dumps(list(issue.tags)),
+        "revision": issue.revision,
+        "emoji": issue.emoji,
+        "subtitle": issue.subtitle,
+        "origin": issue.origin,
+        "html_digest": issue.html_digest,
+    }
+
+
+def _published_issue(row: dict[str, Any]) -> PublishedIssue:
+    return PublishedIssue(
         week=row["week"],
         number=row["number"],
         slug=row["slug"],
         title=row["title"],
         published_on=row["published_on"],
+        html_utf8=row["html"] or b"",
         markdown=row["markdown"],
-        html=row["html"],
         tags=tuple(json.loads(row["tags"] or "[]")),
         revision=row["revision"] or 1,
+        emoji=row["emoji"] or "",
+        subtitle=row["subtitle"] or "",
+        origin=row["origin"] or "",
+        html_digest=row["html_digest"] or "",
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from gazette.store import open_store
 from tests.conftest import SAMPLE_WEEK, run_cli
 
 WEEK = SAMPLE_WEEK
@@ -30,11 +29,3 @@ def draft_file(workspace: Path) -> Path:
 def gz(*args: str, expect: int | None = 0) -> str:
     """Run `gazette --db g.db ARGS --week WEEK` and return its output."""
     return run_cli("--db", "g.db", *args, "--week", WEEK, expect=expect).output
-
-
-def picked(workspace: Path) -> list[tuple[int, str]]:
-    with open_store(workspace / "g.db") as store:
-        rows = store.db.query(
-            "select item_id, section from picks where week = ? order by position", [WEEK]
-        )
-        return [(r["item_id"], r["section"]) for r in rows]

@@ -19,6 +19,9 @@ import pytest
 
 from gazette.batch import collector_paused
 
+# One smoke run of every benchmark: tens of seconds (`pytest -m "not slow"` skips it).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 ROW_KEYS = {

@@ -44,6 +44,9 @@ from gazette.store import open_store
 from tests.conftest import SAMPLE, SAMPLE_WEEK
 from tests.subprocess_cli import child_env, new_workspace, run_gazette, tree
 
+# Real processes killed again and again: most of a minute (`pytest -m "not slow"` skips it).
+pytestmark = pytest.mark.slow
+
 SEED = int(os.environ.get("GAZETTE_CRASH_SEED") or time.time_ns() % 2**32)
 KILLS = 5  # per phase; each kill is one more chance to land somewhere bad
 EXTRA_WEEKS = 10  # published issues besides the sample week: a site worth interrupting

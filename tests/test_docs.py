@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -60,3 +61,19 @@ def test_readme_starts_with_the_two_commands() -> None:
         if line.strip()
     ]
     assert lines[1].startswith("make demo") and lines[2].startswith("make test")
+
+
+def test_readme_layout_has_a_row_for_every_module() -> None:
+    """The README's layout table names every module of the package (by its path
+    under gazette/) and no module that is gone."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    named = {
+        name
+        for line in section.splitlines()
+        if line.startswith("| `")
+        for name in re.findall(r"`([\w/]+\.py)`", line.split("|")[1])
+    }
+    package = ROOT / "gazette"
+    modules = {path.relative_to(package).as_posix() for path in package.rglob("*.py")}
+    assert named == modules - {"__init__.py", "__main__.py"}

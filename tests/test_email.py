@@ -1019,6 +1019,7 @@ _CONTRAST_JS = """
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.timeout(30)
 def test_email_in_a_browser(issue: Issue, settings: Settings, tmp_path: Path) -> None:
     require_chromium()

@@ -365,7 +365,7 @@ def test_imported_issues_make_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert entry["languages"]["en"]["page_count"] == 6
     # Imported issues live beside drafted ones: candidates see them without stories.
     with open_store(tmp_path / "g.db") as store:
-        assert [p.issue.picks for p in published_issues(store)] == [()] * 6
+        assert [p.picks for p in published_issues(store)] == [()] * 6
         assert [p.number for p in archive_issues(store)] == [None, 530, 540, 531, 532, None]
     again = run_cli("--db", "g.db", "import-archive", str(archive), expect=1)
     assert "imported 0 issues, 6 unchanged, 8 skipped" in again.output

@@ -95,7 +95,7 @@ def test_the_index_and_feeds_follow_dates_not_numbers(tmp_path: Path) -> None:
     settings = load_settings(tmp_path / "gazette.toml")
     with open_store(tmp_path / "g.db") as store:
         import_archive(store, folder)
-        assert [p.issue.title for p in archive_issues(store)][:2] == [
+        assert [p.title for p in archive_issues(store)][:2] == [
             "Old special",
             "This Week in X 1",
         ]

@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 
 from gazette.config import Settings, load_settings
-from gazette.llm import CHUNK_WORDS, chunk_text, prompt_env, render_prompt
+from gazette.llm import CHUNK_WORDS, LlmError, Prompt, chunk_text, prompt_env, render_prompt
 from gazette.models import Item
+from gazette.render import template_env
 from gazette.store import Store, open_store
 from gazette.summarize import extractive_summary, summarize_item
 from gazette.timeutil import week_bounds
@@ -295,6 +296,32 @@ def test_prompts_render_plain_text(tmp_path: Path) -> None:
     )
     assert "José's <b>post</b>" in prompt.user and "It's 5 < 6 & fine." in prompt.user
     assert "&#39;" not in prompt.user and "GigaElixir Gazette" in prompt.system
+
+
+def test_prompts_come_from_the_one_environment_and_can_be_overridden(tmp_path: Path) -> None:
+    overrides = tmp_path / "templates"
+    (overrides / "prompts").mkdir(parents=True)
+    (overrides / "prompts" / "summary.j2").write_text(
+        "{% block system %}Be brief about {{ publication }}.{% endblock %}"
+        "{% block user %}{{ title }}: {{ source }}{% endblock %}",
+        "utf-8",
+    )
+    config = tmp_path / "gazette.toml"
+    config.write_text(f'[paths]\ntemplates_dir = "{overrides}"\n', "utf-8")
+    settings = load_settings(config)
+    env = prompt_env(settings)
+    assert env is template_env(settings)  # the email's and the site's environment
+    prompt = render_prompt(
+        env, "prompts/summary.j2", publication="A & B", title="It's <new>", source="x < y"
+    )
+    assert prompt == Prompt("Be brief about A & B.", "It's <new>: x < y")
+
+
+def test_a_templates_dir_that_is_not_a_folder_is_an_llm_error(tmp_path: Path) -> None:
+    config = tmp_path / "gazette.toml"
+    config.write_text(f'[paths]\ntemplates_dir = "{tmp_path / "missing"}"\n', "utf-8")
+    with pytest.raises(LlmError, match="is not a folder"):
+        prompt_env(load_settings(config))
 
 
 def test_a_source_too_long_to_read_whole_says_so(

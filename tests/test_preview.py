@@ -12,9 +12,11 @@ import httpx
 import pytest
 
 from gazette.config import Settings, load_settings
-from gazette.draft import write_draft
+from gazette.draft import parse_draft, write_draft
 from gazette.models import Issue, Pick
 from gazette.preview import PreviewServer
+from gazette.render.email import render_email
+from gazette.render.webpage import render_web_page
 from tests.conftest import SAMPLE_WEEK, launch_chromium, run_cli
 
 ISSUE = Issue(
@@ -78,11 +80,22 @@ def test_the_page_shows_the_email_twice_and_the_web_page(server: PreviewServer) 
     assert "Migrating GenServers? Drain and Restart" in email and "<html" in email
     web = get(server, "/web").text
     assert "Migrating GenServers? Drain and Restart" in web
-    assert '<link rel="stylesheet" href="/style.css">' in web
-    assert "text/css" in get(server, "/style.css").headers["content-type"]
-    assert get(server, "/style.css").text.strip()
     assert httpx.get(server.url + "/nothing", timeout=10).status_code == 404
     assert server.url.startswith("http://127.0.0.1:")
+
+
+def test_the_views_are_what_render_writes(
+    server: PreviewServer, settings: Settings, workspace: Path
+) -> None:
+    """The same renderers as `gazette render`: web.html byte for byte (its
+    stylesheet inlined, so the page needs nothing else), the email's HTML
+    without the "View in browser" link a draft has nowhere to point yet."""
+    issue = parse_draft(server.previewer.path.read_text("utf-8"), "draft").issue
+    assert get(server, "/web").text == render_web_page(issue, settings)
+    assert "<style>" in get(server, "/web").text
+    assert get(server, "/email").text == render_email(issue, settings).html
+    run_cli("render", "--week", SAMPLE_WEEK, "--out", str(workspace / "out"))
+    assert get(server, "/web").text == (workspace / "out" / "web.html").read_text("utf-8")
 
 
 def test_saving_the_draft_changes_the_version_and_the_views(
@@ -124,6 +137,19 @@ def test_a_missing_draft_is_a_message_not_a_crash(server: PreviewServer, draft: 
     assert "no draft yet" in get(server, "/").text
 
 
+def test_stopping_releases_the_port(settings: Settings, draft: Path) -> None:
+    server = PreviewServer(settings, draft).start()
+    port = server.port
+    with pytest.raises(RuntimeError, match="already started"):
+        server.start()
+    server.stop()
+    server.stop()  # idempotent
+    with pytest.raises(RuntimeError, match="preview is not running"):
+        _ = server.url
+    with PreviewServer(settings, draft, port=port) as again:
+        assert again.url == f"http://127.0.0.1:{port}"
+
+
 def test_a_busy_port_is_a_one_line_error(workspace: Path, draft: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -135,6 +161,7 @@ def test_a_busy_port_is_a_one_line_error(workspace: Path, draft: Path) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_the_preview_in_a_browser_shows_both_emails_and_reloads_on_save(
     server: PreviewServer, draft: Path

@@ -13,7 +13,7 @@ from gazette.config import Settings, load_settings
 from gazette.draft import draft_path, write_draft
 from gazette.errors import PublishError
 from gazette.models import Issue, Pick
-from gazette.publish import archive_issues, publish, published_issues, revisions
+from gazette.publish import archive_issues, publish, published_issues
 from gazette.store import open_store
 from tests.conftest import run_cli
 
@@ -74,6 +74,7 @@ def test_publish_freezes_number_date_and_content(desk: Path) -> None:
         assert not again.changed and again.issue.published_on == "2026-01-12"
         row = store.db.execute("select emoji, subtitle, origin from issues").fetchone()
         assert row == ("🔄", "GenServer migration reality check", "draft")
+        assert store.issue(WEEK) == first.issue  # the row as saved, every column
 
 
 def test_the_email_of_a_published_issue_carries_its_number_and_date(desk: Path) -> None:
@@ -106,13 +107,14 @@ def test_changed_content_needs_force_and_keeps_the_old_revision(desk: Path) -> N
         assert forced.issue.number == 1
         assert forced.issue.published_on == "2026-01-12"
         assert forced.issue.slug == first.issue.slug
-        assert forced.issue.issue.title == "A Corrected Title"
-        kept = revisions(store, WEEK)
+        assert forced.issue.title == "A Corrected Title"
+        kept = store.revisions(WEEK)
         assert [(r.revision, r.title, r.markdown) for r in kept] == [(1, ISSUE.title, old_markdown)]
-        assert kept[0].html == first.issue.html
+        # A revision keeps every column of the row it was.
+        assert kept == [first.issue]
         write(replace(ISSUE, title="Third Time"))
         publish(store, settings(), WEEK, force=True)
-        assert [r.revision for r in revisions(store, WEEK)] == [1, 2]
+        assert [r.revision for r in store.revisions(WEEK)] == [1, 2]
 
 
 def test_a_draft_without_stories_is_refused(desk: Path) -> None:
@@ -145,13 +147,26 @@ def test_archive_issues_read_columns_and_published_issues_the_stories(desk: Path
         publish(store, settings(), "2026-W03", today=date(2026, 1, 19))
         light = archive_issues(store)
         full = published_issues(store)
+        stored = store.issue(WEEK)
     assert [p.number for p in light] == [1, 2]  # the archive reads oldest first
     assert [p.number for p in full] == [2, 1]  # candidates want the newest first
-    assert light[0].issue.emoji == "🔄" and light[0].issue.picks == ()
-    assert full[1].issue.picks[0].headline == "Homex brings Home Assistant to Nerves"
-    assert light[0].html == full[1].html
+    assert light[0].emoji == "🔄" and light[0].markdown is None  # the listing leaves it out
+    assert full[1].picks[0].headline == "Homex brings Home Assistant to Nerves"
+    assert stored is not None and light[0] == replace(stored, markdown=None)
     with open_store(desk / "g.db") as store:
         assert [p.number for p in published_issues(store, limit=1)] == [2]
+
+
+def test_rows_from_before_the_archive_columns_show_their_draft_header(desk: Path) -> None:
+    """An issue published before the emoji, subtitle and origin columns existed
+    (m007) has them NULL: the archive takes them from its draft, once."""
+    with open_store(desk / "g.db") as store:
+        publish(store, settings(), WEEK, today=date(2026, 1, 12))
+        store.db.execute("update issues set emoji = null, subtitle = null, origin = null")
+        [old] = archive_issues(store)
+        [parsed] = published_issues(store)
+    assert (old.emoji, old.subtitle, old.markdown) == ("🔄", ISSUE.subtitle, None)
+    assert parsed.picks[0].headline == ISSUE.picks[0].headline
 
 
 def test_cli_publish_rebuilds_the_archive(desk: Path) -> None:

@@ -23,12 +23,16 @@ import feedparser
 import pytest
 
 import gazette.render.site as site_module
+import gazette.render.site.feeds as feeds_module
+import gazette.render.site.pages as pages_module
+import gazette.render.site.writing as writing_module
 import gazette.render.web as web_module
 from gazette.config import Settings, load_settings
 from gazette.errors import RenderError
 from gazette.importer import import_archive
 from gazette.models import Issue, Pick, PublishedIssue, Sponsor
 from gazette.publish import archive_issues
+from gazette.render import BUILTIN_TEMPLATES
 from gazette.render.site import MANIFEST, SiteReport, build_site
 from gazette.render.web import body_digest, issue_body_html, sanitize_body_html, slugify
 from gazette.search import update_search
@@ -68,14 +72,39 @@ def _issue(number: int, **fields: object) -> Issue:
 
 def _published(issue: Issue, tags: tuple[str, ...]) -> PublishedIssue:
     assert issue.number is not None and issue.published_on is not None
-    return PublishedIssue(
+    return _row(
+        issue,
         number=issue.number,
         week=issue.week,
         slug=slugify(issue.title),
         published_on=issue.published_on,
-        issue=issue,
         html=issue_body_html(issue),
         tags=tags,
+    )
+
+
+def _row(
+    issue: Issue,
+    *,
+    number: int,
+    week: str,
+    slug: str,
+    published_on: str,
+    html: str,
+    tags: tuple[str, ...],
+) -> PublishedIssue:
+    """A published issue made from ``issue`` with the given body, as a
+    row without Gazette's digest (so the site sanitizes its HTML again)."""
+    return PublishedIssue(
+        week=week,
+        number=number,
+        slug=slug,
+        title=issue.title,
+        published_on=published_on,
+        html_utf8=html.encode("utf-8"),
+        tags=tags,
+        emoji=issue.emoji,
+        subtitle=issue.subtitle,
     )
 
 
@@ -565,12 +594,12 @@ def assert_tampering_inert(site: Path, issue_dir: str) -> None:
 
 def test_tampered_stored_html_is_sanitized_again(tmp_path: Path, settings: Settings) -> None:
     """HTML that comes without Gazette's digest still runs nothing."""
-    tampered = PublishedIssue(
+    tampered = _row(
+        _issue(1, title="Tampered"),
         number=1,
         week="2026-W02",
         slug="tampered",
         published_on="2026-01-05",
-        issue=_issue(1, title="Tampered"),
         html=TAMPERED_HTML,
         tags=("otp",),
     )
@@ -661,14 +690,16 @@ def test_unchanged_pages_are_not_even_rendered(
     assert f"{ISSUE_DIRS[1]}/index.html" in manifest
     assert "feed.xml" in manifest and "tags/otp/feed.xml" in manifest
     rendered: list[str] = []
-    original = site_module.render_template
+    original = pages_module.render_template
 
     def counting(env: object, name: str, **context: object) -> str:
         rendered.append(name)
         return original(env, name, **context)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(site_module, "render_template", counting)
+    for module in (pages_module, feeds_module):
+        monkeypatch.setattr(module, "render_template", counting)
     build(tmp_path, settings)
+    assert "site/404.html.j2" in rendered  # untracked small files are always rendered
     assert "site/issue.html.j2" not in rendered
     assert "site/feed.xml.j2" not in rendered
 
@@ -695,7 +726,7 @@ def test_a_template_override_rebuilds_every_page(tmp_path: Path) -> None:
         f'templates_dir = "{(tmp_path / "templates").as_posix()}"\n'
     )
     build(tmp_path / "out", load_settings(config))
-    builtin = Path(site_module.__file__).parents[2] / "templates" / "site" / "_macros.html.j2"
+    builtin = BUILTIN_TEMPLATES / "site" / "_macros.html.j2"
     (templates / "_macros.html.j2").write_text(
         builtin.read_text("utf-8").replace("Issue #", "No. "), "utf-8"
     )
@@ -738,12 +769,12 @@ def test_a_parallel_build_is_byte_identical_to_a_serial_one(
     by a forked process: the same files, report and manifest as one process."""
     html = issue_one().html
     many = [
-        PublishedIssue(
+        _row(
+            _issue(n, title=f"Issue {n}", week=f"W{n}"),
             number=n,
             week=f"W{n}",
             slug=f"issue-{n}",
             published_on=(date(2020, 1, 6) + timedelta(weeks=n)).isoformat(),
-            issue=_issue(n, title=f"Issue {n}", week=f"W{n}"),
             html=html,
             tags=(f"tag-{n % 4}",),
         )
@@ -751,12 +782,12 @@ def test_a_parallel_build_is_byte_identical_to_a_serial_one(
     ]
     reports = {}
     for name, minimum in (("parallel", 10), ("serial", 10**9)):
-        monkeypatch.setattr(site_module, "PARALLEL_MIN_PAGES", minimum)
+        monkeypatch.setattr(writing_module, "PARALLEL_MIN_PAGES", minimum)
         reports[name] = build_site(many, settings, tmp_path / name)
     assert reports["parallel"] == reports["serial"]
     assert len(reports["parallel"].written) > 50
     assert tree(tmp_path / "parallel") == tree(tmp_path / "serial")
-    monkeypatch.setattr(site_module, "PARALLEL_MIN_PAGES", 10)
+    monkeypatch.setattr(writing_module, "PARALLEL_MIN_PAGES", 10)
     assert build_site(many, settings, tmp_path / "parallel").written == ()
 
 
@@ -893,6 +924,7 @@ def _overflow(page: Any) -> int:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_pages_in_a_browser(served_site: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     pages = [
@@ -941,6 +973,7 @@ def test_pages_in_a_browser(served_site: str) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.slow
 def test_search_in_a_browser(served_site: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     dialogs: list[str] = []

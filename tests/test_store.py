@@ -8,7 +8,7 @@ import pytest
 
 from gazette.errors import StoreError
 from gazette.models import Item
-from gazette.store import open_store
+from gazette.store import FetchState, open_store, open_store_readonly
 from tests.conftest import sqlite_page_size
 
 EXPECTED_COLUMNS = {
@@ -23,9 +23,8 @@ EXPECTED_COLUMNS = {
     },
     "issue_revisions": {
         "week", "revision", "number", "slug", "title", "published_on", "markdown", "html", "tags",
-        "replaced_at",
+        "replaced_at", "emoji", "subtitle", "origin", "html_digest",
     },
-    "picks": {"week", "item_id", "section", "position"},
     "offered": {"week", "item_id"},
     "summaries": {"item_id", "prompt_hash", "model", "text", "created_at"},
 }  # fmt: skip
@@ -62,7 +61,11 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         "m005_summaries",  # numbered when it was planned, appended when it landed
         "m008_issue_html_digest",
         "m009_offered_stories",
+        "m010_issue_revision_archive_fields",
+        "m011_drop_picks",
     ]
+    with open_store(tmp_path / "g.db") as store:
+        assert "picks" not in store.db.table_names()  # dropped by m011, never written
 
 
 def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
@@ -83,7 +86,7 @@ def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_store(tmp_path / "g.db").close()
     with open_store(tmp_path / "g.db") as store:
-        assert store.db["_sqlite_migrations"].count == 9
+        assert store.db["_sqlite_migrations"].count == 11
 
 
 def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) -> None:
@@ -143,3 +146,24 @@ def test_corrupt_database_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(StoreError, match=r"corrupt|unusable"):
         open_store(path)
+
+
+def test_a_readonly_store_reads_without_migrating_or_creating(tmp_path: Path) -> None:
+    path = tmp_path / "g.db"
+    with pytest.raises(sqlite3.OperationalError):
+        open_store_readonly(path).fetch_history()
+    assert not path.exists()  # a mistyped path is never created
+    with open_store(path) as store:
+        store.record_fetch("forum", "https://f.example/latest.json", "ok", FetchState("e1"))
+        store.db.execute("delete from _sqlite_migrations where name = 'm011_drop_picks'")
+    before = path.read_bytes()
+    with open_store_readonly(path) as store:
+        [record] = store.fetch_history()
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.save_items([item("a")])
+    assert (record.source, record.url, record.status) == (
+        "forum",
+        "https://f.example/latest.json",
+        "ok",
+    )
+    assert path.read_bytes() == before  # nothing applied, nothing written

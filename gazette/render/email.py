@@ -15,22 +15,19 @@ unsubscribe, preferences and address from the provider (``gazette.providers``).
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import jinja2
-from markupsafe import Markup
 from mjml import mjml_to_html
 
 from gazette.config import Settings
 from gazette.errors import ConfigError, RenderError
-from gazette.markdown import inline_html, to_html
-from gazette.models import Issue, Pick, Sponsor
+from gazette.models import Issue
 from gazette.providers import FooterLinks, footer_links, inert_template_syntax
 from gazette.render import render_template, template_env
-from gazette.render.links import LinkPolicy, Utm, href, site_name
+from gazette.render.links import LinkPolicy, Utm, href
 from gazette.render.theme import Theme, email_theme
 
 __all__ = ["TEMPLATE", "RenderedEmail", "check_mjml", "href", "render_email"]
@@ -67,10 +64,6 @@ _ATTRIBUTE_TARGETS = frozenset({"mj-all", "mj-class", *_PARENTS}) - {"mjml", "mj
 _ENDING = frozenset(
     {"mj-text", "mj-button", "mj-table", "mj-raw", "mj-title", "mj-preview", "mj-style"}
 )
-_LINK_TAG = re.compile(r"<a\b")
-_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")')
-_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
-_COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}|[a-z]+")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.S | re.I)
 _INDENT = re.compile(r"\n[ \t\r\n]+")
@@ -100,17 +93,8 @@ def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -
     merge = footer_links(settings)
     links = link_policy(issue, settings, merge)
     theme = _theme(settings)
-    env = template_env(settings)
-    env.filters.update(
-        markdown=lambda text, color="": _markdown(text, color, links),
-        inline_markdown=lambda text, color="": _inline_markdown(text, color, links),
-        href=links.outbound,
-        link_text=link_text,
-        cta_text=cta_text,
-        attr_text=_attr_text,
-    )
     mjml = _render(
-        env,
+        template_env(settings),
         issue=issue,
         publication=settings.publication,
         language=_language(settings.publication.language),
@@ -119,6 +103,8 @@ def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -
         preheader=issue.subtitle or (issue.picks[0].headline if issue.picks else ""),
         preview_padding=_PREVIEW_PADDING,
         merge=merge,
+        # How the href and markdown filters write links (gazette.render.filters).
+        link_policy=links,
     )
     problem = check_mjml(mjml)
     if problem:
@@ -145,21 +131,6 @@ def link_policy(issue: Issue, settings: Settings, merge: FooterLinks | None = No
     return LinkPolicy(merge_tags=tags, utm=utm)
 
 
-def link_text(pick: Pick) -> str:
-    """The editor's link text, or one that says where the link goes."""
-    if pick.link_text.strip():
-        return pick.link_text.strip()
-    site = site_name(pick.url)
-    return f"Read more on {site}" if site else "Read more"
-
-
-def cta_text(sponsor: Sponsor) -> str:
-    if sponsor.cta_text.strip():
-        return sponsor.cta_text.strip()
-    site = site_name(sponsor.cta_url)
-    return f"Visit {site}" if site else "Learn more"
-
-
 def _theme(settings: Settings) -> Theme:
     logo = settings.email.logo_url.strip()
     safe_logo = href(logo)
@@ -168,11 +139,6 @@ def _theme(settings: Settings) -> Theme:
             f"{settings.origin}: [email] logo_url must be an http(s) URL, got {logo!r}"
         )
     return email_theme(settings, logo_url=safe_logo)
-
-
-def _attr_text(text: str) -> str:
-    # The port copies mj-title into an aria-label="..." without escaping quotes.
-    return str(text).replace('"', "\u201d")
 
 
 def _language(code: str) -> str:
@@ -186,30 +152,6 @@ def _render(env: jinja2.Environment, **context: object) -> str:
         # render_template turns the common mistakes into RenderError; this catches
         # the rest (a filter used wrongly, a raise in a user's template).
         raise RenderError(f"template {TEMPLATE}: {exc}") from None
-
-
-def _markdown(text: str, link_color: str, links: LinkPolicy) -> Markup:
-    """Sanitized HTML of a Markdown body, its links and images fit for email."""
-    return Markup(_email_html(to_html(text), link_color, links))
-
-
-def _inline_markdown(text: str, link_color: str, links: LinkPolicy) -> Markup:
-    return Markup(_email_html(inline_html(text), link_color, links))
-
-
-def _email_html(html: str, color: str, links: LinkPolicy) -> str:
-    # nh3 output always spells "<a " and quotes attributes with double quotes.
-    def rewrite(match: re.Match[str]) -> str:
-        url = links.outbound(html_lib.unescape(match.group(2)))
-        return match.group(1) + html_lib.escape(url, quote=True) + match.group(3)
-
-    html = _HREF.sub(rewrite, html)
-    # Every image has alt text, even if empty (decorative) when the draft gave none.
-    html = _IMG_WITHOUT_ALT.sub('<img alt=""', html)
-    if _COLOR.fullmatch(color):
-        # Inline, for the clients that drop <style>.
-        html = _LINK_TAG.sub(f'<a style="color:{color};"', html)
-    return html
 
 
 def _collapse_indentation(html: str) -> str:

@@ -21,7 +21,8 @@ from gazette.clean import html_to_text
 from gazette.config import Settings
 from gazette.models import Issue, Pick
 from gazette.providers import footer_links, inert_template_syntax
-from gazette.render.email import cta_text, link_policy, link_text
+from gazette.render.email import link_policy
+from gazette.render.filters import cta_text, link_text
 from gazette.render.links import LinkPolicy
 from gazette.urls import safe_url
 

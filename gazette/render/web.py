@@ -16,17 +16,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from pathlib import Path
 
 import jinja2
 import nh3
 from markupsafe import Markup
 
-from gazette.config import load_settings
 from gazette.markdown import inline_html, to_html
 from gazette.models import Issue, Pick, Sponsor
-from gazette.render import render_template, template_env
+from gazette.render import builtin_template_env, render_template
 from gazette.urls import INERT_SCHEMES, safe_url
 
 BODY_TEMPLATE = "site/_issue_body.html.j2"
@@ -98,7 +95,7 @@ def issue_body_html(issue: Issue, env: jinja2.Environment | None = None) -> str:
     ``site/_issue_body.html.j2`` applies; without one the built-in template is used.
     """
     html = render_template(
-        env or _builtin_env(),
+        env or builtin_template_env(),
         BODY_TEMPLATE,
         issue=issue,
         welcome=Markup(to_html(issue.welcome, trusted=True)),
@@ -251,11 +248,3 @@ def _sponsor_view(sponsor: Sponsor) -> _SponsorView:
         cta_text=sponsor.cta_text.strip(),
         cta_url=safe_url(sponsor.cta_url),
     )
-
-
-@cache
-def _builtin_env() -> jinja2.Environment:
-    # The embedded defaults, read through the public loader: the env is then
-    # built exactly as every other one, with the built-in templates only.
-    defaults = resources.files("gazette").joinpath("defaults/gazette.toml")
-    return template_env(load_settings(Path(str(defaults))))

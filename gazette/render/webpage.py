@@ -11,9 +11,8 @@ import jinja2
 from markupsafe import Markup
 
 from gazette.config import Settings
-from gazette.errors import RenderError
 from gazette.models import Issue
-from gazette.render import render_template, template_env
+from gazette.render import render_template, template_env, template_source
 from gazette.render.links import href
 from gazette.render.web import issue_body_html
 
@@ -36,11 +35,5 @@ def render_web_page(issue: Issue, settings: Settings, web_url: str | None = None
 
 
 def _stylesheet(env: jinja2.Environment) -> str:
-    # Through the loader, so a user's templates_dir can replace it, as in the site.
-    assert env.loader is not None
-    try:
-        source, _, _ = env.loader.get_source(env, STYLESHEET)
-    except jinja2.TemplateNotFound:
-        raise RenderError(f"template {STYLESHEET} not found") from None
     # Inside <style>, only "</style" could end the element early.
-    return source.replace("</", "<\\/")
+    return template_source(env, STYLESHEET).replace("</", "<\\/")

@@ -1,0 +1,110 @@
+"""The static web archive: every published issue, tag pages, feeds and a sitemap.
+
+``build_site`` first gathers every output (its path, what it is made from, how
+to render it; pelican's ``run()``), then renders and writes them through a
+Writer that refuses to write a path twice and leaves files with identical bytes
+alone, so a rebuild with nothing new writes nothing and publishing an issue
+rewrites only the pages that show it. Pages of issues or tags that are gone are
+removed; other files in the folder are left alone.
+
+Layout of the output folder::
+
+    index.html                       latest issue in full + every issue, newest first
+    issues/<number>-<slug>/index.html  one permanent page per issue, with prev/next
+    tags/index.html                  every tag with its issue count
+    tags/<tag>/index.html            issues with that tag, newest first
+    tags/<tag>/feed.xml              Atom feed of that tag
+    feed.xml                         Atom feed, full content of the last issues
+                                     ([site] feed_entries, 20 by default)
+    search/index.html  search.js     the search page, when [site] search is on
+    sitemap.xml  robots.txt  404.html  style.css
+    .gazette-build.json              what each file was built from (manifest.py)
+    pagefind/                        the search index, written by gazette.search
+
+The modules of this package, in the order a build uses them:
+
+    views.py     the publication, issues and tags as the templates see them
+    pages.py     every file of the site, one method per kind of page
+    feeds.py     the Atom feeds (the main one and one per tag)
+    manifest.py  what each file was built from, so unchanged files are skipped
+    writing.py   rendering and writing, half the pages in a forked process
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gazette.config import Settings
+from gazette.models import PublishedIssue
+from gazette.render import template_env
+from gazette.render.site.manifest import (
+    MANIFEST,
+    Entries,
+    manifest_text,
+    read_manifest,
+    still_built,
+)
+from gazette.render.site.pages import Output, gather
+from gazette.render.site.writing import write_all
+from gazette.urls import safe_url
+from gazette.writer import Writer
+
+__all__ = ["MANIFEST", "SiteReport", "build_site"]
+
+# Files other tools put into the output folder: gazette.search writes pagefind/
+# after build_site (issue articles carry data-pagefind-body).
+FOREIGN_OUTPUTS = ("pagefind/*",)
+# Folders and files wholly the site's own: a file there that no page of this
+# build claims (an issue or a tag that is gone) is removed. Anything else in the
+# output folder is the user's and stays.
+OWNED_OUTPUTS = ("issues/*", "tags/*", "search/*", "search.js")
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    """What a build did, as paths relative to the output folder, sorted.
+
+    The manifest is bookkeeping and appears in none of these.
+    """
+
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...] = ()
+
+
+def build_site(
+    issues: Sequence[PublishedIssue],
+    settings: Settings,
+    out_dir: Path,
+    *,
+    subscribe_url: str = "",
+) -> SiteReport:
+    """Build the archive of ``issues`` into ``out_dir``.
+
+    ``subscribe_url`` is the action of the subscribe form; the form is shown only
+    when it is an http(s) URL.
+    """
+    outputs = gather(issues, settings, template_env(settings), safe_url(subscribe_url))
+    out_dir = Path(out_dir)
+    previous = read_manifest(out_dir / MANIFEST)
+    manifest: Entries = {}
+    writer = Writer(out_dir)
+    todo: list[Output] = []
+    for output in outputs:
+        if output.key and still_built(out_dir, output.path, output.key, previous):
+            writer.keep(output.path)
+            manifest[output.path] = previous[output.path]
+        else:
+            todo.append(output)
+    manifest.update(write_all(todo, writer))
+    removed = writer.remove_stale(keep=(*FOREIGN_OUTPUTS, MANIFEST), within=OWNED_OUTPUTS)
+    # Written last: a build killed before this point leaves the old manifest,
+    # whose keys no longer match the new pages, so the next build redoes them.
+    Writer(out_dir).write(MANIFEST, manifest_text(manifest))
+    return SiteReport(
+        written=tuple(sorted(writer.written)),
+        unchanged=tuple(sorted(writer.unchanged)),
+        removed=tuple(removed),
+    )
