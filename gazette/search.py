@@ -5,19 +5,24 @@ issue pages (their ``data-pagefind-body`` articles) and writes a static index
 split into small chunks plus its UI into ``pagefind/``; the site's search page
 loads them only when a reader opens it.
 
-The index follows the site's rules for files: pagefind writes into a temporary
+The index follows the site's rules for files: pagefind writes into a scratch
 folder, and only files whose bytes changed are copied into ``pagefind/``,
 atomically, the entry file last, so a reader never meets a half-written index
 and a rebuild with nothing new writes nothing. Pagefind runs only when the
 site's manifest changed since the last successful index (any page built from
 different inputs), which the stamp file ``pagefind/.gazette-stamp`` records.
+
+The scratch folder is the hidden ``.pagefind-scratch`` inside the site folder,
+not the system's temporary folder: a run killed mid-index (kill -9, a cron
+timeout) leaves it where the next run looks, and the next run removes it, so
+scratch copies cannot pile up in /tmp.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -32,6 +37,7 @@ from gazette.writer import Writer
 INDEX_DIR = "pagefind"
 ENTRY = f"{INDEX_DIR}/pagefind-entry.json"
 STAMP = f"{INDEX_DIR}/.gazette-stamp"
+SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
 DEFAULT_TIMEOUT = 300.0
 _INSTALL_HINT = "install it with `pip install 'pagefind[bin]'` or set [site] search = false"
 
@@ -82,17 +88,22 @@ def index_site(site_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> SearchRep
     """Run pagefind over ``site_dir`` and bring ``site_dir/pagefind/`` up to date."""
     binary = pagefind_binary()
     site_dir = Path(site_dir)
-    with tempfile.TemporaryDirectory(prefix="gazette-pagefind-") as scratch:
-        _run(binary, site_dir, Path(scratch), timeout)
+    scratch = site_dir / SCRATCH
+    remove_scratch(site_dir)  # one a killed run left; the run lock keeps two runs apart
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        _run(binary, site_dir, scratch, timeout)
         produced = sorted(
-            p.relative_to(scratch).as_posix() for p in Path(scratch).rglob("*") if p.is_file()
+            p.relative_to(scratch).as_posix() for p in scratch.rglob("*") if p.is_file()
         )
         if "pagefind-entry.json" not in produced:
             raise SearchError("pagefind finished without writing pagefind-entry.json")
         writer = Writer(site_dir)
         # The entry file names every other file, so it goes in after them.
         for rel in sorted(produced, key=lambda r: r == "pagefind-entry.json"):
-            writer.write(f"{INDEX_DIR}/{rel}", (Path(scratch) / rel).read_bytes())
+            writer.write(f"{INDEX_DIR}/{rel}", (scratch / rel).read_bytes())
+    finally:
+        remove_scratch(site_dir)
     removed = writer.remove_stale(keep=(STAMP,), within=(f"{INDEX_DIR}/*",))
     return SearchReport(
         ran=True,
@@ -100,6 +111,11 @@ def index_site(site_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> SearchRep
         unchanged=tuple(sorted(writer.unchanged)),
         removed=tuple(removed),
     )
+
+
+def remove_scratch(site_dir: Path) -> None:
+    """Remove pagefind's scratch folder, left behind when a run was killed."""
+    shutil.rmtree(Path(site_dir) / SCRATCH, ignore_errors=True)
 
 
 def _run(binary: Path, site_dir: Path, output: Path, timeout: float) -> None:
@@ -185,5 +201,6 @@ def build_searchable_site(
     """``build_site`` with the configured subscribe form, then the search index
     when ``[site] search`` is on."""
     site = build_site(issues, settings, out_dir, subscribe_url=settings.publication.subscribe_url)
+    remove_scratch(out_dir)  # also when search is off now, but was on for a killed run
     search = update_search(out_dir) if settings.site.search else None
     return ArchiveReport(site, search)
