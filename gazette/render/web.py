@@ -4,7 +4,9 @@
 stored with the issue; the site build only places that stored HTML into pages.
 Everything from the draft is treated as untrusted: plain-text fields (titles,
 headlines, link text) are escaped by the template, Markdown fields go through
-``to_html``/``inline_html`` (sanitized), and links must be http(s).
+``to_html``/``inline_html`` (sanitized), and links must be http(s), or the
+inert ``mailto:``/``irc:``/``ircs:``/``xmpp:`` that an editor writes (never
+``javascript:``, ``data:`` or ``vbscript:``).
 """
 
 from __future__ import annotations
