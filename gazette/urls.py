@@ -9,27 +9,42 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 # Query parameters that identify a click, not a page.
 _TRACKING = re.compile(r"^(utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|igshid|si)$", re.I)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+# Link schemes an editor (or an imported archive, which an editor wrote) may use
+# besides http(s): they open a mail or chat client, never run anything.
+INERT_SCHEMES = ("mailto", "irc", "ircs", "xmpp")
 
 
-def safe_url(url: str | None, base: str | None = None) -> str:
+def safe_url(
+    url: str | None,
+    base: str | None = None,
+    *,
+    decoded: bool = False,
+    inert_schemes: tuple[str, ...] = (),
+) -> str:
     """Return ``url`` resolved against ``base`` if it is http(s), else "".
 
     Control characters are dropped first, so ``java\\tscript:`` is seen for
-    what it is. The URL is not entity-decoded: it reaches here decoded once
+    what it is. The URL is never entity-decoded: it reaches here decoded once
     already (by the HTML or feed parser at the source), and decoding it again
-    would turn ``?a=1&region=eu&copy=2`` into ``?a=1®ion=eu©=2``. Only to
-    judge it, an encoded scheme is looked through: ``&#106;avascript:`` is refused
-    rather than resolved as a page of the site.
+    would turn ``?a=1&region=eu&copy=2`` into ``?a=1®ion=eu©=2``. Only to judge
+    it, an encoded scheme is looked through, unless ``decoded=True`` says an HTML
+    parser has decoded the value already (an attribute value nh3 hands over):
+    ``&#106;avascript:`` is refused rather than resolved as a page of the site.
+    ``inert_schemes`` (from ``INERT_SCHEMES``) are kept too, for trusted
+    authors' links.
     """
     if not url:
         return ""
     candidate = _CONTROL.sub("", url.strip())
-    if "&" in candidate and _looks_like_other_scheme(candidate):
+    if "&" in candidate and not decoded and _looks_like_other_scheme(candidate):
         return ""
     if base and not candidate[:8].lower().startswith(("http://", "https://")):
         candidate = urljoin(base, candidate)  # absolute links need no join (the common case)
     parts = urlsplit(candidate)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    scheme = parts.scheme.lower()
+    if scheme in inert_schemes and scheme in INERT_SCHEMES:
+        return candidate
+    if scheme not in ("http", "https") or not parts.netloc:
         return ""
     return candidate
 
