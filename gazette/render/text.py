@@ -87,7 +87,7 @@ def render_text(issue: Issue, settings: Settings, web_url: str | None = None) ->
     blocks.append("\n".join(_wrap(line) for line in footer))
 
     text = "\n\n".join(block for block in blocks if block).replace(_GLUE, " ")
-    if links.urls:
+    if links.numbers:
         # After the glue is gone: a URL keeps its own characters (a non-breaking
         # space in it is encoded, like every character a reader cannot see).
         listed = [f"[{number}] {url}" for number, url in enumerate(links.urls, start=1)]
@@ -99,8 +99,12 @@ class _References:
     """Numbered link references in order of first use; one number per URL."""
 
     def __init__(self, policy: LinkPolicy | None = None) -> None:
-        self.urls: list[str] = []
+        self.numbers: dict[str, int] = {}  # a dict, not a list scan: an issue may have thousands
         self.policy = policy or LinkPolicy()
+
+    @property
+    def urls(self) -> list[str]:
+        return list(self.numbers)
 
     def ref(self, url: str | None, tracked: bool = True) -> str:
         """``"[n]"`` for a safe URL, "" for one that is not http(s).
@@ -112,9 +116,8 @@ class _References:
             return ""
         if tracked and self.policy.utm:
             cleaned = self.policy.utm.apply(cleaned)
-        if cleaned not in self.urls:
-            self.urls.append(cleaned)
-        return f"[{self.urls.index(cleaned) + 1}]"
+        number = self.numbers.setdefault(cleaned, len(self.numbers) + 1)
+        return f"[{number}]"
 
 
 def _label(text: str) -> str:
