@@ -4,6 +4,11 @@ Each reads the week's draft (one parse), applies one edit of
 ``gazette.draft.surgery`` (which parses the result once, to verify it) and
 writes it back atomically, refusing if the file changed meanwhile (say because
 an editor saved it). The draft is the truth about what is picked.
+
+For a caller with its own flow (a web desk): ``load_draft(settings, week)``
+gives the path and the parsed Draft, any function of ``gazette.draft.surgery``
+turns that Draft into the edited one, and ``save_draft(path, before, after)``
+writes it unless the file changed meanwhile.
 """
 
 from __future__ import annotations
@@ -76,7 +81,7 @@ def pick_item(
             raise BadArgument("headline", "cannot be empty", str(path))
         story = replace(story, headline=headline)
     edited = add_story(draft, story, section, drop_ids=cluster.ids, drop_urls=cluster.urls)
-    saved = _save(path, draft, edited)
+    saved = save_draft(path, draft, edited)
     return EditOutcome(
         path, saved, f"picked {item_id} into {SECTION_TITLES[section]}: {story.headline}"
     )
@@ -87,7 +92,7 @@ def unpick_item(settings: Settings, week: str, item_id: int) -> EditOutcome:
     appended to ``<week>.md.unpicked`` beside the draft so no word is lost."""
     path, draft = load_draft(settings, week)
     edited, story, removed = remove_story(draft, item_id, shortlist=True)
-    saved = _save(path, draft, edited)
+    saved = save_draft(path, draft, edited)
     kept = path.with_name(path.name + ".unpicked")
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with kept.open("a", encoding="utf-8") as handle:
@@ -114,7 +119,7 @@ def move_item(
         return EditOutcome(
             path, draft, f"{item_id} stays at position {position} of {count}", changed=False
         )
-    saved = _save(path, draft, edited)
+    saved = save_draft(path, draft, edited)
     return EditOutcome(path, saved, f"moved {item_id} to position {position} of {count}")
 
 
@@ -126,7 +131,7 @@ def tag_item(settings: Settings, week: str, item_id: int, changes: Sequence[str]
     shown = ", ".join(tags) or "no tags"
     if edited.text == draft.text:
         return EditOutcome(path, draft, f"{item_id} keeps {shown}", changed=False)
-    saved = _save(path, draft, edited)
+    saved = save_draft(path, draft, edited)
     return EditOutcome(path, saved, f"{item_id} is tagged {shown}")
 
 
@@ -165,7 +170,7 @@ def write_summary(
             f"{item_id} already has a summary in the draft; left as is",
             changed=False,
         )
-    saved = _save(path, draft, edited)
+    saved = save_draft(path, draft, edited)
     return EditOutcome(path, saved, f"wrote the summary of {item_id} into {path}")
 
 
@@ -185,7 +190,7 @@ def refresh_draft(
     if not fresh:
         return EditOutcome(path, draft, "no new stories since the draft was made", changed=False)
     lines = [candidate_line(c.id, c.emoji, candidate_headline(c), c.lead.item.url) for c in fresh]
-    saved = _save(path, draft, add_candidates(draft, lines))
+    saved = save_draft(path, draft, add_candidates(draft, lines))
     store.offer(week, (c.item_id for c in saved.candidates))
     return EditOutcome(path, saved, f"added {len(lines)} candidates to {path}")
 
@@ -214,7 +219,7 @@ def load_draft(settings: Settings, week: str) -> tuple[Path, Draft]:
     return path, read_draft(path)
 
 
-def _save(path: Path, before: Draft, after: Draft) -> Draft:
+def save_draft(path: Path, before: Draft, after: Draft) -> Draft:
     """Write ``after`` (already parsed by the edit) unless the file changed
     since it was read as ``before``."""
     if after.text != before.text:
