@@ -554,3 +554,25 @@ def test_verbs_never_touch_the_editors_bytes_elsewhere(
 def _is_subsequence(short: list[str], long: list[str]) -> bool:
     remaining = iter(long)
     return all(any(line == candidate for candidate in remaining) for line in short)
+
+
+def test_a_pick_parses_the_draft_once_to_load_and_once_to_verify(
+    desk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gazette.draft.document as document
+    import gazette.draft.surgery as surgery
+
+    path = draft_file(desk)
+    candidate = unpicked_candidate(path)
+    calls: list[str] = []
+    real = document.parse_draft
+
+    def counted(text: str, where: str | None = None) -> object:
+        calls.append(where or "")
+        return real(text, where)
+
+    monkeypatch.setattr(document, "parse_draft", counted)
+    monkeypatch.setattr(surgery, "parse_draft", counted)
+    gz("pick", str(candidate["id"]))
+    assert len(calls) == 2  # it used to be six
+    assert candidate["id"] in story_ids(path)
