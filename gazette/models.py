@@ -46,6 +46,11 @@ class Item:
     version: str = ""
     # The project's GitHub repository page, when the source names one.
     github_url: str = ""
+    # False when the source gave no date (a feed entry without pubDate): the
+    # store then dates the item when it first saw it, and keeps that date on
+    # every re-fetch (as feed readers do). Ranking may weigh such a date as
+    # the guess it is.
+    dated: bool = True
 
 
 @dataclass(frozen=True)
