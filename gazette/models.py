@@ -202,6 +202,8 @@ class SourceResult:
     unchanged: int = 0
     error: str = ""
     exception: BaseException | None = field(default=None, compare=False, repr=False)
+    # Records left out for a field of the wrong type; the others were kept.
+    skipped: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """The result as plain JSON-ready data (the exception left out)."""
@@ -211,5 +213,6 @@ class SourceResult:
             "new": self.new,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "skipped": self.skipped,
             "error": self.error,
         }

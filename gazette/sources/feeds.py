@@ -29,7 +29,15 @@ from gazette.config import SourceConfig
 from gazette.http import Page
 from gazette.models import Item
 from gazette.sources import feedxml
-from gazette.sources.base import Fetch, ParseError, SourceTraits, offload
+from gazette.sources.base import (
+    RECORD_ERRORS,
+    Fetch,
+    ParseError,
+    SourceTraits,
+    offload,
+    record_problem,
+    skip_record,
+)
 from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
 
@@ -57,15 +65,33 @@ class FeedSource(SourceTraits):
 
 async def parse_feed_page(page: Page, source: str, kind: str) -> list[Item]:
     """:func:`parse_feed` over a fetched page, in the run's parser pool if it has one."""
-    return await offload(
-        parse_feed, page.content, page.url, source, kind, page.headers.get("content-type", "")
+    items, skipped = await offload(
+        _parse_feed, page.content, page.url, source, kind, page.headers.get("content-type", "")
     )
+    # Counted here, in the run's process: a pool worker's count would be lost.
+    for reason in skipped:
+        skip_record(source, page.url, reason)
+    return items
 
 
 def parse_feed(
     content: bytes, url: str, source: str, kind: str, content_type: str = ""
 ) -> list[Item]:
-    """Items from an RSS/Atom document fetched from ``url``."""
+    """Items from an RSS/Atom document fetched from ``url``.
+
+    An entry without a title is left out; one without a date is kept, undated
+    (``Item.dated``); one that cannot be converted is skipped (and counted).
+    """
+    items, skipped = _parse_feed(content, url, source, kind, content_type)
+    for reason in skipped:
+        skip_record(source, url, reason)
+    return items
+
+
+def _parse_feed(
+    content: bytes, url: str, source: str, kind: str, content_type: str
+) -> tuple[list[Item], list[str]]:
+    """:func:`parse_feed`'s items and the reasons of the entries it skipped."""
     headers = {}
     content, content_type = _as_utf8(content, content_type)
     if content_type:
@@ -82,16 +108,22 @@ def parse_feed(
         raise ParseError(f"not a feed at {url} ({reason}); it starts with {start!r}")
     feed_link = safe_url(parsed.feed.get("link"), url) or url
     items = []
+    skipped = []
     for entry in parsed.entries:
-        item = _entry_item(entry, url, feed_link, source, kind)
+        try:
+            item = _entry_item(entry, url, feed_link, source, kind)
+        except RECORD_ERRORS as exc:
+            skipped.append(record_problem(exc))
+            continue
         if item is not None:
             items.append(item)
     problem = parsed.get("bozo_exception")
     if not items and parsed.get("bozo") and not isinstance(problem, _HARMLESS):
-        # feedparser recovers what it can from broken XML; when that is nothing,
-        # "0 new items" would hide a feed that is broken, not quiet.
+        # feedparser recovers what it can from broken XML (an undefined entity,
+        # a truncated document) and what it recovers is kept; when that is
+        # nothing, "0 new items" would hide a feed that is broken, not quiet.
         raise ParseError(f"malformed feed at {url} ({problem})")
-    return items
+    return items, skipped
 
 
 # Labels that disagree with the document: reported by feedparser, but the parse is fine.
@@ -118,7 +150,7 @@ def _wide_encoding(head: bytes) -> str | None:
     bytes and ASCII), so it must be recognized before the UTF-8 check."""
     if len(head) < 4:
         return None
-    nul = tuple(b == 0 for b in head[:4])
+    nul = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
     return {
         (True, True, True, False): "utf-32-be",
         (False, True, True, True): "utf-32-le",
