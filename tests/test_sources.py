@@ -691,3 +691,37 @@ def test_a_record_skipped_in_a_fetch_is_counted_in_the_result(tmp_path: Path) ->
     with output.console.capture() as captured:
         print_fetch_results([result])
     assert "skipped" in captured.get()
+
+
+@needs_corpus
+def test_a_refetched_undated_feed_keeps_its_first_seen_dates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gazette import store as store_module
+    from gazette.config import load_settings
+    from gazette.fetch import fetch_all
+    from gazette.replay import ReplayServer
+    from gazette.store import open_store
+
+    site = tmp_path / "replay" / "feeds.test"
+    site.mkdir(parents=True)
+    (site / "heise.rdf").write_bytes(corpus_feed("heise_rss090_undated.rdf"))
+    first = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    with ReplayServer(tmp_path / "replay") as server:
+        config = tmp_path / "gazette.toml"
+        config.write_text(
+            f'[[sources]]\nname = "heise"\nkind = "feed"\nurl = "{server.url}/feeds.test/heise.rdf"\n',
+            "utf-8",
+        )
+        settings = load_settings(config)
+        with open_store(tmp_path / "g.db") as store:
+            for n, now in enumerate([first, first + timedelta(days=7)]):
+                monkeypatch.setattr(store_module, "utc_now", lambda now=now: now)
+                store.db.execute("delete from fetch_state")  # no 304: parse it again
+                [result] = fetch_all(settings, store, first - timedelta(days=30))
+                assert (result.status, result.new, result.unchanged) == (
+                    ("ok", 60, 0) if n == 0 else ("ok", 0, 60)
+                )
+            items = store.items_between(first - timedelta(days=1), first + timedelta(days=1))
+    assert len(items) == 60
+    assert all(i.item.published_at == first and not i.item.dated for i in items)
