@@ -73,6 +73,10 @@ def _issue(number: int, **fields: object) -> Issue:
 
 def _published(issue: Issue, tags: tuple[str, ...]) -> PublishedIssue:
     assert issue.number is not None and issue.published_on is not None
+    # Published as the editor's draft file gives it back, which must be the same.
+    drafted = parse_draft(write_draft(issue)).issue
+    assert drafted == issue
+    issue = drafted
     return _row(
         issue,
         number=issue.number,
@@ -109,75 +113,66 @@ def _row(
     )
 
 
-def _drafted(issue: Issue) -> Issue:
-    """The issue as the editor's draft file gives it back (it must be the same)."""
-    drafted = parse_draft(write_draft(issue)).issue
-    assert drafted == issue
-    return drafted
-
-
 def issue_one() -> PublishedIssue:
     return _published(
-        _drafted(
-            _issue(
-                1,
-                title="Drain Your Queue, Save Your Week",
-                emoji="🔄",
-                subtitle="GenServer migration reality check",
-                picks=(
-                    Pick(
-                        headline="Migrating GenServers Between Nodes? Drain and Restart Beats "
-                        "Clever Solutions",
-                        emoji="🔄",
-                        body="Alex66 asked how to move running GenServers between nodes without "
-                        "losing data. Three approaches emerged: blue-green deployment, hot code "
-                        "reload with `code_change/3`, or drain-and-restart.\n\nThe pragmatic "
-                        "truth: unless you're running a stock exchange, **drain the queue and "
-                        "restart**.",
-                        url="https://elixirforum.com/t/moving-genservers/70001",
-                        link_text="Read the thread on Elixir Forum",
-                        tags=("otp",),
-                    ),
-                    Pick(
-                        headline="Homex Brings Home Assistant Integration to Nerves Without the "
-                        "YAML Hell",
-                        emoji="🏠",
-                        body="Kevin Schweikert's Homex brings first-class Home Assistant "
-                        "integration to Nerves devices without boilerplate: `use "
-                        "Homex.Entity.Switch`, implement `handle_on/1` and `handle_off/1`, done.",
-                        url="https://hex.pm/packages/homex",
-                        link_text="See the package on Hex.pm",
-                        tags=("nerves",),
-                    ),
+        _issue(
+            1,
+            title="Drain Your Queue, Save Your Week",
+            emoji="🔄",
+            subtitle="GenServer migration reality check",
+            picks=(
+                Pick(
+                    headline="Migrating GenServers Between Nodes? Drain and Restart Beats "
+                    "Clever Solutions",
+                    emoji="🔄",
+                    body="Alex66 asked how to move running GenServers between nodes without "
+                    "losing data. Three approaches emerged: blue-green deployment, hot code "
+                    "reload with `code_change/3`, or drain-and-restart.\n\nThe pragmatic "
+                    "truth: unless you're running a stock exchange, **drain the queue and "
+                    "restart**.",
+                    url="https://elixirforum.com/t/moving-genservers/70001",
+                    link_text="Read the thread on Elixir Forum",
+                    tags=("otp",),
                 ),
-                feature=Pick(
-                    headline="Framework Migrations Are Toil, Not Real Work",
-                    body="Ricardo García Vega's blog sat dormant for four years. Not because he "
-                    "stopped caring about writing, but because framework migrations are "
-                    "high-friction, low-creativity work.\n\nThe usage_rules library changes the "
-                    "equation: your agent gets authoritative documentation on how to use your "
-                    "stack.",
-                    url="https://example.com/blog/migrations-are-toil",
-                    link_text="Read the full post",
-                    remember=(
-                        "usage_rules library = agent follows José's docs, not 2019 Stack Overflow",
-                        "Mechanical translation work doesn't require your expertise",
-                    ),
+                Pick(
+                    headline="Homex Brings Home Assistant Integration to Nerves Without the "
+                    "YAML Hell",
+                    emoji="🏠",
+                    body="Kevin Schweikert's Homex brings first-class Home Assistant "
+                    "integration to Nerves devices without boilerplate: `use "
+                    "Homex.Entity.Switch`, implement `handle_on/1` and `handle_off/1`, done.",
+                    url="https://hex.pm/packages/homex",
+                    link_text="See the package on Hex.pm",
+                    tags=("nerves",),
                 ),
-                quick_links=(
-                    Pick(
-                        headline="Phoenix 1.8 release notes",
-                        url="https://github.com/phoenixframework/phoenix/releases",
-                        body="scopes, *magic links* and more",
-                    ),
-                    Pick(  # a title quoting HTML as text, a URL with parentheses
-                        headline="Why <b> in a title stays text",
-                        url="https://en.wikipedia.org/wiki/Elixir_(programming_language)",
-                        # Scraped text as the draft holds it: identifiers stay text, not bold.
-                        body="on \\_\\_MODULE\\_\\_ and %\\_\\_struct\\_\\_{}",
-                    ),
+            ),
+            feature=Pick(
+                headline="Framework Migrations Are Toil, Not Real Work",
+                body="Ricardo García Vega's blog sat dormant for four years. Not because he "
+                "stopped caring about writing, but because framework migrations are "
+                "high-friction, low-creativity work.\n\nThe usage_rules library changes the "
+                "equation: your agent gets authoritative documentation on how to use your "
+                "stack.",
+                url="https://example.com/blog/migrations-are-toil",
+                link_text="Read the full post",
+                remember=(
+                    "usage_rules library = agent follows José's docs, not 2019 Stack Overflow",
+                    "Mechanical translation work doesn't require your expertise",
                 ),
-            )
+            ),
+            quick_links=(
+                Pick(
+                    headline="Phoenix 1.8 release notes",
+                    url="https://github.com/phoenixframework/phoenix/releases",
+                    body="scopes, *magic links* and more",
+                ),
+                Pick(  # a title quoting HTML as text, a URL with parentheses
+                    headline="Why <b> in a title stays text",
+                    url="https://en.wikipedia.org/wiki/Elixir_(programming_language)",
+                    # Scraped text as the draft holds it: identifiers stay text, not bold.
+                    body="on \\_\\_MODULE\\_\\_ and %\\_\\_struct\\_\\_{}",
+                ),
+            ),
         ),
         ("otp", "nerves"),
     )
