@@ -65,6 +65,9 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "unanswered_penalty": (int, float),
         "featured_penalty": (int, float),
         "variety_penalty": (int, float),
+        "notable_release": (int, float),
+        "question_penalty": (int, float),
+        "no_signal_prior": (int, float),
     },
     "llm": {
         "enabled": bool,
@@ -222,6 +225,9 @@ class RankSettings:
     unanswered_penalty: float
     featured_penalty: float
     variety_penalty: float
+    notable_release: float
+    question_penalty: float
+    no_signal_prior: float
 
 
 @dataclass(frozen=True)
