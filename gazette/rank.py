@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from gazette.batch import collector_paused
-from gazette.cluster import cluster_items
+from gazette.cluster import cluster_items, normalize_version
 from gazette.config import RankSettings
 from gazette.forum import JOBS, LIBRARIES, NEWS, QUESTIONS, Placement, placement, real_discussion
 from gazette.models import Candidate, ScoreComponent, StoredItem
@@ -114,8 +114,11 @@ def rank(
         # A job post is not news, however many people read it.
         items = [s for s in items if not _is_role(places.get(s.id), JOBS)]
         percentiles, silent = _percentiles_by_source(items, history)
+        clusters = cluster_items(items)
+        releases = [_notable_release(c, taxonomy.notable_releases) for c in clusters]
+        newest = _newest_versions(r for r in releases if r is not None)
         candidates = []
-        for cluster in cluster_items(items):
+        for cluster, release in zip(clusters, releases, strict=True):
             # Link readers to the thing itself (the post, the thread, the release),
             # not to an aggregator's discussion of it.
             lead = max(
@@ -127,7 +130,7 @@ def rank(
             components = _components(
                 lead,
                 cluster,
-                _Signals(percentiles, silent, places, taxonomy.notable_releases),
+                _Signals(percentiles, silent, places, _release_note(release, newest)),
                 source_weights,
                 week_start,
                 week_end,
@@ -189,7 +192,7 @@ class _Signals:
     percentiles: Mapping[int, float]
     silent: frozenset[int]  # items of a source without engagement numbers
     places: Mapping[int, Placement | None]
-    notable: frozenset[str]
+    notable_release: str  # "elixir release", or "" for a story that releases nothing core
 
 
 def _is_role(place: Placement | None, role: str) -> bool:
@@ -228,9 +231,8 @@ def _components(
     place = signals.places.get(lead.id)
     if place is not None and place.points:
         parts.append(ScoreComponent("category", round(place.points, 2), place.note))
-    notable = _notable_release(cluster, signals.notable)
-    if notable:
-        parts.append(ScoreComponent("notable_release", w.notable_release, notable))
+    if signals.notable_release:
+        parts.append(ScoreComponent("notable_release", w.notable_release, signals.notable_release))
     novelty = _novelty(cluster)
     if novelty:
         parts.append(ScoreComponent("novelty", round(w.novelty * novelty[0], 2), novelty[1]))
@@ -289,22 +291,47 @@ def _novelty(cluster: Sequence[StoredItem]) -> tuple[float, str] | None:
     return None
 
 
-_VERSION_AFTER_NAME = re.compile(r"^\s*v?\d+(?:\.\d+)+")
+_VERSION_AFTER_NAME = re.compile(r"^\s*(v?\d+(?:\.\d+)+)")
 
 
-def _notable_release(cluster: Sequence[StoredItem], notable: frozenset[str]) -> str:
-    """The core project a story releases ("elixir"), or ""."""
+def _notable_release(
+    cluster: Sequence[StoredItem], notable: frozenset[str]
+) -> tuple[str, tuple[int, ...]] | None:
+    """The core project a story releases and the version ("elixir", (1, 19, 5))."""
     for stored in cluster:
         item = stored.item
-        package = item.package.lower()
-        if package and item.version and (package in notable or package.split("/")[-1] in notable):
-            return f"{package.split('/')[-1]} release"
+        package = item.package.lower().split("/")[-1]
+        if package and item.version and package in notable:
+            return package, _version_key(item.version)
         title = item.title.lower()
         # An announcement: "Elixir v1.19.5 released", "Phoenix LiveView 1.1.0".
-        for name in notable:
-            if title.startswith(name) and _VERSION_AFTER_NAME.match(title[len(name) :]):
-                return f"{name} release"
-    return ""
+        for name in sorted(notable, key=len, reverse=True):
+            if title.startswith(name) and (found := _VERSION_AFTER_NAME.match(title[len(name) :])):
+                return name, _version_key(found.group(1))
+    return None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    core = normalize_version(version).partition("-")[0]
+    return tuple(int(p) if p.isdigit() else 0 for p in core.split("."))
+
+
+def _newest_versions(releases: Iterable[tuple[str, tuple[int, ...]]]) -> dict[str, tuple[int, ...]]:
+    newest: dict[str, tuple[int, ...]] = {}
+    for name, version in releases:
+        newest[name] = max(newest.get(name, version), version)
+    return newest
+
+
+def _release_note(
+    release: tuple[str, tuple[int, ...]] | None, newest: Mapping[str, tuple[int, ...]]
+) -> str:
+    """The component's note, or "" when there is no core release, or when a
+    newer release of the same project is out the same week (an old version
+    resurfacing is not the news)."""
+    if release is None or release[1] < newest[release[0]]:
+        return ""
+    return f"{release[0]} release"
 
 
 def _cluster_tags(cluster: Sequence[StoredItem], taxonomy: Taxonomy) -> tuple[str, ...]:

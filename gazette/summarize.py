@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from gazette.clean import clean_title
 from gazette.config import Settings
 from gazette.models import Item, StoredItem
-from gazette.prose import sentences, strip_boilerplate
+from gazette.prose import release_highlights, repeats_headline, sentences, strip_boilerplate
 from gazette.sources import traits_of
 from gazette.store import Store
 
@@ -90,6 +90,30 @@ def _choose(text: str, max_words: int, max_sentences: int) -> list[str]:
         if len(chosen) >= max_sentences:
             break
     return chosen
+
+
+def story_summary(
+    story: Sequence[StoredItem], item_id: int, headline: str, max_words: int = DEFAULT_WORDS
+) -> str:
+    """The offline summary of a story, never its headline again: the first
+    substantial sentences of the best text (the thread, the article, the
+    package description), release notes' entries as prose, then the story's
+    other items in turn; "" when no item says more than the headline."""
+    ordered = [summary_source(story, item_id)]
+    ordered += sorted(
+        (s for s in story if s.id != ordered[0].id),
+        key=lambda s: (traits_of(s.item.kind).aggregator, -len(s.item.text), s.id),
+    )
+    for stored in ordered:
+        text = stored.item.text
+        attempts = [release_highlights(text), " ".join(_choose(text, max_words, 3))]
+        for summary in attempts:
+            said_more = not (
+                repeats_headline(summary, headline) or repeats_headline(summary, stored.item.title)
+            )
+            if summary and said_more:
+                return summary
+    return ""
 
 
 def key_points(text: str, html: str = "", count: int = 3, max_words: int = 22) -> tuple[str, ...]:
