@@ -183,6 +183,10 @@ def feature_pick(candidate: Candidate, article: StoredItem) -> Pick:
     text = "\n\n".join(markdown_escape(p) for p in body) or NO_SUMMARY
     if not remember:
         text += "\n\n" + NO_REMEMBER
+    elif len(remember) < 3:
+        text += (
+            f"\n\n<!-- Remember: the source gives {len(remember)} short points; add one more -->"
+        )
     return Pick(
         headline=item.title,
         emoji=candidate.emoji,

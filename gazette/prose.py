@@ -39,6 +39,7 @@ _NOTE_ENTRY = re.compile(r"\[([A-Z][\w. /-]{0,40})\]\s+([^\[\n]+)")
 _CUT = re.compile(r"(?:…|\.\.\.|&hellip;)\s*$")
 # Where a long headline has a natural break: "Igniter - a code generation ...",
 # "Let the Agent Do the Migration: usage_rules and ...".
+_VERSION_WORD = re.compile(r"^v?\d+(?:\.\d+)+$")
 _TITLE_BREAK = re.compile(r"\s+[-–—|]\s+|:\s+")
 
 
@@ -60,9 +61,13 @@ def repeats_headline(summary: str, headline: str) -> bool:
 def short_title(headline: str, max_words: int = 8) -> str:
     """The headline's first part when it has one worth a title on its own
     ("150,000 Lines of Vibe Coded Elixir"), else the headline."""
-    head = _TITLE_BREAK.split(headline, maxsplit=1)[0].strip()
-    if 2 <= len(head.split()) <= max_words and head != headline:
+    head, *rest = (p.strip() for p in _TITLE_BREAK.split(headline, maxsplit=1))
+    if 2 <= len(head.split()) <= max_words and rest:
         return head
+    # A name and its version: "LiveVue - v1.0 released with ..." is "LiveVue v1.0".
+    version = rest[0].split()[0] if rest and rest[0] else ""
+    if len(head.split()) == 1 and _VERSION_WORD.match(version):
+        return f"{head} {version}"
     return headline
 
 

@@ -25,6 +25,9 @@ _ITEM = re.compile(r"<li>(.*?)</li>", re.S)
 _TRUNCATED = re.compile(r"(?:&hellip;|…|\.\.\.)\s*$")
 _URL = re.compile(r"https?://\S+")
 _WHOLE_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*$")
+_NOT_A_POINT = re.compile(
+    r"\?\s*$|\b(?:curious|feedback|let me know|thoughts|welcome|thanks|thank you)\b", re.I
+)
 DEFAULT_WORDS = 70
 # A fragment (a list item, a release-note line) needs this many words to be
 # used; shorter ones are headings ("1. Enhancements", "Elixir").
@@ -120,14 +123,19 @@ def key_points(text: str, html: str = "", count: int = 3, max_words: int = 22) -
     """The feature's "Remember:" list, from the article itself.
 
     An article that ends with its own takeaways (its last bullet list, 2-6 items)
-    gives them; otherwise short sentences spread over the article, in order.
+    gives them; otherwise short statements spread over the article, in order
+    (a short text lends longer ones; questions and calls for feedback are not
+    points to remember).
     """
     lists = _LIST.findall(html)
     if lists:
         bullets = [clean_title(li) for li in _ITEM.findall(lists[-1])]
         if 2 <= len(bullets) <= 6:
             return tuple(bullets)
-    picked = [s for s in sentences(text) if 6 <= len(s.split()) <= max_words]
+    statements = [s for s in sentences(text) if not _NOT_A_POINT.search(s)]
+    picked = [s for s in statements if 6 <= len(s.split()) <= max_words]
+    if len(picked) < count:
+        picked = [s for s in statements if 6 <= len(s.split()) <= max_words + 12]
     if len(picked) <= count:
         return tuple(picked)
     step = len(picked) / count
