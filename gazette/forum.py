@@ -86,9 +86,16 @@ class Placement:
     note: str
 
 
+def category_of(item: Item) -> str:
+    """Where the item's source filed it ("" for none). A plug-in written before
+    kinds had categories may lack the trait: it files nothing."""
+    category = getattr(traits_of(item.kind), "category", None)
+    return str(category(item)) if callable(category) else ""
+
+
 def placement(item: Item, options: Mapping[str, Any]) -> Placement | None:
     """The topic's role and points, or None for an item no forum filed."""
-    category = traits_of(item.kind).category(item)
+    category = category_of(item)
     if not category:
         return None
     elixir_forum = urlsplit(item.url).hostname == ELIXIR_FORUM_HOST

@@ -34,12 +34,22 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from gazette.batch import collector_paused
 from gazette.cluster import cluster_items, normalize_version
 from gazette.config import RankSettings
-from gazette.forum import JOBS, LIBRARIES, NEWS, QUESTIONS, Placement, placement, real_discussion
+from gazette.forum import (
+    JOBS,
+    LIBRARIES,
+    NEWS,
+    QUESTIONS,
+    Placement,
+    category_of,
+    placement,
+    real_discussion,
+)
 from gazette.models import Candidate, ScoreComponent, StoredItem
 from gazette.sources import traits_of
 from gazette.tags import MAX_TAGS, Taxonomy
@@ -109,7 +119,7 @@ def rank(
         places = {
             s.id: placement(s.item, options.get(s.item.source, {}))
             for s in items
-            if traits_of(s.item.kind).category(s.item)
+            if category_of(s.item)
         }
         # A job post is not news, however many people read it.
         items = [s for s in items if not _is_role(places.get(s.id), JOBS)]
@@ -291,23 +301,31 @@ def _novelty(cluster: Sequence[StoredItem]) -> tuple[float, str] | None:
     return None
 
 
-_VERSION_AFTER_NAME = re.compile(r"^\s*(v?\d+(?:\.\d+)+)")
+_RELEASE_WORDS = re.compile(r"\b(?:release[sd]?|is out|now available|announc\w*)\b", re.I)
+
+
+@cache
+def _announcement(notable: frozenset[str]) -> re.Pattern[str]:
+    """A title announcing a core release: "Elixir v1.19.5 released", "Phoenix LiveView 1.1.0"."""
+    names = "|".join(re.escape(n) for n in sorted(notable, key=len, reverse=True))
+    return re.compile(rf"^({names})\s*(v?\d+(?:\.\d+)+)", re.I)
 
 
 def _notable_release(
     cluster: Sequence[StoredItem], notable: frozenset[str]
 ) -> tuple[str, tuple[int, ...]] | None:
     """The core project a story releases and the version ("elixir", (1, 19, 5))."""
+    if not notable:
+        return None
+    pattern = _announcement(notable)
     for stored in cluster:
         item = stored.item
         package = item.package.lower().split("/")[-1]
         if package and item.version and package in notable:
             return package, _version_key(item.version)
-        title = item.title.lower()
-        # An announcement: "Elixir v1.19.5 released", "Phoenix LiveView 1.1.0".
-        for name in sorted(notable, key=len, reverse=True):
-            if title.startswith(name) and (found := _VERSION_AFTER_NAME.match(title[len(name) :])):
-                return name, _version_key(found.group(1))
+        # "Elixir 1.19 compilation performance" is a discussion, not a release.
+        if (found := pattern.match(item.title)) and _RELEASE_WORDS.search(item.title):
+            return found.group(1).lower(), _version_key(found.group(2))
     return None
 
 

@@ -134,3 +134,13 @@ def test_a_feed_without_engagement_gets_its_weighted_prior(
     assert component(find(heavier, "A note on pattern matching")[1], "prior") == 2 * component(
         post, "prior"
     )
+
+
+def test_a_discussion_naming_a_version_is_not_a_release(forum_week: list[StoredItem]) -> None:
+    talk = blog_post(903, "Elixir 1.19 compilation performance - have you noticed a difference?", 3)
+    older = blog_post(904, "Elixir v1.18.0 released", 4)
+    candidates = ranked([*forum_week, talk, older])
+    assert component(find(candidates, "Elixir 1.19 compilation")[1], "notable_release") == 0
+    # An older release resurfacing the week a newer one is out is not the news.
+    assert component(find(candidates, "Elixir v1.18.0")[1], "notable_release") == 0
+    assert component(find(candidates, "Elixir v1.19.5")[1], "notable_release") > 0
