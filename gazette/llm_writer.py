@@ -222,7 +222,7 @@ class _Asker:
         total = self.failed + self.written
         return (
             f"LLM unavailable for {self.failed} of {total} texts ({self.reasons[0]});"
-            " the offline text stands there"
+            " the draft keeps the offline text there"
         )
 
 
