@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -165,11 +166,26 @@ class GazetteGroup(click.Group):
     """Turns library errors into one helpful line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from gazette.faults import from_os_error, from_sqlite_error
+
         try:
             return super().invoke(ctx)
         except GazetteError as exc:
-            click.echo(f"Error: {explain(exc)}", err=True)
-            sys.exit(exc.exit_code)
+            report(exc)
+        except OSError as exc:
+            # The machine, not a bug: a full disk, a read-only mount, a path
+            # that is a file. Atomic writes and transactions left things whole.
+            report(from_os_error(exc))
+        except sqlite3.Error as exc:
+            from gazette.store import BUSY_TIMEOUT
+
+            report(from_sqlite_error(exc, ctx.ensure_object(Context).db_path, BUSY_TIMEOUT))
+
+
+def report(exc: GazetteError) -> NoReturn:
+    """Print ``exc`` as its one line on stderr and exit with its code."""
+    click.echo(f"Error: {explain(exc)}", err=True)
+    sys.exit(exc.exit_code)
 
 
 def explain(exc: GazetteError) -> str:
@@ -202,6 +218,22 @@ def explain(exc: GazetteError) -> str:
             return f"{exc} (create one with `gazette init` or pass --config)"
         case errors.DatabaseMissing():
             return f"{exc} (pass --db)"
+        case errors.DatabaseCorrupt():
+            return f"{exc}; `gazette doctor` shows the detail, `gazette restore` brings back a backup"
+        case errors.DatabaseNewer():
+            return f"{exc}; upgrade gazette, or pass another --db"
+        case errors.DatabaseLocked():
+            return f"{exc}; try again when it has finished (`fuser` names it)"
+        case errors.DiskFull():
+            return f"{exc}; free some space and run the command again (nothing was half-written)"
+        case errors.ReadOnlyStorage():
+            return f"{exc}; remount it read-write, or pass another path (--db, --out)"
+        case errors.NotPermitted():
+            return f"{exc}; fix the permissions (an immutable file needs `chattr -i`) or pass another path"
+        case errors.BadPath():
+            return f"{exc}; pass another path"
+        case errors.StorageError():
+            return f"{exc}; check the disk, then run the command again"
         case errors.DatabaseUnusable(foreign=True):
             return f"{exc}; pass another --db"
         case errors.DatabaseUnusable():
@@ -974,7 +1006,7 @@ def sources_list(as_json: bool) -> None:
     """Show every configured source: name, kind, enabled, weight and address."""
     from rich.table import Table
 
-    from gazette.output import console
+    from gazette.output import console, plain
     from gazette.sources import source_rows
 
     rows = source_rows(obj().settings())
@@ -987,7 +1019,8 @@ def sources_list(as_json: bool) -> None:
     table.add_column("address", overflow="fold")
     for row in rows:
         enabled = "yes" if row["enabled"] else "no"
-        table.add_row(row["name"], row["kind"], enabled, f"{row['weight']:g}", row["address"])
+        values = (row["name"], row["kind"], enabled, f"{row['weight']:g}", row["address"])
+        table.add_row(*(plain(v) for v in values))
     console.print(table)
 
 
