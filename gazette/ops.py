@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gazette.errors import DatabaseCorrupt, DatabaseMissing, FileExists, StoreError
+from gazette.errors import BadPath, DatabaseCorrupt, DatabaseMissing, FileExists, StoreError
 from gazette.faults import from_sqlite_error, storage_problem
 from gazette.files import install, temporary_beside
 from gazette.lock import run_lock
@@ -65,6 +65,9 @@ def backup_database(db_path: Path, target: Path, *, overwrite: bool = False) -> 
         target = target / f"{db_path.stem}-{_stamp()}.db"
     if _same_file(db_path, target):
         raise StoreError(f"{target}: that is the database itself; back up to another path")
+    if target.exists() and not target.is_file():
+        # /dev/null or a socket: replacing it (as root) would replace the device.
+        raise BadPath(target, "is not a regular file nor a folder")
     if target.exists() and not overwrite:
         raise FileExists(target)
     _check_sqlite_file(db_path)

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from gazette.errors import DatabaseCorrupt, DatabaseNewer, DatabaseUnusable, StoreError
+from gazette.errors import DatabaseCorrupt, DatabaseNewer, DatabaseUnusable
 from gazette.faults import from_os_error, from_sqlite_error
 from gazette.migrations import MIGRATION_SET, migrations
 from gazette.models import Item, PublishedIssue, StoredItem
@@ -416,7 +416,9 @@ def refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
 
 def _refuse_foreign(path: Path) -> None:
     if path.is_dir():
-        raise StoreError(f"{path}: is a directory, not a database file")
+        raise DatabaseUnusable(path, "is a directory, not a database file", foreign=True)
+    if not path.is_file():
+        raise DatabaseUnusable(path, "is not a regular file, not a database file", foreign=True)
     with path.open("rb") as handle:
         head = handle.read(len(SQLITE_MAGIC))
     if head and head != SQLITE_MAGIC:
