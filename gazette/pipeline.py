@@ -251,7 +251,9 @@ def _draft_for_week(
     # nothing new fetched, leaves the draft exactly as it is.
     try:
         refreshed = refresh_draft(store, settings, week)
-    except FileChanged:
+    except GazetteError as exc:
+        if not _changed_on_disk(exc):
+            raise
         # The editor saved the draft while this run read it: their words win.
         # Only the refresh is skipped (the next run offers the new stories);
         # the rest of the run goes on with the draft as they saved it.
@@ -264,6 +266,16 @@ def _draft_for_week(
     if outcome.created:
         return kept, "created", refreshed.message if refreshed.changed else ""
     return kept, "refreshed" if refreshed.changed else "kept", refreshed.message
+
+
+def _changed_on_disk(exc: BaseException) -> bool:
+    """A FileChanged, or the draft error a verb raised because of one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, FileChanged):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _publish_week(
