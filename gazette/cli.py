@@ -106,7 +106,7 @@ def global_options(func: F) -> F:
     @click.option(
         "--db",
         "db",
-        type=click.Path(path_type=Path, dir_okay=False),
+        type=DatabasePath(),
         help="SQLite database (env GAZETTE_DB, default data/gazette.db).",
     )
     @functools.wraps(func)
@@ -151,6 +151,22 @@ class OutFolder(click.Path):
                 if not parent.is_dir():
                     self.fail(f"{parent} is not a folder", param, ctx)
                 break
+        return path
+
+
+class DatabasePath(click.Path):
+    """--db: a file path; an empty one, a folder or a device (/dev/null) is no
+    database, and SQLite would misread or refuse it only later."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, dir_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if str(value) == "":
+            self.fail("an empty path is not a database file", param, ctx)
+        path = Path(os.fsdecode(super().convert(value, param, ctx)))
+        if path.exists() and not path.is_file():
+            self.fail(f"{path} is not a regular file", param, ctx)
         return path
 
 
@@ -325,9 +341,7 @@ def fail(exc: GazetteError, advice: str) -> NoReturn:
     type=click.Path(path_type=Path, dir_okay=False),
     help="gazette.toml to read.",
 )
-@click.option(
-    "--db", "db", type=click.Path(path_type=Path, dir_okay=False), help="SQLite database file."
-)
+@click.option("--db", "db", type=DatabasePath(), help="SQLite database file.")
 @verbosity_options
 @click.version_option(package_name="gazette")
 @click.pass_context
@@ -642,6 +656,8 @@ def tag(week: str | None, item_id: int, changes: tuple[str, ...]) -> None:
 
     # Only additions are checked: removing a tag the taxonomy no longer has is
     # how a draft gets rid of it.
+    if any(not change.strip("+- ") for change in changes):
+        raise click.BadParameter("an empty tag change (use +tag or -tag)", param_hint="+TAG")
     added, _ = parse_tag_changes(changes)
     require_known_tags(added, "+TAG")
     outcome = tag_item(obj().settings(), resolve_week(week), item_id, changes)
