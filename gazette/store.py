@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from gazette.errors import DatabaseCorrupt, DatabaseNewer, DatabaseUnusable
 from gazette.faults import from_os_error, from_sqlite_error
 from gazette.migrations import MIGRATION_SET, migrations
-from gazette.models import Item, PublishedIssue, StoredItem
+from gazette.models import Item, PublishedIssue, StoredItem, Validators
 from gazette.urls import canonical_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -51,12 +51,6 @@ class SaveCounts:
 
 
 @dataclass(frozen=True)
-class FetchState:
-    etag: str = ""
-    last_modified: str = ""
-
-
-@dataclass(frozen=True)
 class FetchRecord:
     """The outcome of the latest request for one URL of a source."""
 
@@ -72,7 +66,7 @@ class IssueText:
     """What an import compares against: an issue's number, week and Markdown,
     the latter as the UTF-8 bytes SQLite holds (never decoded)."""
 
-    number: int
+    number: int | None  # None: an imported issue that never had a number
     week: str
     markdown_utf8: bytes
 
@@ -179,19 +173,17 @@ class Store:
 
     # -- fetch state -------------------------------------------------------
 
-    def fetch_state(self, source: str, url: str) -> FetchState:
-        rows = list(
-            self.db.query(
-                "select etag, last_modified from fetch_state where source = ? and url = ?",
-                [source, url],
+    def fetch_states(self) -> dict[str, dict[str, Validators]]:
+        """Every source's stored validators, by source name and then URL."""
+        found: dict[str, dict[str, Validators]] = {}
+        for row in self.db.query("select source, url, etag, last_modified from fetch_state"):
+            found.setdefault(row["source"], {})[row["url"]] = Validators(
+                row["etag"] or "", row["last_modified"] or ""
             )
-        )
-        if not rows:
-            return FetchState()
-        return FetchState(rows[0]["etag"] or "", rows[0]["last_modified"] or "")
+        return found
 
     def record_fetch(
-        self, source: str, url: str, status: str, state: FetchState, error: str = ""
+        self, source: str, url: str, status: str, state: Validators, error: str = ""
     ) -> None:
         with self.db.atomic():
             self.db.execute(
@@ -257,15 +249,18 @@ class Store:
         return _published_issue(rows[0]) if rows else None
 
     def issues(self, limit: int | None = None) -> list[PublishedIssue]:
-        """Every published issue (or the newest ``limit``), every column, newest first."""
+        """Every published issue (or the newest ``limit``), every column, newest
+        first: by date, then number (an imported archive's numbers need not
+        follow its dates)."""
         rows = self.db.query(
-            f"select {_ISSUE_SELECT} from issues order by number desc limit ?",
+            f"select {_ISSUE_SELECT} from issues"
+            " order by substr(published_on, 1, 10) desc, number desc limit ?",
             [-1 if limit is None else limit],  # a negative limit is none
         )
         return [_published_issue(row) for row in rows]
 
     def archive_issues(self) -> list[PublishedIssue]:
-        """Every published issue as the archive lists it, oldest number first.
+        """Every published issue as the archive lists it, oldest first (by date, then number).
 
         Without the Markdown (``markdown`` is None), so hundreds of issues read
         fast and take little memory; except on rows from before the archive
@@ -276,7 +271,7 @@ class Store:
             f"select {_ISSUE_SELECT_BUT_MARKDOWN},"
             " case when emoji is null and coalesce(origin, 'draft') = 'draft'"
             " then markdown end as markdown"
-            " from issues order by number"
+            " from issues order by substr(published_on, 1, 10), number"
         )
         return [_published_issue(row) for row in self.db.query(query)]
 
@@ -451,6 +446,11 @@ _CONTENT_COLUMNS = (
     "flags",
     "raw",
     "published_at",
+    "has_link",
+    "link_url",
+    "package",
+    "version",
+    "github_url",
 )
 _INSERT_ITEM = (
     "insert into items (source, external_id, "
@@ -482,6 +482,11 @@ def _item_row(item: Item) -> dict[str, Any]:
         "flags": json.dumps(list(item.flags)),
         "raw": json.dumps(item.raw, sort_keys=True, default=str),
         "published_at": iso(item.published_at),
+        "has_link": int(item.has_link),
+        "link_url": item.link_url,
+        "package": item.package,
+        "version": item.version,
+        "github_url": item.github_url,
     }
 
 
@@ -500,6 +505,11 @@ def _stored_item(row: dict[str, Any]) -> StoredItem:
         metrics=json.loads(row["metrics"] or "{}"),
         flags=tuple(json.loads(row["flags"] or "[]")),
         raw=json.loads(row["raw"] or "{}"),
+        has_link=row["has_link"] != 0,
+        link_url=row["link_url"] or "",
+        package=row["package"] or "",
+        version=row["version"] or "",
+        github_url=row["github_url"] or "",
     )
     return StoredItem(id=row["id"], item=item, fetched_at=parse_iso(row["fetched_at"]))
 
