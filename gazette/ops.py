@@ -71,6 +71,8 @@ def backup_database(db_path: Path, target: Path, *, overwrite: bool = False) -> 
     if target.exists() and not overwrite:
         raise FileExists(target)
     _check_sqlite_file(db_path)
+    with closing(connect_readonly(db_path)) as conn:
+        refuse_newer(conn, db_path)  # named here, not as the temporary copy
     target.parent.mkdir(parents=True, exist_ok=True)
     with temporary_beside(target) as temporary, _journal_removed(temporary):
         with (
