@@ -30,13 +30,15 @@ def plain(value: object) -> Text:
 
 def print_fetch_results(results: Sequence[SourceResult]) -> None:
     table = Table(title="fetch")
-    for column in ("source", "status", "new", "updated", "unchanged", "error"):
-        table.add_column(
-            column, justify="right" if column in ("new", "updated", "unchanged") else "left"
-        )
+    counts = ("new", "updated", "unchanged", "skipped")
+    for column in ("source", "status", *counts, "error"):
+        table.add_column(column, justify="right" if column in counts else "left")
     for r in results:
         table.add_row(
-            *(plain(v) for v in (r.source, r.status, r.new, r.updated, r.unchanged, r.error))
+            *(
+                plain(v)
+                for v in (r.source, r.status, r.new, r.updated, r.unchanged, r.skipped, r.error)
+            )
         )
     console.print(table)
 
