@@ -236,3 +236,11 @@ def test_quick_link_titles_with_brackets_round_trip() -> None:
     text = write_draft(issue)
     assert "- [\\[ANN\\] Oban 3 \\\\o/ \\[beta\\]](https://x.org/a) Jobs." in text
     assert parse_draft(text).issue == issue
+
+
+def test_the_preheader_round_trips_and_is_optional() -> None:
+    issue = Issue(week="2026-W02", title="T", subtitle="S", preheader='Three "quoted" picks')
+    text = write_draft(issue)
+    assert 'preheader = "Three \\"quoted\\" picks"' in text
+    assert parse_draft(text).issue.preheader == 'Three "quoted" picks'
+    assert "preheader" not in write_draft(Issue(week="2026-W02", title="T"))

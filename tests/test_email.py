@@ -231,6 +231,18 @@ def test_email_has_every_story_and_link(issue: Issue, settings: Settings) -> Non
     assert len(html.encode()) < 60_000
 
 
+def test_the_preheader_leads_the_inbox_preview(issue: Issue, settings: Settings) -> None:
+    """A draft's own preheader is the preview line; without one, the subtitle is."""
+    preview = re.compile(r'<div style="display:none[^>]*>\s*([^<]*?)\s*(?:&#847;|\u034f|&zwnj;|<)')
+    written = dataclasses.replace(issue, preheader="Three releases & one migration story")
+    html = render_email(written, settings).html
+    assert "Three releases &amp; one migration story" in html
+    first = preview.search(html)
+    assert first and first.group(1).startswith("Three releases &amp; one migration story")
+    plain = preview.search(render_email(issue, settings).html)
+    assert plain and plain.group(1).startswith(issue.subtitle)
+
+
 def test_email_markdown_and_order(issue: Issue, settings: Settings) -> None:
     html = render_email(issue, settings).html.replace("\xa0", " ")
     assert "<code>code_change/3</code>" in html

@@ -240,6 +240,7 @@ def parse_draft(text: str, path: str | None = None) -> Draft:
         title=str(meta.get("title", "")),
         emoji=str(meta.get("emoji", "")),
         subtitle=str(meta.get("subtitle", "")),
+        preheader=str(meta.get("preheader", "")),
         welcome=welcome,
         picks=tuple(picks),
         feature=feature,
@@ -264,6 +265,8 @@ def write_draft(issue: Issue) -> str:
     """The canonical text of ``issue``; parse_draft(write_draft(i)).issue == i."""
     out = [FRONT, f"week = {_toml_str(issue.week)}", f"title = {_toml_str(issue.title)}"]
     out += [f"emoji = {_toml_str(issue.emoji)}", f"subtitle = {_toml_str(issue.subtitle)}"]
+    if issue.preheader:
+        out.append(f"preheader = {_toml_str(issue.preheader)}")
     if issue.number is not None:
         out.append(f"number = {issue.number}")
     if issue.published_on is not None:
