@@ -26,12 +26,11 @@ from importlib import metadata
 from pathlib import Path
 
 from gazette.config import Settings
-from gazette.search_service import SearchError
 from gazette.models import PublishedIssue
 from gazette.render.site import SiteReport, build_site
 from gazette.render.site.views import IssueView, archive_of
 from gazette.search_records import StoryRecord, issue_records
-from gazette.search_service import run_service
+from gazette.search_service import SearchError, run_service
 from gazette.writer import Writer
 
 INDEX_DIR = "pagefind"

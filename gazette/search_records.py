@@ -26,8 +26,6 @@ from urllib.parse import quote
 from gazette.render.site.views import IssueView
 from gazette.urls import safe_url
 
-
-
 # What a record holds of a story's text. A Gazette story is a few hundred words;
 # an imported issue's list of links can be hundreds of them in one section, and
 # Pagefind's time grows faster than its input (13 MB of such text: a minute).

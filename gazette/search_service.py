@@ -11,6 +11,7 @@ it indexes only the records it is given.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import subprocess
@@ -181,10 +182,8 @@ class _Replies:
 def _close(process: subprocess.Popen[bytes]) -> None:
     """End the service: it waits for more requests until its input closes."""
     if process.stdin is not None:
-        try:
+        with contextlib.suppress(OSError):
             process.stdin.close()
-        except OSError:
-            pass
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:

@@ -101,10 +101,10 @@ def test_an_imported_issue_gives_a_record_per_headed_section(settings: Settings)
     imported = dataclasses.replace(
         three_issues()[0],
         html_utf8=(
-            "<h2>. WEEKLY PICKS .</h2><h3>Oban &amp; friends</h3><p>Jobs, "
-            '<a href="https://hex.pm/packages/oban">oban</a>.</p>'
-            '<h2>Quick links</h2><ul><li><a href="https://a.example/">ex_aws</a> S3</li></ul>'
-        ).encode(),
+            b"<h2>. WEEKLY PICKS .</h2><h3>Oban &amp; friends</h3><p>Jobs, "
+            b'<a href="https://hex.pm/packages/oban">oban</a>.</p>'
+            b'<h2>Quick links</h2><ul><li><a href="https://a.example/">ex_aws</a> S3</li></ul>'
+        ),
         html_digest="",
     )
     records = list(issue_records(archive_of([imported], settings).issues[0]))

@@ -503,14 +503,16 @@ def test_every_internal_link_resolves(tmp_path: Path, settings: Settings) -> Non
 
 def test_links_resolve_with_the_search_index(tmp_path: Path, settings: Settings) -> None:
     build(tmp_path, settings)
-    update_search(tmp_path)
+    update_search(tmp_path, three_issues(), settings)
     assert broken_links(tmp_path) == []
     # Every page links to the search page, which loads search.js, which loads
-    # Pagefind's UI from the index folder.
+    # the list of bundles and Pagefind from the newest one.
     assert 'href="../../search/index.html"' in (tmp_path / ISSUE_DIRS[1] / "index.html").read_text()
     search_js = (tmp_path / "search.js").read_text("utf-8")
-    for name in re.findall(r'bundle \+ "([^"]+)"', search_js):
-        assert (tmp_path / "pagefind" / name).is_file(), name
+    assert 'new URL("bundles.json", bundleRoot)' in search_js
+    bundles = json.loads((tmp_path / "pagefind/bundles.json").read_text("utf-8"))["bundles"]
+    for year in bundles:
+        assert (tmp_path / "pagefind" / year / "pagefind.js").is_file(), year
     assert 'data-bundle="../pagefind/"' in (tmp_path / "search/index.html").read_text("utf-8")
 
 
@@ -896,7 +898,7 @@ def served_site(tmp_path: Path, settings: Settings) -> Iterator[str]:
     """The three issues built with their search index, served over loopback
     HTTP (search needs http: browsers refuse Pagefind's fetches on file://)."""
     build(tmp_path, settings)
-    update_search(tmp_path)
+    update_search(tmp_path, three_issues(), settings)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
@@ -990,24 +992,45 @@ def test_search_in_a_browser(served_site: str) -> None:
                 page.goto(served_site + "tags/otp/index.html")
                 page.get_by_role("link", name="Search", exact=True).first.click()
                 page.wait_for_url("**/search/index.html")
-                # ...where typing finds a story from issue 1's body.
-                box = page.locator(".pagefind-ui__search-input")
+                # ...where typing finds the story itself, not just its issue.
+                box = page.get_by_label("Search every story")
                 box.fill("Homex")
-                result = page.locator(".pagefind-ui__result-link").first
+                result = page.locator(".search-result-link").first
                 result.wait_for(timeout=15_000)
-                assert "Drain Your Queue" in result.inner_text()
-                assert result.get_attribute("href") == f"/{ISSUE_DIRS[1]}/index.html"
+                assert result.inner_text().startswith("Homex Brings Home Assistant")
+                assert result.get_attribute("href") == (
+                    f"{served_site}{ISSUE_DIRS[1]}/index.html#pick-2"
+                )
+                item = page.locator(".search-result").first
+                assert "Issue #1 · January 5, 2026" in item.inner_text()
+                assert "Tags: nerves, otp" in item.inner_text()
+                source = item.locator(".search-result-source")
+                assert source.get_attribute("href") == "https://hex.pm/packages/homex"
+                assert "Homex" in item.locator("mark").first.inner_text()
                 overflow = _overflow(page)
                 assert overflow <= 0, f"search results overflow by {overflow}px at {width}px"
+                # Text from the feature is the feature's result, not the picks'.
+                box.fill("dormant")
+                page.wait_for_function(
+                    "document.querySelector('.search-result-link')?.href.endsWith('#feature')"
+                )
+                # Filters by year and tag; a query that finds nothing says so plainly.
+                page.select_option("#search-tag", "liveview")
+                page.wait_for_function(
+                    "document.getElementById('search-status').textContent === 'No results'"
+                )
+                box.fill("")
+                page.wait_for_function("document.querySelectorAll('.search-result').length === 1")
+                assert "Streams now reset" in page.inner_text(".search-results")
+                result = page.locator(".search-result-link").first
                 result.click()
-                page.wait_for_url(f"**/{ISSUE_DIRS[1]}/index.html")
-                assert "Homex" in page.inner_text("main")
+                page.wait_for_url(f"**/{ISSUE_DIRS[3]}/index.html#pick-1")
                 # A query in the address (?q=) searches at once; the hostile
-                # issue's title shows as text in the results and runs nothing.
+                # issue's headline shows as text in the results and runs nothing.
                 page.goto(served_site + "search/index.html?q=Tribunal")
-                hostile = page.locator(".pagefind-ui__result-link").first
+                hostile = page.locator(".search-result-link").first
                 hostile.wait_for(timeout=15_000)
-                assert "<script>" in hostile.inner_text()
+                assert "<img" in hostile.inner_text()
                 assert page.evaluate("typeof window.__pwned") == "undefined"
                 assert failed == [], failed
                 context.close()

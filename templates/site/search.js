@@ -180,16 +180,26 @@
         });
       });
       var query = new URLSearchParams(window.location.search).get("q");
-      if (query) {
+      if (query && !input.value) {
         input.value = query;
-        run();
       }
+      search = run;
+      run();
     });
-    input.addEventListener("input", run);
-    selects.tag.addEventListener("change", run);
-    selects.year.addEventListener("change", run);
-    input.focus();
   }
+
+  // Listening from the start: a reader may type before Pagefind has loaded,
+  // and the first search runs as soon as it has.
+  var search = function () {};
+  input.addEventListener("input", function () {
+    search();
+  });
+  Object.keys(selects).forEach(function (name) {
+    selects[name].addEventListener("change", function () {
+      search();
+    });
+  });
+  input.focus();
 
   fetch(new URL("bundles.json", bundleRoot).href)
     .then(function (response) {

@@ -54,7 +54,7 @@ from gazette.writer import Writer
 __all__ = ["MANIFEST", "SiteReport", "build_site"]
 
 # Files other tools put into the output folder: gazette.search writes pagefind/
-# after build_site (issue articles carry data-pagefind-body).
+# after build_site (one record per story, read from the stored issue HTML).
 FOREIGN_OUTPUTS = ("pagefind/*",)
 # Folders and files wholly the site's own: a file there that no page of this
 # build claims (an issue or a tag that is gone) is removed. Anything else in the
