@@ -809,6 +809,19 @@ def test_golden_email_eml(issue: Issue, settings: Settings) -> None:
     _golden("email.eml", wire.decode("ascii").replace("\r\n", "\n"))
 
 
+def test_the_written_eml_has_a_recipient_and_a_real_send_time(
+    issue: Issue, settings: Settings
+) -> None:
+    """No To: is SpamAssassin's MISSING_HEADERS; a Date at midnight sharp, on
+    every issue, is no time a real send has."""
+    eml = render_issue(issue, settings, web_url=WEB_URL).files(settings)["email.eml"]
+    assert isinstance(eml, bytes)
+    message = message_from_bytes(eml, policy=policy.default)
+    assert message["To"] == message["From"]
+    sent = message["Date"].datetime
+    assert (sent.hour, sent.minute) == (9, 0) and sent.tzinfo is not None
+
+
 # -- gazette render ----------------------------------------------------------
 
 
@@ -837,8 +850,8 @@ def test_render_writes_the_email_the_message_and_the_web_page(
     assert html_part.get_content().replace("\r\n", "\n") == (out / "email.html").read_text("utf-8")
     assert message["Subject"] == "🔄 Drain Your Queue, Save Your Week"
     assert message["From"] == "Gazette <gazette@example.org>"
-    assert "To" not in message  # a provider's import fills in the recipients
-    assert message["Date"].datetime == datetime(2026, 1, 9, tzinfo=UTC)  # published_on
+    assert message["To"] == message["From"]  # addressed to the sender, as Bcc list mail is
+    assert message["Date"].datetime == datetime(2026, 1, 9, 9, tzinfo=UTC)  # published_on
     assert message["Message-ID"].endswith("@gazette.example.org>")
     assert message["List-Unsubscribe"] == "<https://gazette.example.org/unsubscribe>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
