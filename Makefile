@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-quick lint format golden bench bench-quick bench-tools browser node-mjml clean
+.PHONY: demo test test-quick lint format golden bench bench-quick bench-tools browser spamassassin node-mjml clean
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -38,13 +38,22 @@ browser:
 	      || echo "could not install chromium: browser tests will fail"; \
 	  else echo "chromium not found at $(CHROMIUM): install Debian's chromium package"; fi; }
 
+# Debian's SpamAssassin, which the email test runs with local rules only (-L).
+spamassassin:
+	@command -v spamassassin >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian spamassassin for the email test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spamassassin >/dev/null) \
+	      || echo "could not install spamassassin: its email test will skip"; \
+	  else echo "spamassassin not found: its email test will skip"; fi; }
+
 # The reference npm mjml, for the optional comparison with the Python port; only
 # where node and npm exist (the test says why it skips otherwise).
 node-mjml:
 	@if command -v npm >/dev/null && [ ! -x bench/node_modules/.bin/mjml ]; then \
 	  sh bench/install_node_mjml.sh >/dev/null || echo "could not install npm mjml: its comparison test will skip"; fi
 
-test: $(STAMP) browser node-mjml lint
+test: $(STAMP) browser spamassassin node-mjml lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # The quick loop while working: no lint, and none of the tests marked slow

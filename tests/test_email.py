@@ -822,6 +822,25 @@ def test_the_written_eml_has_a_recipient_and_a_real_send_time(
     assert (sent.hour, sent.minute) == (9, 0) and sent.tzinfo is not None
 
 
+@pytest.mark.slow
+def test_spamassassin_scores_the_eml_below_one(issue: Issue, settings: Settings) -> None:
+    """Debian's SpamAssassin with local rules only (`make test` installs it):
+    no MISSING_HEADERS, no white-on-white preheader (HTML_FONT_LOW_CONTRAST)."""
+    binary = shutil.which("spamassassin")
+    if binary is None:
+        pytest.skip("spamassassin is not installed: `make spamassassin` installs it")
+    eml = render_issue(issue, settings, web_url=WEB_URL).files(settings)["email.eml"]
+    assert isinstance(eml, bytes)
+    done = subprocess.run(
+        [binary, "-L", "-t"], input=eml, capture_output=True, timeout=180, check=False
+    )
+    report = done.stdout.decode("utf-8", "replace")
+    found = re.search(r"Content analysis details:\s+\((-?[0-9.]+) points", report)
+    assert found, report[-2000:]
+    assert float(found.group(1)) < 1.0, report[report.find("Content analysis") :]
+    assert "MISSING_HEADERS" not in report and "HTML_FONT_LOW_CONTRAST" not in report
+
+
 # -- gazette render ----------------------------------------------------------
 
 

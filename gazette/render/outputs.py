@@ -23,7 +23,6 @@ from gazette.render.text import render_text
 from gazette.render.webpage import render_web_page
 from gazette.timeutil import week_bounds
 
-
 SEND_HOUR = 9  # UTC; the hour the .eml's Date shows
 
 
