@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -25,6 +25,7 @@ from gazette.errors import GazetteError
 
 if TYPE_CHECKING:
     from gazette.config import Settings
+    from gazette.draft.status import DraftStatus
     from gazette.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -167,8 +168,57 @@ class GazetteGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GazetteError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {explain(exc)}", err=True)
             sys.exit(exc.exit_code)
+
+
+def explain(exc: GazetteError) -> str:
+    """The error's one line, with the command or option that helps next.
+
+    The library names what is wrong and keeps the facts (a week, an item id, an
+    argument's name); only here do they become `gazette ...` and --options.
+    """
+    from gazette import errors
+
+    match exc:
+        case errors.DraftMissing(week=None):
+            return f"{exc}; create it with `gazette draft`"
+        case errors.DraftMissing(week=week):
+            return f"{exc}; create it with `gazette draft --week {week}`"
+        case errors.DraftExists():
+            return f"{exc}; edit it with `gazette edit` or delete it to start over"
+        case errors.NotInDraft():
+            return f"{exc} (`gazette status` lists the picks)"
+        case errors.AlreadyPicked(item_id=item_id):
+            return f"{exc}; `gazette unpick {item_id}` first to move it to another section"
+        case errors.StoryInCandidates():
+            return f"{exc} (or `gazette pick ID`)"
+        case errors.ItemNotFound(week=week):
+            return f"{exc}; `gazette candidates{f' --week {week}' if week else ''}` lists the ids"
+        case errors.BadArgument(argument=argument, reason=reason, path=path):
+            option = "--" + argument.replace("_", "-")
+            return f"{path + ': ' if path else ''}{option} {reason}"
+        case errors.ConfigMissing():
+            return f"{exc} (create one with `gazette init` or pass --config)"
+        case errors.DatabaseMissing():
+            return f"{exc} (pass --db)"
+        case errors.DatabaseUnusable(foreign=True):
+            return f"{exc}; pass another --db"
+        case errors.DatabaseUnusable():
+            return f"{exc}; restore a backup (`gazette restore`) or pass another --db"
+        case errors.PublishedOtherwise():
+            return f"{exc}; use --force to publish a revision"
+        case errors.SmtpUnreachable():
+            return f"{exc} (check [smtp] host and port, or --smtp)"
+        case errors.PortUnavailable():
+            return f"{exc} (try another --port)"
+    return str(exc)
+
+
+def fail(exc: GazetteError, advice: str) -> NoReturn:
+    """Report ``exc`` with advice only this command can give, and exit."""
+    click.echo(f"Error: {explain(exc)}; {advice}", err=True)
+    sys.exit(exc.exit_code)
 
 
 @click.group(cls=GazetteGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -265,8 +315,8 @@ def candidates(
     week: str | None, limit: int, tags: tuple[str, ...], explain: bool, as_json: bool
 ) -> None:
     """The week's ranked stories, best first."""
+    from gazette.candidates import week_candidates
     from gazette.output import candidates_json, print_candidates
-    from gazette.pipeline import week_candidates
 
     resolved = resolve_week(week)
     if tags:
@@ -330,18 +380,17 @@ def summarize(
     source = result.backend + (" (cached)" if result.cached else "")
     click.echo(f"({source})", err=True)
     if write or replace_body:
-        from gazette.edit import write_summary
+        from gazette.draft.verbs import write_summary
 
-        with obj().store() as store:
-            outcome = write_summary(
-                store,
-                obj().settings(),
-                resolve_week(week),
-                item_id,
-                result.text,
-                replace_body=replace_body,
-            )
-        click.echo(outcome.message, err=True)
+        outcome = write_summary(
+            obj().settings(),
+            resolve_week(week),
+            item_id,
+            result.text,
+            replace_body=replace_body,
+        )
+        advice = "" if outcome.changed or replace_body else " (--replace to overwrite)"
+        click.echo(outcome.message + advice, err=True)
 
 
 @cli.command()
@@ -365,11 +414,11 @@ def draft(week: str | None, refresh: bool, limit: int) -> None:
     An existing draft is never overwritten (it holds your words); --refresh adds
     the stories that arrived since as candidates you can `gazette pick`.
     """
-    from gazette.pipeline import create_draft
+    from gazette.draft.create import create_draft
 
     resolved = resolve_week(week)
     if refresh:
-        from gazette.edit import refresh_draft
+        from gazette.draft.verbs import refresh_draft
 
         with obj().store() as store:
             refreshed = refresh_draft(store, obj().settings(), resolved, limit)
@@ -399,17 +448,21 @@ def check(week: str | None, links: bool) -> None:
     links featured in the last 25 issues, headlines over 90 characters, more
     than five minutes of reading, images without alt text, email over 80 KB.
     """
-    from gazette.check import check_week
+    from gazette.draft.check import check_week
 
     with obj().store() as store:
         report = check_week(store, obj().settings(), resolve_week(week), links=links)
     for finding in report.findings:
-        click.echo(finding.format(str(report.path)))
+        click.echo(finding.format(str(report.path)) + FINDING_ADVICE.get(finding.code, ""))
     for note in report.notes:
         click.echo(f"note: {note}")
     click.echo(f"{report.errors} errors, {report.warnings} warnings")
     if report.errors:
         sys.exit(1)
+
+
+# What to do about a finding of `gazette check`, by its code.
+FINDING_ADVICE = {"no-picks": " (gazette pick ID)"}
 
 
 @cli.command()
@@ -430,7 +483,7 @@ def pick(
 ) -> None:
     """Add story ID (from `gazette candidates` or the draft's Candidates list)
     to the draft, with its summary, link, tags and emoji."""
-    from gazette.edit import pick_item
+    from gazette.draft.verbs import pick_item
 
     with obj().store() as store:
         outcome = pick_item(
@@ -452,10 +505,9 @@ def pick(
 def unpick(week: str | None, item_id: int) -> None:
     """Remove story ID from the draft; it goes back to the Candidates list and
     its text is kept in <week>.md.unpicked beside the draft."""
-    from gazette.edit import unpick_item
+    from gazette.draft.verbs import unpick_item
 
-    with obj().store() as store:
-        outcome = unpick_item(store, obj().settings(), resolve_week(week), item_id)
+    outcome = unpick_item(obj().settings(), resolve_week(week), item_id)
     click.echo(outcome.message)
 
 
@@ -468,20 +520,18 @@ def unpick(week: str | None, item_id: int) -> None:
 def move(week: str | None, item_id: int, direction: str | None, to: int | None) -> None:
     """Reorder story ID within its section: `move ID up`, `move ID down`,
     `move ID top`, `move ID bottom` or `move ID --to N`."""
-    from gazette.edit import move_item
+    from gazette.draft.verbs import move_item
 
     if (direction is None) == (to is None):
         raise click.UsageError("give a direction (up, down, top, bottom) or --to N, not both")
     steps = {"up": -1, "down": 1, "top": -(10**6), "bottom": 10**6}
-    with obj().store() as store:
-        outcome = move_item(
-            store,
-            obj().settings(),
-            resolve_week(week),
-            item_id,
-            to=to,
-            by=steps[direction] if direction else None,
-        )
+    outcome = move_item(
+        obj().settings(),
+        resolve_week(week),
+        item_id,
+        to=to,
+        by=steps[direction] if direction else None,
+    )
     click.echo(outcome.message)
 
 
@@ -496,10 +546,9 @@ def tag(week: str | None, item_id: int, changes: tuple[str, ...]) -> None:
     A tag spelled like an option of this command (-q, -v) goes after "--":
     `gazette tag 42 -- -q`.
     """
-    from gazette.edit import tag_item
+    from gazette.draft.verbs import tag_item
 
-    with obj().store() as store:
-        outcome = tag_item(store, obj().settings(), resolve_week(week), item_id, changes)
+    outcome = tag_item(obj().settings(), resolve_week(week), item_id, changes)
     click.echo(outcome.message)
 
 
@@ -511,18 +560,17 @@ def edit(week: str | None) -> None:
 
     Exits 1 when the saved draft does not parse (it is kept as saved).
     """
-    from gazette.check import check_draft
-    from gazette.edit import edit_draft
+    from gazette.draft.check import check_draft
+    from gazette.draft.editor import edit_draft
 
-    with obj().store() as store:
-        report = edit_draft(store, obj().settings(), resolve_week(week))
+    report = edit_draft(obj().settings(), resolve_week(week))
     if report.problem is not None:
-        click.echo(f"Error: {report.problem}", err=True)
+        click.echo(f"Error: {explain(report.problem)}", err=True)
         sys.exit(1)
     assert report.draft is not None
     findings = check_draft(report.draft)
     for finding in findings:
-        click.echo(finding.format(str(report.path)))
+        click.echo(finding.format(str(report.path)) + FINDING_ADVICE.get(finding.code, ""))
     issue = report.draft.issue
     click.echo(
         f"saved {report.path}: {len(issue.picks)} picks"
@@ -537,10 +585,34 @@ def edit(week: str | None) -> None:
 def status(week: str | None) -> None:
     """What is picked per section, the word count and the reading time
     (the newsletter promises five minutes)."""
-    from gazette.edit import draft_status, format_status
+    from gazette.draft.status import draft_status
 
-    for line in format_status(draft_status(obj().settings(), resolve_week(week))):
+    for line in status_lines(draft_status(obj().settings(), resolve_week(week))):
         click.echo(line)
+
+
+def status_lines(status: DraftStatus) -> list[str]:
+    out = [f"{status.path}"]
+    for title, stories in status.sections:
+        out.append(f"{title} ({len(stories)}):")
+        if not stories:
+            out.append("  (none)")
+        for position, story in enumerate(stories, start=1):
+            ident = str(story.item_id) if story.item_id is not None else "-"
+            label = f"{story.emoji} {story.headline}".strip()
+            out.append(f"  {position}. [{ident}] {label}  (line {story.line})")
+    if status.candidates:
+        out.append(f"Candidates listed: {status.candidates} (`gazette pick ID`)")
+    verdict = (
+        "within"
+        if status.minutes <= status.budget
+        else f"{status.minutes - status.budget:.1f} min over"
+    )
+    out.append(
+        f"{status.words} words, about {status.minutes:.1f} min to read"
+        f" ({verdict} the {status.budget:g}-minute promise)"
+    )
+    return out
 
 
 @cli.command()
@@ -556,7 +628,14 @@ def preview(week: str | None, port: int) -> None:
     from gazette.preview import PreviewServer
 
     settings = obj().settings()
-    path = draft_path(settings.issues_dir, resolve_week(week))
+    resolved = resolve_week(week)
+    path = draft_path(settings.issues_dir, resolved)
+    if not path.exists():
+        click.echo(
+            f"{path}: no draft yet; create it with `gazette draft --week {resolved}`"
+            " (the page shows it once it exists)",
+            err=True,
+        )
     with PreviewServer(settings, path, port=port) as server:
         click.echo(f"Previewing {path} on {server.url}/ (Ctrl-C to stop)")
         with contextlib.suppress(KeyboardInterrupt):
@@ -577,7 +656,7 @@ def render(week: str | None, out_dir: Path) -> None:
     web.html is the issue as a standalone page. Unsubscribe links use the merge
     tags of [email] provider.
     """
-    from gazette.pipeline import render_outputs
+    from gazette.render.week import render_outputs
 
     with obj().store() as store:
         outcome = render_outputs(store, obj().settings(), resolve_week(week), out_dir)
@@ -792,6 +871,8 @@ def weekly(
             send_to=send_to,
         )
     print_weekly_report(report)
+    if report.publish_failed and report.errors:
+        click.echo("fix the draft, or publish it anyway with --force", err=True)
     sys.exit(report.exit_code)
 
 
@@ -806,9 +887,13 @@ def backup(target: Path, force: bool) -> None:
     command writes. In a folder the copy is named <db>-<UTC time>.db. The copy
     is checked before it gets its name. Restore it with `gazette restore`.
     """
+    from gazette.errors import FileExists
     from gazette.ops import backup_database
 
-    info = backup_database(obj().db_path, target, overwrite=force)
+    try:
+        info = backup_database(obj().db_path, target, overwrite=force)
+    except FileExists as exc:
+        fail(exc, "pass --force to replace it or another path")
     click.echo(
         f"backed up {obj().db_path} to {info.path}: {info.items} items, {info.issues} issues"
     )
@@ -938,7 +1023,12 @@ def sources_export_opml(file: Path | None, force: bool) -> None:
     if file is None:
         click.echo(text, nl=False)
     else:
-        write_opml(file, text, force=force)
+        from gazette.errors import FileExists
+
+        try:
+            write_opml(file, text, force=force)
+        except FileExists as exc:
+            fail(exc, "pass --force to overwrite it")
         click.echo(f"wrote {file}")
 
 

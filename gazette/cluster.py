@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz
 
 from gazette.batch import collector_paused
-from gazette.errors import GazetteError
+from gazette.errors import ItemNotFound
 from gazette.models import StoredItem
 from gazette.timeutil import iso_week, week_bounds
 from gazette.urls import canonical_url
@@ -384,16 +384,12 @@ def _same_title(left: _Facts, right: _Facts) -> bool:
     return fuzz.token_sort_ratio(left.title, right.title) >= TITLE_SIMILARITY
 
 
-class ItemNotFound(GazetteError):
-    """An item id that is not in the database."""
-
-
 def story_of(store: Store, item_id: int, week: str | None = None) -> list[StoredItem]:
     """The story item ``item_id`` belongs to among the items of ``week`` (by
     default the ISO week it was published in), the item itself first."""
     stored = store.item(item_id)
     if stored is None:
-        raise ItemNotFound(f"no item {item_id} in {store.path}; `gazette candidates` shows the ids")
+        raise ItemNotFound(item_id, str(store.path))
     start, end = week_bounds(week or iso_week(stored.item.published_at))
     items = [s for s in store.items_between(start, end) if s.id != item_id]
     for story in cluster_items([stored, *items]):

@@ -1,4 +1,5 @@
-"""Compose a first draft of an issue from the week's ranked candidates.
+"""Choose and compose stories: the first draft of an issue from the week's
+ranked candidates, the story a pick adds, and which candidates are new to a draft.
 
 Everything here is a suggestion for the editor: headline, emoji, summary and
 link text come from the source, and the editor rewrites what they like.
@@ -6,12 +7,15 @@ link text come from the source, and the editor rewrites what they like.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from gazette.config import DraftSettings, Publication
+from gazette.draft.document import Draft
 from gazette.markdown import markdown_escape
-from gazette.models import Candidate, Issue, Pick, StoredItem
+from gazette.models import Candidate, Issue, Pick, SectionName, StoredItem
 from gazette.summarize import DEFAULT_WORDS, extractive_summary, key_points, summary_source
+from gazette.urls import canonical_url
 
 LINK_TEXT = {
     "discourse": "Read the thread on Elixir Forum",
@@ -143,3 +147,65 @@ def feature_pick(candidate: Candidate, article: StoredItem) -> Pick:
         tags=candidate.tags,
         remember=key_points(item.text, item.html),
     )
+
+
+# -- choosing stories for a draft the editor works on ------------------------------
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """The items of one story and their pages: a draft holds a story once."""
+
+    ids: frozenset[int]
+    urls: tuple[str, ...]
+
+    @classmethod
+    def of(cls, candidate: Candidate) -> Cluster:
+        members = (candidate.lead, *candidate.related)
+        return cls(
+            frozenset({candidate.id, *(m.id for m in members)}),
+            tuple(m.item.url for m in members if m.item.url),
+        )
+
+    @classmethod
+    def single(cls, stored: StoredItem) -> Cluster:
+        return cls(frozenset({stored.id}), (stored.item.url,))
+
+
+def story_for(
+    candidates: Sequence[Candidate], item_id: int, section: SectionName
+) -> tuple[Pick, Cluster] | None:
+    """The story a pick of ``item_id`` adds to ``section``: from the candidate with
+    that id, or from the candidate holding that item; None if no candidate does."""
+    for candidate in candidates:
+        cluster = Cluster.of(candidate)
+        if item_id not in cluster.ids:
+            continue
+        if candidate.id == item_id:
+            article = long_read(candidate) if section == "feature" else None
+            if article is not None:
+                return feature_pick(candidate, article), cluster
+            return candidate_pick(candidate), cluster
+        member = next(m for m in (candidate.lead, *candidate.related) if m.id == item_id)
+        return item_pick(member, candidate.emoji, candidate.tags), cluster
+    return None
+
+
+def new_candidates(
+    draft: Draft, candidates: Sequence[Candidate], offered: Iterable[int] = ()
+) -> list[Candidate]:
+    """The candidates the draft does not hold or list yet (by item and by page),
+    that are none of the ``offered`` stories, one per story."""
+    ids = {p.item_id for p in draft.issue.all_picks if p.item_id is not None}
+    ids |= {c.item_id for c in draft.candidates} | set(offered)
+    pages = {canonical_url(p.url) for p in draft.issue.all_picks if p.url}
+    pages |= {canonical_url(c.url) for c in draft.candidates if c.url}
+    out = []
+    for candidate in candidates:
+        cluster = Cluster.of(candidate)
+        if ids & cluster.ids or pages & {canonical_url(u) for u in cluster.urls}:
+            continue
+        out.append(candidate)
+        ids |= cluster.ids
+        pages |= {canonical_url(u) for u in cluster.urls}
+    return out

@@ -7,6 +7,7 @@ documentation of every key and its default live in one place
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -16,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gazette.errors import ConfigError
+from gazette.errors import ConfigError, ConfigMissing
 from gazette.models import Sponsor
 
 DEFAULT_CONFIG_NAME = "gazette.toml"
@@ -48,6 +49,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "retries": int,
         "backoff": (int, float),
         "max_wait": (int, float),
+        "request_deadline": (int, float),
+        "run_deadline": (int, float),
     },
     "draft": {"picks": int, "quick_links": int, "summary_words": int},
     "rank": {
@@ -98,6 +101,59 @@ _SOURCE_COMMON: dict[str, type | tuple[type, ...]] = {
     "enabled": bool,
     "weight": (int, float),
 }
+# The values each numeric key may take, both ends included. Checked where the
+# file is read, so `concurrency = 0` (a run that waits forever) or
+# `since_days = 100000000` (a date before year 1) is one line naming the key,
+# not a hang or a traceback later. Every float must also be finite: TOML has
+# inf and nan.
+_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class _Range:
+    low: float
+    high: float
+    above_low: bool = False  # low itself excluded: a time of 0 s is no time at all
+
+    def __contains__(self, value: float) -> bool:
+        return (self.low < value if self.above_low else self.low <= value) and value <= self.high
+
+    def __str__(self) -> str:
+        low, high = _plain(self.low), _plain(self.high)
+        return (
+            f"more than {low} and at most {high}" if self.above_low else f"between {low} and {high}"
+        )
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _seconds(high: float) -> _Range:
+    return _Range(0, high, above_low=True)
+
+
+_RANGES: dict[str, _Range] = {
+    "fetch.concurrency": _Range(1, 1024),
+    "fetch.per_host": _Range(1, 256),
+    "fetch.timeout": _seconds(3600),
+    "fetch.max_bytes": _Range(1, 2**30),
+    "fetch.since_days": _Range(0, 36_500),
+    "fetch.retries": _Range(0, 20),
+    "fetch.backoff": _Range(0, 3600),
+    "fetch.max_wait": _Range(0, 3600),
+    "fetch.request_deadline": _seconds(_DAY),
+    "fetch.run_deadline": _seconds(_DAY),
+    "draft.picks": _Range(1, 100),
+    "draft.quick_links": _Range(0, 100),
+    "draft.summary_words": _Range(1, 10_000),
+    "rank.window_days": _Range(1, 36_500),
+    "llm.timeout": _seconds(3600),
+    "llm.max_words": _Range(1, 10_000),
+    "smtp.port": _Range(1, 65_535),
+    "site.feed_entries": _Range(1, 10_000),
+    "sources.weight": _Range(0, 1000),
+}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -140,6 +196,8 @@ class FetchSettings:
     retries: int = 3
     backoff: float = 0.5
     max_wait: float = 30.0
+    request_deadline: float = 60.0  # one URL, every attempt and wait included
+    run_deadline: float = 600.0  # the whole fetch
 
 
 @dataclass(frozen=True)
@@ -258,9 +316,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: config file not found (create one with `gazette init`)"
-        ) from None
+        raise ConfigMissing(path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
     try:
@@ -296,6 +352,8 @@ def _build(defaults: dict[str, Any], user: dict[str, Any], origin: str) -> Setti
             retries=fetch["retries"],
             backoff=float(fetch["backoff"]),
             max_wait=float(fetch["max_wait"]),
+            request_deadline=float(fetch["request_deadline"]),
+            run_deadline=float(fetch["run_deadline"]),
         ),
         issues_dir=Path(merged["paths"]["issues_dir"]),
         templates_dir=Path(templates_dir) if templates_dir else None,
@@ -338,6 +396,20 @@ def _check_table(
         if key not in schema:
             raise ConfigError(f"{origin}: unknown key '{key}' in [{where}]")
         _check_type(value, schema[key], f"{where}.{key}", origin)
+        _check_range(value, f"{where}.{key}", origin)
+
+
+def _check_range(value: Any, key: str, origin: str) -> None:
+    """A number of the right type can still be one no run can work with."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{origin}: '{key}' must be a finite number, got {value!r}")
+    section, _, name = key.partition(".")
+    # sources[3].weight is checked against sources.weight
+    allowed = _RANGES.get(key) or _RANGES.get(f"{section.partition('[')[0]}.{name}")
+    if allowed is not None and value not in allowed:
+        raise ConfigError(f"{origin}: '{key}' must be {allowed}, got {value!r}")
 
 
 def _check_type(value: Any, expected: type | tuple[type, ...], key: str, origin: str) -> None:
@@ -375,6 +447,7 @@ def _sources(raw: list[Any], origin: str) -> tuple[SourceConfig, ...]:
         common = {k: v for k, v in table.items() if k in _SOURCE_COMMON}
         for key, value in common.items():
             _check_type(value, _SOURCE_COMMON[key], f"{where}.{key}", origin)
+            _check_range(value, f"{where}.{key}", origin)
         name = common["name"]
         if name in seen:
             raise ConfigError(f"{origin}: two sources are named {name!r}")

@@ -101,7 +101,7 @@ def _check_config(report: DoctorReport, config_path: Path | None) -> Settings | 
             "config",
             "load",
             "warn",
-            f"no {DEFAULT_CONFIG_NAME} here: using the built-in defaults (gazette init writes one)",
+            f"no {DEFAULT_CONFIG_NAME} here: using the built-in defaults",
         )
     else:
         report.add(
@@ -129,13 +129,13 @@ def _check_database(report: DoctorReport, db_path: Path) -> dict[str, tuple[str,
 
     if not db_path.exists():
         report.add(
-            "database", "file", "warn", f"{db_path}: not created yet (gazette fetch creates it)"
+            "database", "file", "warn", f"{db_path}: not created yet (the first fetch creates it)"
         )
         return {}
     try:
         info = inspect_database(db_path)
     except GazetteError as exc:
-        report.add("database", "integrity", "fail", f"{exc}; restore a backup (gazette restore)")
+        report.add("database", "integrity", "fail", f"{exc}; restore a backup")
         return {}
     report.add(
         "database",

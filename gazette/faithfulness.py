@@ -29,7 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from gazette.cluster import ItemNotFound, normalize_version, story_of
+from gazette.cluster import normalize_version, story_of
+from gazette.errors import ItemNotFound
 from gazette.models import Issue, Pick, StoredItem
 from gazette.urls import canonical_url
 

@@ -7,15 +7,24 @@ are saved, so a crash between the two re-fetches rather than loses data.
 
 With many feeds, parsing (feedparser is pure Python) and not the network is
 what takes the time, so a run with at least ``POOL_MIN_FEEDS`` feed sources
-parses them in a process pool, one worker per core.
+parses them in a process pool, one worker per core. The workers die with the
+run, even one killed with SIGKILL.
+
+A run ends within ``[fetch] run_deadline``: a source still running then fails
+with a line that says so, and what the others stored stays.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
@@ -92,7 +101,10 @@ def _parser_pool(feeds: int) -> Iterator[Executor | None]:
         return
     # spawn, not fork: the caller may run threads (a replay server, a progress bar).
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_to_the_loop
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
     )
     try:
         yield pool
@@ -102,6 +114,44 @@ def _parser_pool(feeds: int) -> Iterator[Executor | None]:
 
 # How much lower the parser workers' scheduling priority is than this process's.
 WORKER_NICENESS = 5
+
+
+def _start_worker(parent: int) -> None:
+    """Run in each parser worker as it starts."""
+    _die_with_parent(parent)
+    _yield_to_the_loop()
+
+
+# linux/prctl.h: the signal a process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the run that started it ends, however it ends.
+
+    A worker waits on a queue whose writing end it holds itself, so a parent
+    killed with SIGKILL (the OOM killer, a cron timeout) would leave it waiting
+    forever, and the multiprocessing resource tracker with it. On Linux the
+    kernel sends the signal (it fires when the thread that started the worker
+    ends: the one that ran fetch_all, which outlives the pool); elsewhere a
+    thread looks for a new parent process every second.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before the call above
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _yield_to_the_loop() -> None:
@@ -139,13 +189,22 @@ async def _fetch_all(
     # hundreds of feeds the network outruns parsing, so only this many run at
     # once, which bounds memory without starving the connections.
     running = asyncio.Semaphore(max(2 * settings.fetch.concurrency, 4))
+    deadline = settings.fetch.run_deadline
+    run_ends = asyncio.get_running_loop().time() + deadline
     async with build_client(settings.fetch, transport) as client:
         fetcher = HttpFetcher(client, settings.fetch)
 
         async def run(source: Source) -> SourceResult:
             log.debug("%s: fetching", source.config.name)
-            async with running:
-                result = await _fetch_one(source, fetcher, store, since)
+            try:
+                async with asyncio.timeout_at(run_ends), running:
+                    result = await _fetch_one(source, fetcher, store, since)
+            except TimeoutError:
+                result = SourceResult(
+                    source.config.name,
+                    "failed",
+                    error=f"not done within the {deadline:g} s run deadline ([fetch] run_deadline)",
+                )
             if result.status == "failed":
                 log.warning("%s failed: %s", result.source, result.error)
             else:

@@ -6,6 +6,13 @@ per-host concurrency limit, retries connection errors, 5xx and 429 with
 exponential backoff and jitter (honouring Retry-After up to a cap), sends the
 stored ETag / Last-Modified so unchanged documents come back as 304 and are not
 parsed again, and stops reading a body past ``max_bytes``.
+
+Nothing a server does can hold a run or its memory without bound: every URL
+has a total deadline (``request_deadline``, attempts and waits included; the
+read timeout alone restarts on every byte), bodies are decompressed here a
+bounded piece at a time so the cap counts the bytes as they are produced (a
+1 KB ``gzip, gzip`` body can inflate to gigabytes), and redirects are followed
+here, only to http(s) URLs.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import asyncio
 import json
 import random
 import re
+import zlib
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +36,12 @@ from gazette.clean import clean_title
 from gazette.config import FetchSettings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
+# The encodings body_decoder knows; asking for no others keeps servers from
+# sending a body that could only be passed on undecoded.
+ACCEPT_ENCODING = "gzip, deflate"
+_FOLLOWED_SCHEMES = frozenset({"http", "https"})
+_REDIRECT_BODY_KEPT = 65_536  # read to keep the connection; a longer one is dropped
 
 
 class FetchFailed(Exception):
@@ -88,10 +102,13 @@ def build_client(
     connection pool (``HostPools``); HttpFetcher bounds the requests.
     """
     return httpx.AsyncClient(
-        headers={"User-Agent": settings.user_agent or f"gazette/{__version__}"},
+        headers={
+            "User-Agent": settings.user_agent or f"gazette/{__version__}",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
         timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
-        follow_redirects=True,
-        max_redirects=5,
+        follow_redirects=True,  # HttpFetcher follows its own; this is for HEAD checks
+        max_redirects=MAX_REDIRECTS,
         transport=transport or HostPools(settings.per_host, max_hosts=settings.concurrency),
     )
 
@@ -187,6 +204,7 @@ class HttpFetcher:
         self.client = client
         self.max_bytes = settings.max_bytes
         self.per_host = settings.per_host
+        self.request_deadline = settings.request_deadline
         self.retry = RetryPolicy(settings.retries + 1, settings.backoff, settings.max_wait)
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -203,12 +221,19 @@ class HttpFetcher:
         validators: Validators | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Page:
-        """GET ``url``; raises :class:`FetchFailed` once retries are exhausted."""
+        """GET ``url``; raises :class:`FetchFailed` once retries are exhausted
+        or the request deadline has passed."""
         request_headers = dict(headers or {})
         if validators and validators.etag:
             request_headers["If-None-Match"] = validators.etag
         if validators and validators.last_modified:
             request_headers["If-Modified-Since"] = validators.last_modified
+        if not any(name.lower() == "accept-encoding" for name in request_headers):
+            request_headers["Accept-Encoding"] = ACCEPT_ENCODING
+        loop = asyncio.get_running_loop()
+        # The clock starts when the first attempt gets its connection slots: time
+        # spent queued behind other requests to a busy host is not this URL's.
+        deadline: float | None = None
         last_reason = "no attempt made"
         last_status: int | None = None
         for attempt in range(self.retry.attempts):
@@ -216,9 +241,15 @@ class HttpFetcher:
                 # Host first: a request queued behind a busy host must not sit on
                 # one of the global slots that requests to idle hosts could use.
                 async with self._host_limit(url), self._global:
-                    page = await self._get_once(url, request_headers)
-            except httpx.TooManyRedirects:
-                raise FetchFailed(f"too many redirects from {url}") from None
+                    if deadline is None:
+                        deadline = loop.time() + self.request_deadline
+                    async with asyncio.timeout_at(deadline):
+                        page = await self._get_once(url, request_headers)
+            except TimeoutError:
+                raise FetchFailed(
+                    f"no complete answer within the {self.request_deadline:g} s"
+                    f" request deadline from {url}"
+                ) from None
             except (httpx.TransportError, _Truncated) as exc:
                 last_reason = _describe(exc)
                 delay = self._backoff(attempt, None)
@@ -234,41 +265,77 @@ class HttpFetcher:
                 last_reason = f"HTTP {page.status}{_error_detail(page)}"
                 delay = self._backoff(attempt, page.headers.get("retry-after"))
             if attempt + 1 < self.retry.attempts:
+                if deadline is not None and loop.time() + delay >= deadline:
+                    raise FetchFailed(
+                        f"{last_reason} from {url} after {attempt + 1} attempts"
+                        f" (no time left for another within the {self.request_deadline:g} s"
+                        " request deadline)",
+                        last_status,
+                    )
                 await asyncio.sleep(delay)
         raise FetchFailed(
             f"{last_reason} from {url} after {self.retry.attempts} attempts", last_status
         )
 
     async def _get_once(self, url: str, headers: Mapping[str, str]) -> Page:
-        async with self.client.stream("GET", url, headers=headers) as response:
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                raise FetchFailed(
-                    f"body of {declared} bytes is over the {self.max_bytes}-byte cap ({url})"
-                )
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise FetchFailed(f"body is over the {self.max_bytes}-byte cap ({url})")
-                chunks.append(chunk)
-            body = b"".join(chunks)
-            if declared and declared.isdigit() and response.status_code != 304:
-                # A server that closes early without chunked encoding can slip past httpx.
-                encoded = response.headers.get("content-encoding", "identity") != "identity"
-                if not encoded and len(body) < int(declared):
-                    raise _Truncated(f"body cut off at {len(body)} of {declared} bytes")
-            return Page(
-                url=str(response.url),
-                status=response.status_code,
-                content=body,
-                headers={k.lower(): v for k, v in response.headers.items()},
-                validators=Validators(
-                    etag=response.headers.get("etag", ""),
-                    last_modified=response.headers.get("last-modified", ""),
-                ),
+        """One attempt: the request and the redirects it leads to, followed
+        here rather than by httpx, so that each target is checked before it is
+        asked for and no redirect's body is read whole."""
+        target = httpx.URL(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            request = self.client.build_request("GET", target, headers=headers)
+            response = await self.client.send(request, stream=True, follow_redirects=False)
+            try:
+                if not response.has_redirect_location:
+                    return await self._read_page(response, url)
+                location = response.headers["location"]
+                await _drain(response)
+            finally:
+                await response.aclose()
+            following = _redirect_target(target, location)
+            headers = _redirect_headers(headers, target, following)
+            target = following
+        raise FetchFailed(f"too many redirects from {url}")
+
+    async def _read_page(self, response: httpx.Response, url: str) -> Page:
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise FetchFailed(
+                f"body of {declared} bytes is over the {self.max_bytes}-byte cap ({url})"
             )
+        decoder = body_decoder(
+            response.headers.get_list("content-encoding", split_commas=True), url
+        )
+        chunks: list[bytes] = []
+        size = 0
+        received = 0  # bytes as sent, to compare with Content-Length
+        try:
+            async for raw in response.aiter_raw():
+                received += len(raw)
+                decoder.push(raw)
+                # Never more than one byte past the cap is decompressed.
+                while piece := decoder.pull(self.max_bytes + 1 - size):
+                    size += len(piece)
+                    if size > self.max_bytes:
+                        raise FetchFailed(f"body is over the {self.max_bytes}-byte cap ({url})")
+                    chunks.append(piece)
+        except zlib.error:
+            raise FetchFailed(f"body is not valid {decoder.name} data ({url})") from None
+        body = b"".join(chunks)
+        # A server that closes early without chunked encoding can slip past httpx.
+        cut_off = declared and declared.isdigit() and received < int(declared)
+        if cut_off and response.status_code != 304:
+            raise _Truncated(f"body cut off at {received} of {declared} bytes")
+        return Page(
+            url=str(response.url),
+            status=response.status_code,
+            content=body,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            validators=Validators(
+                etag=response.headers.get("etag", ""),
+                last_modified=response.headers.get("last-modified", ""),
+            ),
+        )
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
         wanted = _retry_after_seconds(retry_after)
@@ -279,6 +346,106 @@ class HttpFetcher:
 
 class _Truncated(Exception):
     pass
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a redirect's (usually empty) body so its connection can be reused;
+    a long one is not worth it: closing the connection drops the rest."""
+    read = 0
+    async for raw in response.aiter_raw():
+        read += len(raw)
+        if read > _REDIRECT_BODY_KEPT:
+            return
+
+
+def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
+    """Where a redirect leads; only http(s) URLs are followed, and anything else
+    is a permanent failure that names the target (a retry would get the same)."""
+    try:
+        target = current.join(location)
+    except httpx.InvalidURL:
+        raise FetchFailed(f"redirect to an invalid URL {location!r} (from {current})") from None
+    if target.scheme not in _FOLLOWED_SCHEMES or not target.host:
+        # As sent: httpx would show file:///etc/passwd as file:/etc/passwd.
+        shown = location[:200] if target.scheme not in _FOLLOWED_SCHEMES else str(target)
+        raise FetchFailed(f"redirect to {shown} not followed: only http(s) URLs are")
+    return target
+
+
+def _redirect_headers(
+    headers: Mapping[str, str], current: httpx.URL, target: httpx.URL
+) -> Mapping[str, str]:
+    """As httpx does: credentials go only to the origin they were meant for
+    (an http to https upgrade of the same host included)."""
+    same_host = current.host == target.host
+    same_origin = same_host and (current.scheme, current.port) == (target.scheme, target.port)
+    upgrade = same_host and current.scheme == "http" and target.scheme == "https"
+    if same_origin or upgrade:
+        return headers
+    return {name: value for name, value in headers.items() if name.lower() != "authorization"}
+
+
+class BodyDecoder:
+    """Undoes one Content-Encoding a bounded piece at a time: ``push`` what came
+    off the wire, then ``pull(room)`` until it gives ``b""``; no call returns
+    more than ``room`` bytes, however far the data would inflate."""
+
+    name = "identity"
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def push(self, data: bytes) -> None:
+        self._pending += data
+
+    def pull(self, room: int) -> bytes:
+        if len(self._pending) <= room:  # the usual case: the whole chunk, not copied
+            out, self._pending = self._pending, b""
+        else:
+            out, self._pending = self._pending[:room], self._pending[room:]
+        return out
+
+
+class _Inflater(BodyDecoder):
+    """gzip, or deflate (zlib-wrapped as the RFC says, or raw as some servers
+    send it: tried in that order on the first bytes, as httpx does)."""
+
+    def __init__(self, name: str, formats: tuple[int, ...]) -> None:
+        super().__init__()
+        self.name = name
+        self._formats = formats
+        self._inflate = zlib.decompressobj(formats[0])
+        self._started = False  # once output came, the format is settled
+
+    def pull(self, room: int) -> bytes:
+        if not self._pending and self._inflate.eof:
+            return b""
+        try:
+            out = self._inflate.decompress(self._pending, room)
+        except zlib.error:
+            if self._started or len(self._formats) < 2:
+                raise
+            self._formats = self._formats[1:]
+            self._inflate = zlib.decompressobj(self._formats[0])
+            out = self._inflate.decompress(self._pending, room)
+        self._started = self._started or bool(out)
+        self._pending = self._inflate.unconsumed_tail
+        return out
+
+
+def body_decoder(encodings: list[str], url: str) -> BodyDecoder:
+    """The decoder for a response's Content-Encoding values. More than one
+    (``gzip, gzip``) is refused: no real site sends that, and each layer
+    would multiply what a few bytes on the wire can become. An encoding not
+    asked for passes through undecoded, as httpx leaves it."""
+    layers = [e.strip().lower() for e in encodings if e.strip().lower() not in ("", "identity")]
+    if len(layers) > 1:
+        raise FetchFailed(f"stacked Content-Encoding {', '.join(layers)!r} refused ({url})")
+    if layers and layers[0] in ("gzip", "x-gzip"):
+        return _Inflater("gzip", (zlib.MAX_WBITS | 16,))
+    if layers and layers[0] == "deflate":
+        return _Inflater("deflate", (zlib.MAX_WBITS, -zlib.MAX_WBITS))
+    return BodyDecoder()
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -36,7 +36,7 @@ from gazette.clean import clean_title
 from gazette.config import Settings
 from gazette.errors import GazetteError, RenderError
 from gazette.models import StoredItem
-from gazette.summarize import sentences, strip_boilerplate
+from gazette.prose import sentences, strip_boilerplate
 from gazette.urls import safe_url
 
 SUMMARY_PROMPT = "prompts/summary.j2"

@@ -12,9 +12,7 @@ refused before any element is built, as defusedxml does.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import tomllib
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -29,16 +27,13 @@ from xml.parsers import expat
 
 from gazette.clean import clean_title
 from gazette.config import DEFAULT_CONFIG_NAME, Settings, SourceConfig, load_settings
-from gazette.errors import GazetteError
+from gazette.errors import ConfigMissing, OpmlError
+from gazette.files import replace, write_new
 from gazette.urls import canonical_url, safe_url
 
 MAX_OPML_BYTES = 5_000_000
 FEED_KIND = "feed"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class OpmlError(GazetteError):
-    """An OPML file that cannot be read, or a config that cannot take the feeds."""
 
 
 @dataclass(frozen=True)
@@ -126,13 +121,10 @@ def read_opml(path: Path) -> list[Outline]:
 
 
 def config_in_use(config: Path | None) -> Path:
-    """The gazette.toml that commands read: ``--config`` or ./gazette.toml."""
+    """The gazette.toml that commands read: the one given, else ./gazette.toml."""
     path = config or Path(DEFAULT_CONFIG_NAME)
     if not path.is_file():
-        raise OpmlError(
-            f"{path}: no config file to add feeds to; create one with `gazette init`"
-            " or pass --config"
-        )
+        raise ConfigMissing(path, "no config file to add feeds to")
     return path
 
 
@@ -202,7 +194,9 @@ def _append_sources(
         raise OpmlError(
             f"{config}: appending [[sources]] would not add the feeds; add them by hand"
         )
-    _replace(config, new_text)
+    # Whole or not at all, keeping the file's permissions: an interrupted
+    # import leaves the old file.
+    replace(config, new_text)
 
 
 def _source_table(source: SourceConfig) -> str:
@@ -233,20 +227,6 @@ def _toml(value: Any) -> str:
 
 def _one_line(text: str) -> str:
     return _CONTROL.sub(" ", clean_title(text))[:100]
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write next to the file, then rename: an interrupted import leaves the old file."""
-    mode = path.stat().st_mode
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def slugify(title: str, limit: int = 40) -> str:
@@ -301,9 +281,12 @@ def export_opml(settings: Settings, now: datetime | None = None) -> str:
 
 
 def write_opml(path: Path, text: str, force: bool = False) -> None:
-    if path.exists() and not force:
-        raise OpmlError(f"{path}: already exists; pass --force to overwrite it")
+    """Write ``text`` to ``path``, whole or not at all; an existing file only
+    with ``force`` (FileExists otherwise)."""
     try:
-        path.write_text(text, "utf-8")
+        if force:
+            replace(path, text)
+        else:
+            write_new(path, text)
     except OSError as exc:
         raise OpmlError(f"{path}: cannot write: {exc.strerror or exc}") from None

@@ -12,23 +12,20 @@ current database kept aside first: a restore never loses anything.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gazette.errors import StoreError
+from gazette.errors import DatabaseMissing, FileExists, StoreError
+from gazette.files import install, temporary_beside
 from gazette.lock import run_lock
 from gazette.migrations import MIGRATION_SET, migrations
 from gazette.store import SQLITE_MAGIC, connect_readonly
 
 log = logging.getLogger(__name__)
-
-TEMP_SUFFIX = ".tmp"
 
 
 @dataclass(frozen=True)
@@ -54,23 +51,24 @@ def backup_database(db_path: Path, target: Path, *, overwrite: bool = False) -> 
 
     ``target`` may be an existing folder: the copy is then named
     ``<db stem>-<UTC time>.db`` inside it, which suits a cron line. An
-    existing file is only replaced with ``overwrite``. The copy is checked
-    (integrity_check) before it gets its final name, so a file at ``target``
-    is always a complete, usable backup. Safe while another process writes.
+    existing file is only replaced with ``overwrite`` (FileExists otherwise).
+    The copy is checked (integrity_check) before it gets its final name, so a
+    file at ``target`` is always a complete, usable backup. Safe while another
+    process writes.
     """
     db_path = Path(db_path)
     if not db_path.is_file():
-        raise StoreError(f"{db_path}: no database to back up (pass --db)")
+        raise DatabaseMissing(db_path, "no database to back up")
     target = Path(target)
     if target.is_dir():
         target = target / f"{db_path.stem}-{_stamp()}.db"
     if _same_file(db_path, target):
         raise StoreError(f"{target}: that is the database itself; back up to another path")
     if target.exists() and not overwrite:
-        raise StoreError(f"{target}: already exists; pass --force to replace it or another path")
+        raise FileExists(target)
     _check_sqlite_file(db_path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary_beside(target) as temporary:
+    with temporary_beside(target) as temporary, _journal_removed(temporary):
         with (
             closing(connect_readonly(db_path)) as source,
             closing(sqlite3.connect(temporary)) as copy,
@@ -84,7 +82,8 @@ def backup_database(db_path: Path, target: Path, *, overwrite: bool = False) -> 
             # A backup is one self-contained file, not a database plus a WAL.
             copy.execute("pragma journal_mode = delete")
         info = inspect_database(temporary)
-        os.replace(temporary, target)
+        # new: a file someone put there meanwhile is refused, not replaced.
+        install(temporary, target, new=not overwrite)
     log.info("backed up %s to %s (%d items, %d issues)", db_path, target, info.items, info.issues)
     return DatabaseInfo(target, info.size, info.items, info.issues, info.migrations, info.pending)
 
@@ -183,24 +182,6 @@ def restore_database(backup: Path, db_path: Path) -> RestoreOutcome:
     )
 
 
-def sweep_temp_files(root: Path) -> list[Path]:
-    """Delete the hidden ``.<name>.<random>.tmp`` files a killed writer left under ``root``.
-
-    Every Gazette writer writes a temporary file beside its target and renames
-    it into place; kill -9 between the two leaves the temporary file behind.
-    They are dot files, so no web server lists them as pages, but a deploy
-    would upload them. Call only while no other build writes into ``root``.
-    """
-    removed: list[Path] = []
-    if not Path(root).is_dir():
-        return removed
-    for path in sorted(Path(root).rglob(f".*{TEMP_SUFFIX}")):
-        if path.is_file() and not path.is_symlink():
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
-
-
 def _check_sqlite_file(path: Path) -> None:
     if not path.exists():
         raise StoreError(f"{path}: no such file")
@@ -213,16 +194,13 @@ def _check_sqlite_file(path: Path) -> None:
 
 
 @contextmanager
-def _temporary_beside(target: Path) -> Iterator[Path]:
-    """A fresh temporary path in ``target``'s folder (same file system, so
-    os.replace is atomic); removed if the caller did not rename it."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
-    os.close(fd)
+def _journal_removed(database: Path) -> Iterator[None]:
+    """Remove the rollback journal SQLite may leave beside a temporary copy
+    whose backup failed half way."""
     try:
-        yield Path(name)
+        yield
     finally:
-        Path(name).unlink(missing_ok=True)
-        Path(name + "-journal").unlink(missing_ok=True)
+        Path(f"{database}-journal").unlink(missing_ok=True)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -8,166 +8,27 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from gazette.config import Settings
-from gazette.draft import Draft, draft_path, parse_draft, read_draft, write_draft
-from gazette.errors import ConfigError, DraftError, GazetteError, PublishError
-from gazette.models import Candidate, SourceResult
+from gazette.errors import BadArgument, GazetteError, PublishError
+from gazette.files import replace, sweep_temp_files
+from gazette.models import SourceResult
 from gazette.store import Store
-from gazette.timeutil import week_bounds
-from gazette.urls import canonical_url
-from gazette.writer import Writer
 
 if TYPE_CHECKING:
-    from gazette.render.outputs import RenderedIssue
+    from gazette.draft.create import DraftOutcome
     from gazette.search import ArchiveReport
 
-RECENT_ISSUES = 25
 log = logging.getLogger(__name__)
-
-
-def week_candidates(store: Store, settings: Settings, week: str) -> list[Candidate]:
-    from gazette.publish import published_issues
-    from gazette.rank import Weights, rank
-    from gazette.tags import load_taxonomy
-
-    start, end = week_bounds(week)
-    items = store.items_between(start, end)
-    # Engagement is a percentile over a trailing window, not just this week.
-    history = store.items_between(end - timedelta(days=settings.rank.window_days), start)
-    recent = [p for p in published_issues(store, limit=RECENT_ISSUES + 1) if p.week != week][
-        :RECENT_ISSUES
-    ]
-    featured = frozenset(
-        canonical_url(pick.url) for p in recent for pick in p.all_picks if pick.url
-    )
-    source_weights = {s.name: s.weight for s in settings.sources}
-    return rank(
-        items,
-        start,
-        end,
-        load_taxonomy(),
-        source_weights,
-        featured,
-        Weights.from_settings(settings.rank),
-        history=history,
-    )
-
-
-@dataclass(frozen=True)
-class DraftOutcome:
-    path: Path
-    created: bool
-    draft: Draft
-
-
-def create_draft(
-    store: Store, settings: Settings, week: str, keep_existing: bool = False
-) -> DraftOutcome:
-    """Write the first draft of ``week``; an existing draft is never overwritten.
-
-    With ``keep_existing`` an existing draft is returned untouched (the weekly
-    job); otherwise it is an error, because it may hold the editor's words.
-    """
-    from gazette.compose import compose_issue
-
-    path = draft_path(settings.issues_dir, week)
-    if path.exists():
-        if keep_existing:
-            return DraftOutcome(path, False, read_draft(path))
-        raise DraftError(
-            "a draft already exists; edit it with `gazette edit` or delete it to start over",
-            str(path),
-        )
-    candidates = week_candidates(store, settings, week)
-    issue = compose_issue(week, candidates, settings.publication, settings.draft)
-    text = write_draft(issue)
-    # Offered before the file is written: a crash in between leaves no draft,
-    # and the next run drafts again and offers the same stories (harmless twice).
-    store.offer(week, (p.item_id for p in issue.all_picks if p.item_id is not None))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not _write_new(path, text):
-        if keep_existing:
-            return DraftOutcome(path, False, read_draft(path))
-        raise DraftError("another run created this draft meanwhile; edit that one", str(path))
-    log.info("%s: created the draft with %d picks", path, len(issue.picks))
-    return DraftOutcome(path, True, parse_draft(text, str(path)))
-
-
-def _write_new(path: Path, text: str) -> bool:
-    """Create ``path`` holding ``text``, whole or not at all; False if it exists.
-
-    The text goes to a temporary file that is then hard-linked into place:
-    link() is atomic and, like O_EXCL, fails when the name exists, so a run
-    killed mid-write never leaves a half draft that the next run would keep
-    as the editor's, and a draft created meanwhile by someone else wins.
-    """
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the draft from a group editor
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        os.unlink(temporary)
-
-
-@dataclass(frozen=True)
-class RenderOutcome:
-    files: tuple[Path, ...]
-    email_bytes: int
-
-
-def render_outputs(store: Store, settings: Settings, week: str, out_dir: Path) -> RenderOutcome:
-    """Write email.html, email.txt, email.eml and web.html for the week's draft."""
-    rendered = render_week(store, settings, week)
-    # The Writer renames a uniquely named temporary file into place (a killed
-    # run leaves the old file or the new one) and leaves identical bytes alone.
-    writer = Writer(out_dir)
-    files = []
-    for name, content in rendered.files(settings).items():
-        writer.write(name, content)
-        files.append(out_dir / name)
-    return RenderOutcome(tuple(files), len(rendered.email.html.encode("utf-8")))
-
-
-def render_week(store: Store, settings: Settings, week: str) -> RenderedIssue:
-    """Every output of the week's draft, in memory (render writes them, send mails them)."""
-    from gazette.render.outputs import render_issue
-
-    issue = read_draft(draft_path(settings.issues_dir, week)).issue
-    published = store.issue(week)
-    if published is None:
-        # No number or date yet: publish gives them, and until then they may change.
-        return render_issue(issue, settings)
-    base = settings.publication.base_url.rstrip("/")
-    return render_issue(
-        replace(issue, number=published.number, published_on=published.published_on),
-        settings,
-        web_url=f"{base}/issues/{published.number}-{published.slug}/",
-    )
-
-
-def _atomic_write(path: Path, content: str) -> None:
-    Writer(path.parent).write(path.name, content)
 
 
 def build_archive(store: Store, settings: Settings, out_dir: Path) -> ArchiveReport:
     """Build the whole archive and, with [site] search on, its search index."""
-    from gazette.ops import sweep_temp_files
     from gazette.publish import archive_issues
     from gazette.search import build_searchable_site
 
@@ -239,7 +100,8 @@ class WeeklyReport:
         return "; ".join(parts)
 
     def save(self, path: Path) -> None:
-        _atomic_write(path, json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        replace(path, json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n")
 
 
 def weekly(
@@ -277,7 +139,7 @@ def weekly(
         try:
             send_to = check_recipients(send_to)
         except ValueError as exc:
-            raise ConfigError(f"--send-to: {exc}") from None
+            raise BadArgument("send_to", str(exc)) from None
         smtp_password(settings)  # a missing secret fails now, not after the work
     report = WeeklyReport(week=week, started_at=_now_iso())
     week_out = out_dir / week
@@ -321,9 +183,9 @@ def _weekly_steps(
     on_fetch_start: Callable[[Sequence[str]], None] | None,
     on_fetch_done: Callable[[SourceResult], None] | None,
 ) -> None:
-    from gazette.check import check_draft
+    from gazette.draft.check import check_draft
     from gazette.fetch import fetch_all
-    from gazette.ops import sweep_temp_files
+    from gazette.render.week import render_outputs
 
     week = report.week
     week_out = out_dir / week
@@ -353,9 +215,7 @@ def _weekly_steps(
     if not publish:
         return
     if report.errors and not force:
-        report.publish_note = (
-            f"not published: check found {report.errors} errors; fix the draft or use --force"
-        )
+        report.publish_note = f"not published: check found {report.errors} errors"
         report.publish_failed = True
         return
     if not _publish_week(store, settings, report, today, force):
@@ -378,9 +238,10 @@ def _draft_for_week(
     """Create the week's draft, or refresh the one the editor is working on.
 
     A draft whose week is already published is never touched: it is the
-    frozen issue's source, and changing it would make ``--publish`` refuse.
+    frozen issue's source, and changing it would make publishing refuse.
     """
-    from gazette.edit import refresh_draft
+    from gazette.draft.create import DraftOutcome, create_draft
+    from gazette.draft.verbs import refresh_draft
 
     outcome = create_draft(store, settings, week, keep_existing=True)
     if not outcome.created and store.issue(week) is not None:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from gazette.config import Settings
 from gazette.draft import parse_draft
-from gazette.errors import GazetteError
+from gazette.errors import GazetteError, PortUnavailable
 from gazette.loopback import LoopbackHTTPServer, LoopbackServer
 from gazette.models import Issue
 
@@ -68,7 +68,7 @@ class Previewer:
     def _render(self, data: bytes) -> Rendered:
         version = hashlib.sha256(data).hexdigest()[:16]
         if not data and not self.path.exists():
-            message = f"{self.path}: no draft yet; create it with `gazette draft`"
+            message = f"{self.path}: no draft yet"
             return Rendered(version, "no draft", "", "", message)
         try:
             text = data.decode("utf-8")
@@ -214,7 +214,7 @@ class PreviewServer(LoopbackServer):
         try:
             return _Server((self.host, self._requested_port), self.previewer)
         except OSError as exc:
-            raise GazetteError(
+            raise PortUnavailable(
                 f"cannot serve the preview on {self.host}:{self._requested_port}:"
-                f" {exc.strerror or exc} (try another --port)"
+                f" {exc.strerror or exc}"
             ) from None

@@ -19,7 +19,7 @@ from datetime import date
 
 from gazette.config import Settings
 from gazette.draft import draft_path, parse_draft, read_draft
-from gazette.errors import PublishError
+from gazette.errors import PublishedOtherwise, PublishError
 from gazette.models import ORIGIN_DRAFT, ORIGIN_IMPORT, Issue, PublishedIssue
 from gazette.store import Store
 
@@ -45,9 +45,8 @@ def publish(
     if existing and existing.markdown == draft.text:
         return PublishOutcome(existing, changed=False, revision=existing.revision)
     if existing and not force:
-        raise PublishError(
-            f"issue #{existing.number} ({week}) is already published with other content;"
-            " use --force to publish a revision"
+        raise PublishedOtherwise(
+            f"issue #{existing.number} ({week}) is already published with other content"
         )
     number = existing.number if existing else store.next_issue_number()
     published_on = existing.published_on if existing else (today or date.today()).isoformat()

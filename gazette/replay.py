@@ -8,8 +8,9 @@ it takes: a request for ``/<host>/<path>?<query>`` is answered from the file
 
 The server also speaks the parts of HTTP the fetch engine depends on (strong
 ETags, Last-Modified, 304s) and can misbehave on purpose through :class:`Fault`
-so that retries, Retry-After, cut-off bodies, resets and redirect loops can be
-tested against real sockets rather than mocks.
+so that retries, Retry-After, cut-off bodies, resets, redirect loops (or
+redirects to file:// and other schemes), bodies that trickle in a byte at a time
+and stacked compression can be tested against real sockets rather than mocks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import fnmatch
+import gzip
 import hashlib
 import json
 import os
@@ -25,7 +27,8 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -63,6 +66,10 @@ NOT_FOUND_BODY: Final = (
 )
 _JSON: Final = CONTENT_TYPES[".json"]
 _POLL_INTERVAL: Final = 0.01  # stop() waits up to this long for the serving loop
+# mtime=0: the same body always compresses to the same bytes.
+_ENCODERS: Final[Mapping[str, Callable[[bytes], bytes]]] = MappingProxyType(
+    {"gzip": lambda body: gzip.compress(body, mtime=0), "deflate": zlib.compress}
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,14 @@ class Fault:
     Faults are checked in the order they were added; the first one that matches
     and still has ``times`` left is used, which makes "500 once, then the real
     answer" simply ``Fault(path, status=500, times=1)``.
+
+    ``redirect_to`` goes out as the Location header verbatim, any scheme
+    (``file:///etc/passwd``). ``drip`` sends the body one byte every ``drip``
+    seconds, which restarts a client's read timeout at every byte.
+    ``encodings`` compresses the body with each of "gzip" or "deflate" in
+    turn and lists them in Content-Encoding, after any encoding the body
+    declares itself (a pre-compressed ``body`` with its own Content-Encoding
+    header): ``encodings=("gzip", "gzip")`` is a stacked encoding.
     """
 
     path: str
@@ -86,6 +101,8 @@ class Fault:
     headers: Mapping[str, str] = field(default_factory=dict)
     redirect_to: str | None = None
     times: int | None = None
+    drip: float = 0.0
+    encodings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Freeze the headers too, so a Fault can be shared between tests safely.
@@ -96,6 +113,13 @@ class Fault:
             raise ValueError("Fault.times must be >= 0 or None")
         if self.truncate_at is not None and self.truncate_at < 0:
             raise ValueError("Fault.truncate_at must be >= 0 or None")
+        if self.drip < 0:
+            raise ValueError("Fault.drip must be >= 0")
+        unknown = set(self.encodings) - set(_ENCODERS)
+        if unknown:
+            raise ValueError(
+                f"Fault.encodings: unknown {sorted(unknown)}; known: {sorted(_ENCODERS)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -307,7 +331,22 @@ def _apply_fault(response: _Response, fault: Fault) -> _Response:
     if fault.retry_after is not None:
         response.headers["Retry-After"] = str(fault.retry_after)
     response.headers.update(fault.headers)
+    if fault.encodings:
+        _encode(response, fault.encodings)
     return response
+
+
+def _encode(response: _Response, layers: tuple[str, ...]) -> None:
+    """Compress the body layer by layer; Content-Encoding lists every layer in
+    the order applied, after the one the body already declared, if any."""
+    declared = [
+        response.headers.pop(name)
+        for name in list(response.headers)
+        if name.lower() == "content-encoding"
+    ]
+    for layer in layers:
+        response.body = _ENCODERS[layer](response.body)
+    response.headers["Content-Encoding"] = ", ".join([*declared, *layers])
 
 
 def _not_modified(request_headers: Mapping[str, str], response: _Response) -> bool:
@@ -497,9 +536,21 @@ class _Handler(BaseHTTPRequestHandler):
             response = _apply_fault(response, fault)
         if _not_modified(request.headers, response):
             response = _to_not_modified(response)
-        self._send(response, head=head, truncate_at=fault.truncate_at if fault else None)
+        self._send(
+            response,
+            head=head,
+            truncate_at=fault.truncate_at if fault else None,
+            drip=fault.drip if fault else 0.0,
+        )
 
-    def _send(self, response: _Response, *, head: bool, truncate_at: int | None = None) -> None:
+    def _send(
+        self,
+        response: _Response,
+        *,
+        head: bool,
+        truncate_at: int | None = None,
+        drip: float = 0.0,
+    ) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -508,9 +559,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if not head and response.status != HTTPStatus.NOT_MODIFIED:
-            self.wfile.write(response.body if truncate_at is None else response.body[:truncate_at])
+            body = response.body if truncate_at is None else response.body[:truncate_at]
+            if drip > 0:
+                self._drip(body, drip)
+            else:
+                self.wfile.write(body)
         if truncate_at is not None:
             self.close_connection = True
+
+    def _drip(self, body: bytes, pause: float) -> None:
+        """One byte, a pause, the next: a client that hangs up ends it
+        (BrokenPipeError, which the server keeps quiet about)."""
+        for index in range(len(body)):
+            self.wfile.write(body[index : index + 1])
+            time.sleep(pause)
 
     def _reset_connection(self) -> None:
         """Abort with RST (linger 0) and no response at all, like a crashed

@@ -13,13 +13,18 @@ again and leaves the other years' files alone. Each bundle's stamp records
 what it was built from, so a rebuild with nothing new runs nothing. Files land
 through the site's Writer: atomically, only when their bytes changed, the
 entry file after the files it names, the stamp last.
+
+Pagefind writes into the hidden ``.pagefind-scratch`` inside the site folder,
+not the system's temporary folder: a run killed mid-index (kill -9, a cron
+timeout) leaves it where the next run looks, and the next run removes it, so
+scratch copies cannot pile up in /tmp.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -41,6 +46,7 @@ ENTRY_NAME = "pagefind-entry.json"
 STAMP_NAME = ".gazette-stamp"
 # What each issue gave search last time, so an unchanged issue is not read again.
 RECORDS_CACHE = ".gazette-search.json"
+SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
 DEFAULT_TIMEOUT = 300.0
 FORMAT = 3  # bumped when what a record holds changes
 _INSTALL_HINT = "install it with `pip install 'pagefind[bin]'` or set [site] search = false"
@@ -129,12 +135,13 @@ def _index_bundles(
     timeout: float,
 ) -> None:
     binary = pagefind_binary()
-    site_dir.mkdir(parents=True, exist_ok=True)
-    # Beside the index, so the copies below stay on one file system.
-    with tempfile.TemporaryDirectory(prefix=".gazette-pagefind-", dir=site_dir) as scratch:
-        run_service(binary, todo, language, Path(scratch), timeout, site_dir)
+    scratch = site_dir / SCRATCH
+    remove_scratch(site_dir)  # one a killed run left; the run lock keeps two runs apart
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        run_service(binary, todo, language, scratch, timeout, site_dir)
         for year in todo:
-            folder = Path(scratch) / year
+            folder = scratch / year
             produced = sorted(
                 p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
             )
@@ -143,6 +150,13 @@ def _index_bundles(
             # The entry file names every other file, so it goes in after them.
             for rel in sorted(produced, key=lambda r: r == ENTRY_NAME):
                 writer.write(f"{_bundle(year)}/{rel}", (folder / rel).read_bytes())
+    finally:
+        remove_scratch(site_dir)
+
+
+def remove_scratch(site_dir: Path) -> None:
+    """Remove pagefind's scratch folder, left behind when a run was killed."""
+    shutil.rmtree(Path(site_dir) / SCRATCH, ignore_errors=True)
 
 
 def _bundle(year: str) -> str:
@@ -248,5 +262,6 @@ def build_searchable_site(
     """``build_site`` with the configured subscribe form, then the search index
     when ``[site] search`` is on."""
     site = build_site(issues, settings, out_dir, subscribe_url=settings.publication.subscribe_url)
+    remove_scratch(out_dir)  # also when search is off now, but was on for a killed run
     search = update_search(out_dir, issues, settings) if settings.site.search else None
     return ArchiveReport(site, search)

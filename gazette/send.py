@@ -29,7 +29,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from gazette.config import Settings, SmtpSettings
-from gazette.errors import ConfigError, GazetteError
+from gazette.errors import ConfigError, SendError, SmtpUnreachable
 from gazette.render.message import envelope_sender, parse_address
 
 if TYPE_CHECKING:
@@ -37,10 +37,6 @@ if TYPE_CHECKING:
 
 SECURITY = ("starttls", "ssl", "none")
 TIMEOUT = 30.0
-
-
-class SendError(GazetteError):
-    """The message could not be handed to the SMTP server."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +93,7 @@ def send_week(
     ssl_context: ssl.SSLContext | None = None,
 ) -> SendOutcome:
     """Render the week's draft and send it to ``recipients`` (a test send)."""
-    from gazette.pipeline import render_week
+    from gazette.render.week import render_week
 
     to = check_recipients(recipients)
     password = smtp_password(settings)  # before rendering: fail fast on a missing secret
@@ -179,9 +175,8 @@ def deliver(
             f"TLS with {server} failed: {exc.reason or exc} (check [smtp] security and port)"
         ) from None
     except _ConnectError as exc:
-        raise SendError(
-            f"cannot connect to SMTP server {server}: {_describe(exc.__cause__ or exc)} "
-            "(check [smtp] host and port, or --smtp)"
+        raise SmtpUnreachable(
+            f"cannot connect to SMTP server {server}: {_describe(exc.__cause__ or exc)}"
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise SendError(f"sending through SMTP server {server} failed: {_describe(exc)}") from None

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from gazette.errors import StoreError
+from gazette.errors import DatabaseUnusable, StoreError
 from gazette.migrations import migrations
 from gazette.models import Item, PublishedIssue, StoredItem
 from gazette.urls import canonical_url
@@ -341,15 +341,12 @@ def open_store(path: Path) -> Store:
         db.execute("pragma foreign_keys = on")
         if db.table_names() and "_sqlite_migrations" not in db.table_names():
             db.close()
-            raise StoreError(
-                f"{path}: this SQLite file belongs to something else (no Gazette tables);"
-                " pass another --db"
+            raise DatabaseUnusable(
+                path, "this SQLite file belongs to something else (no Gazette tables)", foreign=True
             )
         migrations.apply(db)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path}: database is unusable ({exc}); restore a backup or pass another --db"
-        ) from None
+        raise DatabaseUnusable(path, f"database is unusable ({exc})", foreign=False) from None
     return Store(db, path)
 
 
@@ -372,7 +369,7 @@ def _refuse_foreign(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(len(SQLITE_MAGIC))
     if head and head != SQLITE_MAGIC:
-        raise StoreError(f"{path}: not a SQLite database; refusing to touch it (pass another --db)")
+        raise DatabaseUnusable(path, "not a SQLite database; refusing to touch it", foreign=True)
     if head:
         try:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

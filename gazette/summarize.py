@@ -16,22 +16,14 @@ from dataclasses import dataclass
 from gazette.clean import clean_title
 from gazette.config import Settings
 from gazette.models import Item, StoredItem
+from gazette.prose import sentences, strip_boilerplate
 from gazette.store import Store
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 _LIST = re.compile(r"<ul>(.*?)</ul>", re.S)
 _ITEM = re.compile(r"<li>(.*?)</li>", re.S)
 _TRUNCATED = re.compile(r"(?:&hellip;|…|\.\.\.)\s*$")
 _URL = re.compile(r"https?://\S+")
 _WHOLE_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*$")
-# Text that sources wrap around the content: Reddit's Atom footer, WordPress's
-# "The post … appeared first on …", "Continue reading", "Read more".
-_BOILERPLATE = re.compile(
-    r"submitted\s+by\s+/u/\S+|\[link\]|\[comments\]"
-    r"|The post .{1,300}? appeared first on [^.]{1,200}\."
-    r"|Continue reading\b.*$|\bRead more\b\W*$|\(more…\)",
-    re.I | re.M,
-)
 DEFAULT_WORDS = 70
 # A fragment (a list item, a release-note line) needs this many words to be
 # used; shorter ones are headings ("1. Enhancements", "Elixir").
@@ -50,20 +42,6 @@ class SummaryResult:
     backend: str
     warnings: tuple[str, ...] = ()
     cached: bool = False
-
-
-def sentences(text: str) -> list[str]:
-    out = []
-    for paragraph in text.split("\n\n"):
-        paragraph = " ".join(paragraph.split())
-        out += [s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip()]
-    return out
-
-
-def strip_boilerplate(text: str) -> str:
-    return "\n\n".join(
-        " ".join(_BOILERPLATE.sub(" ", p).split()) for p in text.split("\n\n") if p.strip()
-    ).strip()
 
 
 def _units(text: str) -> tuple[list[str], list[str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from gazette.config import DEFAULT_CONFIG_NAME, default_config_text
-from gazette.errors import ConfigError
+from gazette.errors import ConfigError, FileExists
+from gazette.files import write_new
 
 
 def init_workspace(directory: Path) -> list[Path]:
@@ -13,9 +14,10 @@ def init_workspace(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     created = []
     config = directory / DEFAULT_CONFIG_NAME
-    if config.exists():
-        raise ConfigError(f"{config}: already exists; not overwriting it")
-    config.write_text(default_config_text(), "utf-8")
+    try:
+        write_new(config, default_config_text())
+    except FileExists:
+        raise ConfigError(f"{config}: already exists; not overwriting it") from None
     created.append(config)
     for folder in ("data/issues", "out"):
         path = directory / folder

@@ -11,7 +11,7 @@ import pytest
 
 from gazette.config import Settings, load_settings
 from gazette.draft import draft_path, write_draft
-from gazette.errors import PublishError
+from gazette.errors import PublishedOtherwise, PublishError
 from gazette.models import Issue, Pick
 from gazette.publish import archive_issues, publish, published_issues
 from gazette.store import open_store
@@ -99,7 +99,7 @@ def test_changed_content_needs_force_and_keeps_the_old_revision(desk: Path) -> N
         first = publish(store, settings(), WEEK, today=date(2026, 1, 12))
         old_markdown = (desk / "issues" / f"{WEEK}.md").read_text("utf-8")
         write(replace(ISSUE, title="A Corrected Title"))
-        with pytest.raises(PublishError, match=r"already published .* --force"):
+        with pytest.raises(PublishedOtherwise, match="already published with other content"):
             publish(store, settings(), WEEK)
         forced = publish(store, settings(), WEEK, today=date(2026, 3, 1), force=True)
         assert forced.changed and forced.revision == 2

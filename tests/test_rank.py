@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from gazette.candidates import week_candidates
 from gazette.config import load_settings
 from gazette.models import Candidate, Item, StoredItem
-from gazette.pipeline import week_candidates
 from gazette.rank import Weights, rank
 from gazette.store import open_store
 from gazette.tags import load_taxonomy

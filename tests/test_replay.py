@@ -353,11 +353,67 @@ def test_redirect_loop(server: ReplayServer, client: httpx.Client) -> None:
         client.get("/a.com/one", follow_redirects=True)
 
 
+def test_redirect_to_another_scheme_is_sent_verbatim(
+    server: ReplayServer, client: httpx.Client
+) -> None:
+    for target in ("file:///etc/passwd", "ftp://files.example/feed.atom"):
+        server.add_fault(Fault("/a.com/away", redirect_to=target, times=1))
+        response = client.get("/a.com/away")
+        assert (response.status_code, response.headers["location"]) == (302, target)
+
+
+def test_drip_sends_a_byte_at_a_time_under_the_read_timeout(
+    server: ReplayServer, client: httpx.Client
+) -> None:
+    server.add_fault(Fault("/x.com/slow", status=200, body=b"0123456789", drip=0.1))
+    started = time.monotonic()
+    response = client.get("/x.com/slow", timeout=httpx.Timeout(5, read=0.5))
+    took = time.monotonic() - started
+    assert response.content == b"0123456789"
+    assert took >= 0.9  # ten pauses of 0.1 s, each shorter than the read timeout
+
+
+def test_encodings_are_applied_in_order_after_the_declared_one(
+    server: ReplayServer, client: httpx.Client
+) -> None:
+    import gzip
+    import zlib
+
+    server.add_fault(Fault("/x.com/one", status=200, body=b"plain", encodings=("gzip",)))
+    server.add_fault(Fault("/x.com/two", status=200, body=b"plain", encodings=("deflate", "gzip")))
+    inner = gzip.compress(b"plain")
+    declared = Fault(
+        "/x.com/three",
+        status=200,
+        body=inner,
+        headers={"content-encoding": "gzip"},
+        encodings=("gzip",),
+    )
+    server.add_fault(declared)
+    one = client.get("/x.com/one")
+    assert one.headers["content-encoding"] == "gzip" and one.content == b"plain"
+    two = client.get("/x.com/two")
+    assert two.headers["content-encoding"] == "deflate, gzip"
+    assert zlib.decompress(gzip.decompress(_raw(client, "/x.com/two"))) == b"plain"
+    assert two.content == b"plain"  # httpx undoes both layers
+    three = client.get("/x.com/three")
+    assert three.headers["content-encoding"] == "gzip, gzip" and three.content == b"plain"
+
+
+def _raw(client: httpx.Client, path: str) -> bytes:
+    with client.stream("GET", path) as response:
+        return b"".join(response.iter_raw())
+
+
 def test_fault_rejects_negative_values() -> None:
     with pytest.raises(ValueError, match="delay"):
         Fault("*", delay=-1)
     with pytest.raises(ValueError, match="times"):
         Fault("*", times=-1)
+    with pytest.raises(ValueError, match="drip"):
+        Fault("*", drip=-0.1)
+    with pytest.raises(ValueError, match="encodings"):
+        Fault("*", encodings=("br",))
 
 
 # --- request log, latency, concurrency, lifecycle ----------------------------

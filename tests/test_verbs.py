@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gazette.draft import outline, parse_draft, write_draft
-from gazette.edit import (
+from gazette.draft.surgery import (
     add_candidates,
     add_story,
     move_story,

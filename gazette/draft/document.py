@@ -51,7 +51,7 @@ up into a section and ``gazette unpick ID`` puts a story back. The section holds
 only single-line ``<!-- ... -->`` comments and blank lines; anything else there
 is an error, because a story written there would silently vanish from the issue.
 
-The verbs (``gazette.edit``) change the text surgically rather than re-writing
+The verbs (``gazette.draft.surgery``) change the text surgically rather than re-writing
 it from the Issue: ``outline`` gives the line span of every section and story,
 so a verb inserts, removes or moves whole story blocks, or rewrites the one meta
 comment line it changes, and every other byte stays where the editor put it.
@@ -65,7 +65,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from gazette.errors import DraftError
+from gazette.errors import DraftError, DraftMissing, StoryInCandidates
 from gazette.models import Issue, Pick, Sponsor
 
 FRONT = "+++"
@@ -125,7 +125,7 @@ def read_draft(path: Path) -> Draft:
         # the text would no longer be exactly what the editor saved.
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise DraftError("no draft yet; create it with `gazette draft`", str(path)) from None
+        raise DraftMissing(None, str(path)) from None
     except UnicodeDecodeError as exc:
         raise DraftError(f"not UTF-8 ({exc.reason})", str(path)) from None
     return parse_draft(text, str(path))
@@ -383,9 +383,9 @@ def _candidate_lines(body: list[str], first_line: int, path: str | None) -> list
                 )
             )
         elif not _COMMENT.match(text):
-            raise DraftError(
+            raise StoryInCandidates(
                 "the Candidates section is never published and holds only <!-- ... --> lines;"
-                " move stories up to '## Weekly picks' (or `gazette pick ID`)",
+                " move stories up to '## Weekly picks'",
                 path,
                 first_line + offset,
             )

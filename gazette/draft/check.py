@@ -23,13 +23,15 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from gazette.clean import html_to_text
-from gazette.draft import Block, Draft, Outline, draft_path, outline, parse_draft
-from gazette.errors import DraftError, GazetteError
+from gazette.draft.document import Draft, Outline, draft_path, outline, parse_draft
+from gazette.draft.findings import Finding, LinkRef
+from gazette.draft.surgery import story_blocks
+from gazette.errors import DraftError, DraftMissing, GazetteError
 from gazette.markdown import to_html
-from gazette.models import Issue, Pick
+from gazette.models import Issue
 from gazette.urls import canonical_url, safe_url, tracking_params
 
 if TYPE_CHECKING:
@@ -53,26 +55,6 @@ _IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 _ALT = re.compile(r"""\balt\s*=\s*(?:"\s*[^"\s][^"]*"|'\s*[^'\s][^']*'|[^\s>"']+)""", re.I)
 
 
-@dataclass(frozen=True)
-class Finding:
-    level: Literal["error", "warning"]
-    message: str
-    line: int | None = None
-
-    def format(self, path: str) -> str:
-        where = f"{path}:{self.line}" if self.line else path
-        return f"{where}: {self.level}: {self.message}"
-
-
-@dataclass(frozen=True)
-class LinkRef:
-    """A link target written in the draft, with its 1-based line."""
-
-    url: str
-    line: int
-    image: bool = False
-
-
 def check_draft(
     draft: Draft,
     email_html_bytes: int | None = None,
@@ -93,8 +75,9 @@ def check_draft(
         findings.append(
             Finding(
                 "error",
-                "no weekly picks yet (gazette pick ID)",
+                "no weekly picks yet",
                 picks.heading + 1 if picks else None,
+                code="no-picks",
             )
         )
     findings += _story_findings(draft, shape, lines, published)
@@ -127,7 +110,8 @@ def _story_findings(
             if pick.url and safe_url(pick.url):
                 past.setdefault(canonical_url(pick.url), old)
     seen: dict[str, tuple[str, int]] = {}
-    for block, pick, section in _blocks_with_picks(draft, shape):
+    for block, pick in story_blocks(draft, shape):
+        section = block.section
         heading_line = block.start + 1
         if len(pick.headline) > MAX_HEADLINE:
             findings.append(
@@ -167,18 +151,6 @@ def _story_findings(
                 )
             )
     return findings
-
-
-def _blocks_with_picks(draft: Draft, shape: Outline) -> Iterator[tuple[Block, Pick, str]]:
-    issue = draft.issue
-    for key, picks in (
-        ("picks", issue.picks),
-        ("feature", (issue.feature,) if issue.feature else ()),
-        ("quick-links", issue.quick_links),
-    ):
-        blocks = [b for s in shape.sections if s.key == key for b in s.blocks]
-        for block, pick in zip(blocks, picks, strict=True):
-            yield block, pick, key
 
 
 def _link_findings(ref: LinkRef) -> list[Finding]:
@@ -295,7 +267,7 @@ def reading_stats(issue: Issue) -> tuple[int, float]:
     return words, words / WORDS_PER_MINUTE
 
 
-# -- the whole check, as `gazette check` runs it ------------------------------------
+# -- the whole check of the week's draft -------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -323,7 +295,7 @@ def check_week(store: Store, settings: Settings, week: str, *, links: bool = Fal
 
     path = draft_path(settings.issues_dir, week)
     if not path.exists():
-        raise DraftError(f"no draft for {week} yet; create it with `gazette draft --week {week}`")
+        raise DraftMissing(week)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -349,7 +321,7 @@ def check_week(store: Store, settings: Settings, week: str, *, links: bool = Fal
     if note:
         notes.append(note)
     if links:
-        from gazette.linkcheck import check_links
+        from gazette.draft.linkcheck import check_links
 
         findings += check_links(link_refs(draft.text), settings)
     ordered = sorted(findings, key=lambda f: (f.line or 0, f.level))
@@ -366,8 +338,8 @@ def claim_findings(
     except ImportError:
         return [], "unsupported claims not checked (no faithfulness check in this build)"
     findings = []
-    for block, pick, section in _blocks_with_picks(draft, outline(draft.text)):
-        if section == "quick-links":
+    for block, pick in story_blocks(draft, outline(draft.text)):
+        if block.section == "quick-links":
             continue
         for message in check_pick_faithfulness(store, pick):
             findings.append(Finding("warning", f"'{pick.headline}': {message}", block.start + 1))

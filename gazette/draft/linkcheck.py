@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from gazette.check import Finding, LinkRef
 from gazette.config import Settings
+from gazette.draft.findings import Finding, LinkRef
 from gazette.http import FetchFailed, HttpFetcher, build_client
 from gazette.urls import safe_url
 

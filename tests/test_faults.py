@@ -1,0 +1,455 @@
+"""Unattended runs always end, in bounded memory, and leave no process behind.
+
+Every case runs against the real loopback replay server (gazette/replay.py),
+whose faults play the misbehaving servers: a body that trickles in a byte at a
+time, compression bombs (stacked or not), redirects to file:// and ftp://.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gazette.config import Settings, load_settings
+from gazette.errors import ConfigError
+from gazette.fetch import fetch_all
+from gazette.models import SourceResult
+from gazette.replay import Fault, ReplayServer
+from gazette.store import open_store
+from tests.conftest import SAMPLE, run_cli
+from tests.subprocess_cli import child_env, gazette_command
+
+SINCE = datetime(2026, 1, 1, tzinfo=UTC)
+FEEDS = ("dashbit.co/feed", "thinkingelixir.com/feed/podcast", "www.reddit.com/r/elixir.rss")
+DASHBIT = "/dashbit.co/feed*"
+QUICK_RETRIES = {"backoff": 0.01, "max_wait": 0.1}
+
+
+@pytest.fixture
+def replay() -> Iterator[ReplayServer]:
+    with ReplayServer(SAMPLE) as server:
+        yield server
+
+
+def feed_config(folder: Path, server: ReplayServer, fetch: str = "", copies: int = 1) -> Path:
+    """A gazette.toml of feed sources only, each of FEEDS ``copies`` times."""
+    sources = "".join(
+        f'\n[[sources]]\nname = "{path.split("/")[0]}-{n}"\nkind = "feed"\nurl = "{server.url}/{path}"\n'
+        for n in range(copies)
+        for path in FEEDS
+    )
+    config = folder / "gazette.toml"
+    quick = "".join(
+        f"{key} = {value}\n" for key, value in QUICK_RETRIES.items() if key not in fetch
+    )
+    config.write_text(f"[fetch]\n{quick}{fetch}\n{sources}", "utf-8")
+    return config
+
+
+def fetch_feeds(folder: Path, settings: Settings) -> tuple[dict[str, SourceResult], float]:
+    """The results by source, and how long the run took."""
+    started = time.monotonic()
+    with open_store(folder / "g.db") as store:
+        results = fetch_all(settings, store, SINCE)
+    return {r.source: r for r in results}, time.monotonic() - started
+
+
+def stored_sources(db: Path) -> set[str]:
+    with open_store(db) as store:
+        return {row[0] for row in store.db.execute("select distinct source from items")}
+
+
+# -- bounded time -------------------------------------------------------------------
+
+
+def test_a_trickling_source_fails_at_the_request_deadline_and_the_others_are_kept(
+    tmp_path: Path, replay: ReplayServer
+) -> None:
+    # 10 bytes a second: the read timeout (0.5 s) restarts on every byte and never trips.
+    replay.add_fault(Fault(DASHBIT, drip=0.1))
+    settings = load_settings(
+        feed_config(tmp_path, replay, "timeout = 0.5\nrequest_deadline = 1.5\n")
+    )
+    results, took = fetch_feeds(tmp_path, settings)
+    assert took < 10
+    failed = results["dashbit.co-0"]
+    assert failed.status == "failed"
+    assert "1.5 s request deadline" in failed.error and "/dashbit.co/feed" in failed.error
+    assert "\n" not in failed.error
+    assert results["thinkingelixir.com-0"].status == "ok"
+    assert results["www.reddit.com-0"].status == "ok"
+    assert stored_sources(tmp_path / "g.db") == {"thinkingelixir.com-0", "www.reddit.com-0"}
+
+
+def test_the_whole_run_stops_at_the_run_deadline(tmp_path: Path, replay: ReplayServer) -> None:
+    replay.add_fault(Fault(DASHBIT, drip=0.1))
+    fetch = "timeout = 0.5\nrequest_deadline = 600\nrun_deadline = 1.5\n"
+    settings = load_settings(feed_config(tmp_path, replay, fetch))
+    results, took = fetch_feeds(tmp_path, settings)
+    assert took < 10
+    assert results["dashbit.co-0"].status == "failed"
+    assert "1.5 s run deadline" in results["dashbit.co-0"].error
+    assert stored_sources(tmp_path / "g.db") == {"thinkingelixir.com-0", "www.reddit.com-0"}
+
+
+def test_cli_fetch_past_the_deadline_says_which_source_in_one_line(
+    tmp_path: Path, replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replay.add_fault(Fault(DASHBIT, drip=0.1))
+    feed_config(tmp_path, replay, "timeout = 0.5\nrequest_deadline = 1\n")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("--db", "g.db", "fetch", "--since", "2026-01-01", expect=1)
+    # the log line (the table below it wraps its cells to the terminal)
+    said = [line for line in result.output.splitlines() if "dashbit.co-0 failed:" in line]
+    assert len(said) == 1 and "within the 1 s request deadline" in said[0], result.output
+
+
+def test_the_defaults_bound_every_run() -> None:
+    settings = load_settings(None)
+    assert (settings.fetch.request_deadline, settings.fetch.run_deadline) == (60.0, 600.0)
+    text = (Path(__file__).parent.parent / "gazette/defaults/gazette.toml").read_text("utf-8")
+    assert "request_deadline = 60.0" in text and "run_deadline = 600.0" in text
+
+
+def test_no_retry_is_started_that_the_request_deadline_would_cut_short(
+    tmp_path: Path, replay: ReplayServer
+) -> None:
+    replay.add_fault(Fault(DASHBIT, status=503, retry_after=5))
+    fetch = "max_wait = 10\nrequest_deadline = 1\n"
+    settings = load_settings(feed_config(tmp_path, replay, fetch))
+    results, took = fetch_feeds(tmp_path, settings)
+    assert took < 4
+    error = results["dashbit.co-0"].error
+    assert "HTTP 503" in error and "after 1 attempts" in error and "1 s request deadline" in error
+    assert [r.path for r in replay.requests].count("/dashbit.co/feed") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "allowed"),
+    [
+        ("[fetch]\nconcurrency = 0\n", "fetch.concurrency", "between 1 and"),
+        ("[fetch]\nper_host = 0\n", "fetch.per_host", "between 1 and"),
+        ("[fetch]\nconcurrency = -1\n", "fetch.concurrency", "between 1 and"),
+        ("[fetch]\nsince_days = 100000000\n", "fetch.since_days", "between 0 and 36500"),
+        ("[fetch]\nmax_bytes = 0\n", "fetch.max_bytes", "between 1 and"),
+        ("[fetch]\nretries = -1\n", "fetch.retries", "between 0 and"),
+        ("[fetch]\ntimeout = 0\n", "fetch.timeout", "more than 0"),
+        ("[fetch]\ntimeout = nan\n", "fetch.timeout", "finite"),
+        ("[fetch]\nmax_wait = inf\n", "fetch.max_wait", "finite"),
+        ("[fetch]\nbackoff = -0.5\n", "fetch.backoff", "between 0 and"),
+        ("[fetch]\nrequest_deadline = 0\n", "fetch.request_deadline", "more than 0"),
+        ("[fetch]\nrun_deadline = -5\n", "fetch.run_deadline", "more than 0"),
+        ("[draft]\npicks = 0\n", "draft.picks", "between 1 and"),
+        ("[draft]\nquick_links = -1\n", "draft.quick_links", "between 0 and"),
+        ("[rank]\nwindow_days = 0\n", "rank.window_days", "between 1 and"),
+        ("[rank]\nengagement = nan\n", "rank.engagement", "finite"),
+        ("[llm]\nmax_words = 0\n", "llm.max_words", "between 1 and"),
+        ("[llm]\ntimeout = -1\n", "llm.timeout", "more than 0"),
+        ("[smtp]\nport = 70000\n", "smtp.port", "between 1 and 65535"),
+        ("[site]\nfeed_entries = 0\n", "site.feed_entries", "between 1 and"),
+        (
+            '[[sources]]\nname = "a"\nkind = "feed"\nurl = "https://a.example/feed"\nweight = -1\n',
+            "sources[0].weight",
+            "between 0 and",
+        ),
+    ],
+)
+def test_numbers_out_of_range_are_one_line_naming_file_and_key(
+    tmp_path: Path, text: str, key: str, allowed: str
+) -> None:
+    path = tmp_path / "gazette.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: '{key}' must be") and allowed in message
+    assert "\n" not in message
+
+
+def test_cli_refuses_a_fetch_that_would_wait_forever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "gazette.toml").write_text("[fetch]\nconcurrency = 0\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("--db", "g.db", "fetch", expect=2)
+    assert "gazette.toml: 'fetch.concurrency' must be between 1 and 1024, got 0" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://files.example/feed.atom"])
+def test_a_redirect_to_another_scheme_fails_at_once_naming_the_target(
+    tmp_path: Path, replay: ReplayServer, target: str
+) -> None:
+    replay.add_fault(Fault(DASHBIT, redirect_to=target))
+    settings = load_settings(feed_config(tmp_path, replay))
+    results, _ = fetch_feeds(tmp_path, settings)
+    failed = results["dashbit.co-0"]
+    assert failed.status == "failed"
+    assert f"redirect to {target} not followed" in failed.error
+    assert [r.path for r in replay.requests].count("/dashbit.co/feed") == 1  # no retry
+    assert results["www.reddit.com-0"].status == "ok"
+
+
+def test_credentials_follow_a_redirect_only_to_the_same_origin(tmp_path: Path) -> None:
+    import asyncio
+
+    from gazette.http import HttpFetcher, build_client
+
+    settings = load_settings(None).fetch
+
+    async def get(url: str) -> None:
+        async with build_client(settings) as client:
+            await HttpFetcher(client, settings).get(url, headers={"Authorization": "token t"})
+
+    with ReplayServer(SAMPLE) as first, ReplayServer(SAMPLE, host="127.0.0.2") as second:
+        feed = "/dashbit.co/feed"
+        first.add_fault(Fault("/here", redirect_to=feed))
+        first.add_fault(Fault("/away", redirect_to=f"{second.url}{feed}"))
+        asyncio.run(get(f"{first.url}/here"))
+        asyncio.run(get(f"{first.url}/away"))
+        kept = [r.headers.get("authorization") for r in first.requests]
+        moved = [r.headers.get("authorization") for r in second.requests]
+    assert kept == ["token t", "token t", "token t"]
+    assert moved == [None]
+
+
+# -- bounded memory -----------------------------------------------------------------
+
+BOMB_SIZE = 512 * 2**20  # inflated; the body cap is 10 MB
+PEAK_LIMIT_KB = 200 * 1024
+
+
+def zeros_compressed(size: int, compressor: Callable[[], Any]) -> bytes:
+    """``size`` zero bytes compressed without ever holding them."""
+    engine = compressor()
+    block = bytes(2**20)
+    parts = [engine.compress(block) for _ in range(size // len(block))]
+    return b"".join([*parts, engine.flush()])
+
+
+@pytest.fixture(scope="module")
+def bombs() -> dict[str, bytes]:
+    return {
+        "gzip": zeros_compressed(BOMB_SIZE, lambda: zlib.compressobj(9, zlib.DEFLATED, 31)),
+        "deflate": zeros_compressed(BOMB_SIZE, lambda: zlib.compressobj(9)),
+    }
+
+
+# The fetch alone in a fresh process: its peak resident memory is the fetch's.
+FETCH_AND_MEASURE = """
+import asyncio, resource, sys
+from gazette.config import load_settings
+from gazette.http import FetchFailed, HttpFetcher, build_client
+
+async def main() -> str:
+    settings = load_settings(None).fetch
+    async with build_client(settings) as client:
+        try:
+            page = await HttpFetcher(client, settings).get(sys.argv[1])
+        except FetchFailed as exc:
+            return str(exc)
+        return f"fetched {len(page.content)} bytes"
+
+print(asyncio.run(main()))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("bomb", "encodings", "declared", "reason"),
+    [
+        ("gzip", (), "gzip", "over the 10000000-byte cap"),
+        ("deflate", (), "deflate", "over the 10000000-byte cap"),
+        ("gzip", ("gzip",), "gzip", "stacked Content-Encoding 'gzip, gzip' refused"),
+        ("deflate", ("gzip",), "deflate", "stacked Content-Encoding 'deflate, gzip' refused"),
+    ],
+)
+def test_compression_bombs_stay_under_the_memory_bound(
+    tmp_path: Path,
+    replay: ReplayServer,
+    bombs: dict[str, bytes],
+    bomb: str,
+    encodings: tuple[str, ...],
+    declared: str,
+    reason: str,
+) -> None:
+    body = bombs[bomb]
+    assert len(body) < 2**20  # a small download
+    fault = Fault("/bomb", body=body, headers={"Content-Encoding": declared}, encodings=encodings)
+    replay.add_fault(fault)
+    done = subprocess.run(
+        [sys.executable, "-c", FETCH_AND_MEASURE, f"{replay.url}/bomb"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    outcome, peak_kb = done.stdout.strip().splitlines()
+    assert int(peak_kb) < PEAK_LIMIT_KB, f"peak {int(peak_kb) // 1024} MB"
+    assert reason in outcome
+
+
+@pytest.mark.parametrize(
+    ("fault", "encoding"),
+    [
+        (Fault(DASHBIT, encodings=("gzip",)), "gzip"),
+        (Fault(DASHBIT, encodings=("deflate",)), "deflate"),
+        # raw deflate, without the zlib wrapper, as some servers send it
+        (Fault(DASHBIT, body=b"", headers={"Content-Encoding": "deflate"}), "deflate"),
+    ],
+)
+def test_a_compressed_body_under_the_cap_is_decoded_whole(
+    replay: ReplayServer, fault: Fault, encoding: str
+) -> None:
+    import asyncio
+
+    from gazette.http import HttpFetcher, build_client
+
+    feed = (SAMPLE / "dashbit.co/feed.atom").read_bytes()
+    if fault.body == b"":
+        raw = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        fault = Fault(DASHBIT, body=raw.compress(feed) + raw.flush(), headers=fault.headers)
+    replay.add_fault(fault)
+    settings = load_settings(None).fetch
+
+    async def get() -> tuple[bytes, str]:
+        async with build_client(settings) as client:
+            page = await HttpFetcher(client, settings).get(f"{replay.url}/dashbit.co/feed")
+        return page.content, page.headers["content-encoding"]
+
+    assert asyncio.run(get()) == (feed, encoding)
+
+
+# -- no orphans ---------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces and parentheses
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    out = []
+    for child in _children(pid):
+        out += [child, *_descendants(child)]
+    return out
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie that nobody reaped yet (a container's init may not)."""
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+@pytest.mark.parametrize("command", ["fetch", "weekly"])
+def test_kill_9_leaves_no_parser_worker_behind(tmp_path: Path, command: str) -> None:
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: fetch uses no worker processes")
+    with ReplayServer(SAMPLE, latency=0.2) as slow:
+        # One feed trickles: the run is still going, with its workers, when the kill comes.
+        slow.add_fault(Fault(DASHBIT, drip=0.05))
+        feed_config(tmp_path, slow, copies=3)  # 9 feeds: the parser pool starts
+        args = ["--db", "g.db", command, "--since", "2026-01-01"]
+        if command == "weekly":
+            args += ["--week", "2026-W02"]
+        process = subprocess.Popen(
+            gazette_command(*args),
+            cwd=tmp_path,
+            env=child_env(slow.url),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            workers: list[int] = []
+            deadline = time.monotonic() + 60
+            # the resource tracker and at least two workers
+            while len(workers) < 3 and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+                workers = _descendants(process.pid)
+            assert len(workers) >= 3, f"{command} ended or started no workers: {workers}"
+            os.kill(process.pid, signal.SIGKILL)  # the parent alone, as `kill -9 PID` does
+            process.wait()
+            deadline = time.monotonic() + 5
+            while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            left = [pid for pid in workers if _alive(pid)]
+        finally:
+            for pid in _descendants(process.pid) + workers:
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        assert left == [], f"still running after the parent's kill -9: {left}"
+
+
+def test_a_killed_index_leaves_no_scratch_in_the_temp_folder(tmp_path: Path) -> None:
+    from gazette.render.site import build_site
+    from gazette.search import SCRATCH, update_search
+    from tests.test_search import fake_pagefind
+    from tests.test_site import BASE_URL, three_issues
+
+    config = tmp_path / "gazette.toml"
+    config.write_text(f'[publication]\nbase_url = "{BASE_URL}/"\n', "utf-8")
+    site = tmp_path / "site"
+    build_site(three_issues(), load_settings(config), site)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    started = tmp_path / "pagefind-started"
+    # A pagefind that writes part of its output, then hangs until it is killed.
+    hanging = fake_pagefind(
+        tmp_path,
+        'while [ "$1" != "--output-path" ]; do shift; done\n'
+        f'mkdir -p "$2" && echo partial > "$2/pagefind-ui.js" && touch {started}\n'
+        "exec sleep 60",
+    )
+    index = "import sys; from pathlib import Path; from gazette.search import update_search; update_search(Path(sys.argv[1]))"
+    process = subprocess.Popen(
+        [sys.executable, "-c", index, str(site)],
+        env={**os.environ, "TMPDIR": str(temp), "PAGEFIND_BINARY_PATH": str(hanging)},
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not started.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), "the stand-in pagefind never ran"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert sorted(p.name for p in temp.iterdir()) == []
+    # The next run (the real pagefind) finds and removes what the killed one left.
+    report = update_search(site)
+    assert report.ran
+    assert not (site / SCRATCH).exists()
+    assert b"partial" not in (site / "pagefind" / "pagefind-ui.js").read_bytes()
