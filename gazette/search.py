@@ -48,7 +48,7 @@ STAMP_NAME = ".gazette-stamp"
 RECORDS_CACHE = ".gazette-search.json"
 SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
 DEFAULT_TIMEOUT = 300.0
-FORMAT = 3  # bumped when what a record holds changes
+FORMAT = 4  # bumped when what a record holds changes
 _INSTALL_HINT = "install it with `pip install 'pagefind[bin]'` or set [site] search = false"
 
 

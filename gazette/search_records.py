@@ -40,7 +40,7 @@ class StoryRecord:
     headline: str
     text: str  # the story's own words, headline excluded
     source: str  # the story's link, "" when it has none
-    kind: str  # "pick", "feature" or "link"
+    kind: str  # "pick", "feature", "link", or "issue" (an imported one with no headings)
     issue_number: int
     issue_title: str
     date_iso: str
@@ -170,13 +170,16 @@ def _fragment(text: str) -> str:
 def issue_records(view: IssueView) -> Iterator[StoryRecord]:
     """The stories of one published issue, in the order the issue shows them."""
     body = view.source.html
-    stories = _marked_stories(body) if 'class="story"' in body else _plain_stories(body)
+    stories = list(_marked_stories(body) if 'class="story"' in body else _plain_stories(body))
+    if not stories and (whole := _text(body)):
+        # An imported issue with no headings: the issue itself is the one result.
+        stories = [_Story("", "issue", view.title, whole, "")]
     tags = tuple(tag.name for tag in view.tags)
     for story in stories:
         if not story.headline:
             continue
         yield StoryRecord(
-            url=f"{view.href}#{story.anchor}",
+            url=f"{view.href}#{story.anchor}" if story.anchor else view.href,
             headline=story.headline,
             text=_cut(story.text),
             source=safe_url(story.source),
