@@ -48,7 +48,7 @@ STAMP_NAME = ".gazette-stamp"
 RECORDS_CACHE = ".gazette-search.json"
 SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
 DEFAULT_TIMEOUT = 300.0
-FORMAT = 4  # bumped when what a record holds changes
+FORMAT = 5  # bumped when what a record holds changes
 _INSTALL_HINT = "install it with `pip install 'pagefind[bin]'` or set [site] search = false"
 
 
@@ -101,7 +101,9 @@ def update_search(
         or _read(site_dir / _bundle(year) / STAMP_NAME) != stamps[year]
         or not (site_dir / _bundle(year) / ENTRY_NAME).is_file()
     }
-    listing = json.dumps({"bundles": years}) + "\n"
+    # The bundles, and every tag for search.js's tag filter.
+    tags = sorted({tag for records in by_year.values() for r in records for tag in r.tags})
+    listing = json.dumps({"bundles": years, "tags": tags}, ensure_ascii=False) + "\n"
     gone = _gone_bundles(site_dir, years)
     if not todo and not gone and _read(site_dir / BUNDLES) == listing:
         return SearchReport(ran=False)
@@ -205,7 +207,7 @@ def _stamp(records: Sequence[StoryRecord], language: str) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{FORMAT} {language} {_pagefind_version()}\n".encode())
     for record in records:
-        fields = (record.url, record.content, record.meta(), record.filters(), record.sort())
+        fields = (record.url, record.content, record.meta(), record.filters())
         digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest() + "\n"

@@ -66,10 +66,12 @@ class StoryRecord:
         }
 
     def filters(self) -> dict[str, list[str]]:
-        return {"tag": list(self.tags), "year": [self.date_iso[:4]]}
-
-    def sort(self) -> dict[str, str]:
-        return {"date": self.date_iso, "issue": f"{self.issue_number:08d}"}
+        """Pagefind's filters: the year only. Pagefind writes a filter with
+        several values (tags) and any sort key in a different order on every
+        run (its hash maps), so the same records would give other files each
+        time; a bundle holds one year, so this one stays the same. search.js
+        filters by tag from the results' metadata."""
+        return {"year": [self.date_iso[:4]]}
 
     def to_json(self) -> dict[str, object]:
         return {**dataclasses.asdict(self), "tags": list(self.tags)}

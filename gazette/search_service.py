@@ -17,6 +17,7 @@ import json
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -60,7 +61,7 @@ def run_service(
         watchdog.start()
         try:
             _converse(process, bundles, language, output)
-        except _Failed as failure:
+        except (_Failed, OSError) as failure:  # OSError: a broken pipe to a pagefind that quit
             process.kill()
             process.wait()
             if timed_out.is_set():
@@ -93,6 +94,21 @@ def _converse(
     ids = itertools.count()
     for name, records in bundles.items():
         _index_one(stdin, replies, ids, records, language, output / name)
+    _settle(output)
+
+
+def _settle(output: Path, limit: float = 5.0) -> None:
+    """Wait until pagefind's files stop changing. It answers WriteFiles while
+    some of its writes (the wasm, the highlight script) are still under way,
+    and it drops them when its input closes: copied then, a file can be empty."""
+    deadline = time.monotonic() + limit
+    before: dict[str, int] | None = None
+    while time.monotonic() < deadline:
+        sizes = {p.as_posix(): p.stat().st_size for p in output.rglob("*") if p.is_file()}
+        if sizes == before and all(sizes.values()):
+            return
+        before = sizes
+        time.sleep(0.05)
 
 
 def _index_one(
@@ -121,7 +137,6 @@ def _index_one(
                 "language": language,
                 "meta": record.meta(),
                 "filters": record.filters(),
-                "sort": record.sort(),
             }
         yield {"type": "WriteFiles", "index_id": index_id, "output_path": str(output)}
 

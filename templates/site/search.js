@@ -134,50 +134,59 @@
     return item;
   }
 
-  function start(pagefind, others) {
+  var PAGE = 30; // results shown
+  var SCAN = 300; // results read at most to find those with the chosen tag
+
+  function start(pagefind, others, listing) {
     var latest = 0;
     function run() {
       var query = input.value.trim();
-      var filters = {};
-      Object.keys(selects).forEach(function (name) {
-        if (selects[name].value) {
-          filters[name] = selects[name].value;
-        }
-      });
+      var tag = selects.tag.value;
+      var year = selects.year.value;
       var ticket = ++latest;
-      if (!query && !Object.keys(filters).length) {
+      if (!query && !tag && !year) {
         results.textContent = "";
         say("");
         return;
       }
+      // Without a query, every story of the chosen years (all, or one).
+      var years = year ? [year] : listing.bundles;
       pagefind
-        .search(query || null, { filters: filters, sort: query ? undefined : { date: "desc" } })
+        .search(query || null, { filters: { year: { any: years } } })
         .then(function (found) {
-          return Promise.all(found.results.slice(0, 30).map(function (r) { return r.data(); }));
+          // Pagefind filters by year; the tag is read from each result's
+          // metadata (see gazette/search_records.py for why).
+          var candidates = found.results.slice(0, tag ? SCAN : PAGE);
+          return Promise.all(candidates.map(function (r) { return r.data(); }));
         })
         .then(function (datas) {
           if (ticket !== latest) {
             return;
           }
+          var shown = datas.filter(function (data) {
+            var tags = ((data.meta || {}).tags || "").split(", ");
+            return !tag || tags.indexOf(tag) >= 0;
+          });
+          if (!query) {
+            shown.sort(function (a, b) {
+              return (b.meta.date_iso || "").localeCompare(a.meta.date_iso || "");
+            });
+          }
+          shown = shown.slice(0, PAGE);
           results.textContent = "";
-          datas.forEach(function (data) {
+          shown.forEach(function (data) {
             results.appendChild(resultItem(data));
           });
-          var count = datas.length + (datas.length === 30 ? "+" : "");
-          say(datas.length ? count + (datas.length === 1 ? " story" : " stories") : "No results");
+          var count = shown.length + (shown.length === PAGE ? "+" : "");
+          say(shown.length ? count + (shown.length === 1 ? " story" : " stories") : "No results");
         });
     }
     Promise.all(others).then(function () {
-      return pagefind.filters();
-    }).then(function (available) {
-      Object.keys(selects).forEach(function (name) {
-        var values = Object.keys(available[name] || {}).sort();
-        if (name === "year") {
-          values.reverse();
-        }
-        values.forEach(function (value) {
-          selects[name].appendChild(new Option(value, value));
-        });
+      (listing.tags || []).forEach(function (value) {
+        selects.tag.appendChild(new Option(value, value));
+      });
+      listing.bundles.forEach(function (value) {
+        selects.year.appendChild(new Option(value, value));
       });
       var query = new URLSearchParams(window.location.search).get("q");
       if (query && !input.value) {
@@ -219,7 +228,7 @@
           var others = bundles.slice(1).map(function (year) {
             return pagefind.mergeIndex(new URL(year + "/", bundleRoot).pathname);
           });
-          start(pagefind, others);
+          start(pagefind, others, { bundles: bundles, tags: listing.tags || [] });
         });
       });
     })
