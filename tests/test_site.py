@@ -300,6 +300,7 @@ def test_builds_every_page(tmp_path: Path, settings: Settings) -> None:
         "robots.txt",
         "404.html",
         "style.css",
+        "favicon.svg",
         "search/index.html",
         "search.js",
     }
@@ -307,6 +308,29 @@ def test_builds_every_page(tmp_path: Path, settings: Settings) -> None:
     assert report.unchanged == ()
     assert set(tree(tmp_path)) == expected | {MANIFEST}
     assert report.written == tuple(sorted(report.written))
+
+
+def test_headings_descend_one_level_and_every_page_has_an_icon(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """What the Nu HTML Checker and Lighthouse reported: a tag page went from h1
+    to h3, the tag index put aria-label on a plain span, /favicon.ico was a 404."""
+    build(tmp_path, settings)
+    for page in (
+        "tags/otp/index.html",
+        "tags/index.html",
+        "index.html",
+        ISSUE_DIRS[1] + "/index.html",
+    ):
+        html = (tmp_path / page).read_text("utf-8")
+        levels = [int(n) for n in re.findall(r"<h([1-6])\b", html)]
+        for before, after in zip(levels, levels[1:], strict=False):
+            assert after <= before + 1, f"{page}: h{before} then h{after}"
+        assert not re.search(r"<span[^>]*aria-label", html), page
+        assert re.search(r'<link rel="icon" href="[./]*favicon.svg"', html), page
+    assert (tmp_path / "favicon.svg").read_text("utf-8").startswith("<svg")
+    tag_index = re.sub(r"<[^>]+>", "", (tmp_path / "tags/index.html").read_text("utf-8"))
+    assert re.search(r"otp [0-9]+ issues", tag_index)  # the count reads as words
 
 
 def test_search_off_means_no_search_page(tmp_path: Path) -> None:

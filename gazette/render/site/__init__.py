@@ -17,7 +17,7 @@ Layout of the output folder::
     feed.xml                         Atom feed, full content of the last issues
                                      ([site] feed_entries, 20 by default)
     search/index.html  search.js     the search page, when [site] search is on
-    sitemap.xml  robots.txt  404.html  style.css
+    sitemap.xml  robots.txt  404.html  style.css  favicon.svg
     .gazette-build.json              what each file was built from (manifest.py)
     pagefind/                        the search index, written by gazette.search
 
