@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import itertools
 import json
 import os
 import re
@@ -324,7 +325,7 @@ def test_headings_descend_one_level_and_every_page_has_an_icon(
     ):
         html = (tmp_path / page).read_text("utf-8")
         levels = [int(n) for n in re.findall(r"<h([1-6])\b", html)]
-        for before, after in zip(levels, levels[1:], strict=False):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, f"{page}: h{before} then h{after}"
         assert not re.search(r"<span[^>]*aria-label", html), page
         assert re.search(r'<link rel="icon" href="[./]*favicon.svg"', html), page
