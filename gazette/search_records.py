@@ -136,7 +136,8 @@ def _marked_stories(body: str) -> Iterator[_Story]:
             yield _Story(anchor, "link", _text(inner), "", "")
         else:
             href, label, note = first.groups()
-            yield _Story(anchor, "link", _text(label), _text(note), html.unescape(href))
+            note_text = _text(note).removeprefix("—").strip()  # the separator is no text
+            yield _Story(anchor, "link", _text(label), note_text, html.unescape(href))
 
 
 def _plain_stories(body: str) -> Iterator[_Story]:

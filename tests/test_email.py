@@ -822,6 +822,34 @@ def test_the_written_eml_has_a_recipient_and_a_real_send_time(
     assert (sent.hour, sent.minute) == (9, 0) and sent.tzinfo is not None
 
 
+def test_dates_separators_and_linked_names_read_the_same_everywhere(
+    issue: Issue, settings: Settings
+) -> None:
+    """The date read 2026-01-09 in the email and web.html but January 9, 2026
+    on the site; a quick link's note followed "—" in the email but a bare space
+    on the site; the underline swallowed the underscores of ex_aws_dynamo."""
+    from gazette.render.web import issue_body_html
+
+    rendered = render_issue(issue, settings, web_url=WEB_URL)
+    for name, text in (
+        ("email.html", rendered.email.html),
+        ("email.txt", rendered.text),
+        ("web.html", rendered.web_page),
+    ):
+        assert "January 9, 2026" in text, name
+        assert "2026-01-09<" not in text and "· 2026-01-09" not in text, name
+    site_body = issue_body_html(issue)
+    link = issue.quick_links[0]
+    assert f"{link.headline}</a> — " in site_body
+    assert f"{link.headline}</a> — " in rendered.email.html
+    quick = re.search(
+        r'<a href="[^"]*" style="([^"]*)">' + re.escape(link.headline), rendered.email.html
+    )
+    assert quick and "text-underline-offset:3px" in quick.group(
+        1
+    )  # inline: kept where <style> is not
+
+
 @pytest.mark.slow
 def test_spamassassin_scores_the_eml_below_one(issue: Issue, settings: Settings) -> None:
     """Debian's SpamAssassin with local rules only (`make test` installs it):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 from collections.abc import Callable
+from datetime import date
 
 import jinja2
 from markupsafe import Markup
@@ -39,8 +40,25 @@ def register(env: jinja2.Environment) -> None:
         "link_text": link_text,
         "cta_text": cta_text,
         "attr_text": attr_text,
+        "long_date": long_date,
     }
     env.filters.update(filters)
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(value: str) -> str:
+    """An ISO date as the site shows it ("January 12, 2026"), so the email,
+    its text part, web.html and the archive read the same; anything else as is."""
+    try:
+        day = date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return value
+    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def link_text(pick: Pick) -> str:
