@@ -32,6 +32,7 @@ from gazette.draft.surgery import story_blocks
 from gazette.errors import DraftError, DraftMissing, GazetteError
 from gazette.markdown import to_html
 from gazette.models import Issue
+from gazette.providers import postal_address_missing
 from gazette.urls import canonical_url, safe_url, tracking_params
 
 if TYPE_CHECKING:
@@ -53,6 +54,12 @@ _REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
 _HTML_ATTR = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 _ALT = re.compile(r"""\balt\s*=\s*(?:"\s*[^"\s][^"]*"|'\s*[^'\s][^']*'|[^\s>"']+)""", re.I)
+
+
+POSTAL_ADDRESS_MISSING = (
+    "the email's footer has no postal address: anti-spam laws require a real one;"
+    " set [email] postal_address"
+)
 
 
 def check_draft(
@@ -313,6 +320,8 @@ def check_week(store: Store, settings: Settings, week: str, *, links: bool = Fal
         size = len(render_email(draft.issue, settings, web_url=None).html.encode("utf-8"))
     except GazetteError as exc:
         findings.append(Finding("error", f"the email does not render: {exc}"))
+    if postal_address_missing(settings):
+        findings.append(Finding("error", POSTAL_ADDRESS_MISSING, code="postal-address"))
     recent = published_issues(store, limit=RECENT_ISSUES + 1)  # may include this week
     findings += check_draft(draft, size, published=recent)
     findings += image_findings(draft.text)
