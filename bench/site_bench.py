@@ -64,6 +64,8 @@ RESULTS = ROOT / "bench" / "results" / "site.json"
 MIN_BYTES, MAX_BYTES = 15_000, 40_000
 MIN_LINKS, MAX_LINKS = 200, 300
 TARGETS = {"full_vs_pelican": 0.1, "no_change_s": 0.3, "one_new_s": 1.0}
+# With Pagefind search on (one record per story, one bundle a year).
+SEARCH_TARGETS = {"search_full_vs_pelican": 0.2, "search_one_new_s": 2.0}
 # A build takes a second or less, so one busy moment of the machine (or of its
 # disk) would swamp it: full builds (of both tools, each from an empty folder)
 # and no-change rebuilds are measured this many times and the best kept.
@@ -364,7 +366,9 @@ def report(results: dict[str, Any]) -> str:
     lines.append(
         f"with search (Pagefind): full {s['full']['seconds']:.2f} s, no change"
         f" {s['no_change']['seconds']:.2f} s, one new {s['one_new']['seconds']:.2f} s,"
-        f" peak {s['full']['peak_mb']:.0f} MB"
+        f" peak {s['full']['peak_mb']:.0f} MB (targets: full <= "
+        f"{SEARCH_TARGETS['search_full_vs_pelican']} of Pelican's, one new"
+        f" < {SEARCH_TARGETS['search_one_new_s']:g} s, peak below Pelican's)"
     )
     if not p:
         lines.append(f"pelican: {results['pelican_skipped']}")
@@ -382,6 +386,20 @@ def verdicts(results: dict[str, Any]) -> dict[str, bool | None]:
         "no_change_s": g["no_change"]["seconds"] < TARGETS["no_change_s"],
         "one_new_s": g["one_new"]["seconds"] < TARGETS["one_new_s"],
         "peak_below_pelican": g["full"]["peak_mb"] < p["full"]["peak_mb"] if p else None,
+        **search_verdicts(results),
+    }
+
+
+def search_verdicts(results: dict[str, Any]) -> dict[str, bool | None]:
+    s, p = results["gazette_search"], results.get("pelican")
+    return {
+        "search_full_vs_pelican": (
+            s["full"]["seconds"] / p["full"]["seconds"] <= SEARCH_TARGETS["search_full_vs_pelican"]
+        )
+        if p
+        else None,
+        "search_one_new_s": s["one_new"]["seconds"] < SEARCH_TARGETS["search_one_new_s"],
+        "search_peak_below_pelican": s["full"]["peak_mb"] < p["full"]["peak_mb"] if p else None,
     }
 
 
@@ -456,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
                 "platform": platform.platform(),
                 "cpus": os.cpu_count(),
             },
-            "targets": TARGETS,
+            "targets": {**TARGETS, **SEARCH_TARGETS},
             "gazette": {k: asdict(v) for k, v in runs["gazette"].items()},
             "gazette_search": {k: asdict(v) for k, v in runs["gazette_search"].items()},
         }

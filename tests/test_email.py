@@ -850,6 +850,19 @@ def test_dates_separators_and_linked_names_read_the_same_everywhere(
     )  # inline: kept where <style> is not
 
 
+def test_a_subheading_in_a_feature_body_is_a_styled_heading(
+    issue: Issue, settings: Settings
+) -> None:
+    assert issue.feature is not None
+    feature = dataclasses.replace(
+        issue.feature, body=issue.feature.body + "\n\n#### How it works\n\nDetails here."
+    )
+    html = render_email(dataclasses.replace(issue, feature=feature), settings).html
+    heading = re.search(r"<h4 style=\"([^\"]*)\">How it works</h4>", html)
+    assert heading, "the subheading is not a heading of its own"
+    assert "font-size:18px" in heading.group(1) and "font-weight:700" in heading.group(1)
+
+
 @pytest.mark.slow
 def test_spamassassin_scores_the_eml_below_one(issue: Issue, settings: Settings) -> None:
     """Debian's SpamAssassin with local rules only (`make test` installs it):
