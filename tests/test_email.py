@@ -1136,3 +1136,32 @@ def test_email_in_a_browser(issue: Issue, settings: Settings, tmp_path: Path) ->
         finally:
             browser.close()
     assert (shots / "email-375-light.png").stat().st_size > 0
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_email_without_its_style_blocks_stays_readable(
+    issue: Issue, settings: Settings, tmp_path: Path
+) -> None:
+    """The Gmail app with a non-Google account drops every <style>: the inline
+    styles alone must keep every text at 4.5:1, in a light and a dark browser."""
+    require_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    html = render_email(issue, settings, web_url=WEB_URL).html
+    stripped = re.sub(r"<style\b[^>]*>.*?</style>", "", html, flags=re.S | re.I)
+    assert "<style" not in stripped.lower() and len(stripped) < len(html)
+    page_file = tmp_path / "stripped.html"
+    page_file.write_text(stripped, "utf-8")
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for scheme in ("light", "dark"):
+                page = browser.new_page(viewport={"width": 375, "height": 900})
+                page.emulate_media(color_scheme=scheme)
+                page.goto(page_file.as_uri())
+                low = page.evaluate(_CONTRAST_JS)
+                assert low == [], f"low contrast without <style>, {scheme} browser"
+                page.close()
+        finally:
+            browser.close()
