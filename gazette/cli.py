@@ -279,7 +279,7 @@ def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> No
     runs until the summary table; --json prints only the results. Exits 1 when
     any source failed; the others are still stored.
     """
-    from gazette.fetch import fetch_all
+    from gazette.fetch import fetch_iter
     from gazette.output import console, print_fetch_results
     from gazette.pipeline import default_since
     from gazette.progress import fetch_progress
@@ -288,16 +288,10 @@ def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> No
     show_bar = not as_json and sys.stdout.isatty()
     with obj().locked_store() as store, fetch_progress(console, show_bar) as progress:
         start = since.replace(tzinfo=UTC) if since else default_since(settings)
-        results = fetch_all(
-            settings,
-            store,
-            start,
-            only=sources,
-            on_start=progress.on_start,
-            on_done=progress.on_done,
-        )
+        run = fetch_iter(settings, store, start, only=sources)
+        results = run.in_config_order(progress.track(run))
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in results], indent=2))
+        click.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:
         print_fetch_results(results)
     if any(r.status == "failed" for r in results):
@@ -767,7 +761,14 @@ def build_site(out_dir: Path) -> None:
 @cli.command("import-archive")
 @global_options
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
-def import_archive(directory: Path) -> None:
+@click.option(
+    "--base-url",
+    default="",
+    metavar="URL",
+    help="Where the archive was published (https://blog.example.org): its site-relative"
+    " links resolve there. Without it they are dropped.",
+)
+def import_archive(directory: Path, base_url: str) -> None:
     """Import past issues from the Markdown files under DIRECTORY.
 
     Each file starts with Pelican-style headers (Title:, Date:, Number:, Tags:
@@ -781,7 +782,7 @@ def import_archive(directory: Path) -> None:
     from gazette.importer import import_archive as run_import
 
     with obj().locked_store() as store:
-        report = run_import(store, directory)
+        report = run_import(store, directory, base_url)
     for line in report.lines():
         click.echo(line)
     if report.skipped:
@@ -866,8 +867,7 @@ def weekly(
             publish=do_publish,
             force=force,
             today=on.date() if on else date.today(),
-            on_fetch_start=progress.on_start,
-            on_fetch_done=progress.on_done,
+            fetch_progress=progress,
             send_to=send_to,
         )
     print_weekly_report(report)

@@ -48,7 +48,7 @@ STAMP_NAME = ".gazette-stamp"
 RECORDS_CACHE = ".gazette-search.json"
 SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
 DEFAULT_TIMEOUT = 300.0
-FORMAT = 5  # bumped when what a record holds changes
+FORMAT = 6  # bumped when what a record holds changes
 _INSTALL_HINT = "install it with `pip install 'pagefind[bin]'` or set [site] search = false"
 
 
@@ -188,13 +188,13 @@ def cached_records(site_dir: Path, views: Sequence[IssueView]) -> list[StoryReco
     changed = False
     for view in views:
         key = hashlib.blake2b(repr(view.key).encode("utf-8"), digest_size=16).hexdigest()
-        entry = entries.get(str(view.number))
+        entry = entries.get(view.dir)
         if isinstance(entry, dict) and entry.get("key") == key:
             mine = [StoryRecord.from_json(r) for r in entry["records"]]
         else:
             mine = list(issue_records(view))
             changed = True
-        fresh[str(view.number)] = {"key": key, "records": [r.to_json() for r in mine]}
+        fresh[view.dir] = {"key": key, "records": [r.to_json() for r in mine]}
         records.extend(mine)
     if changed or len(fresh) != len(entries):
         text = json.dumps({"format": FORMAT, "issues": fresh}, ensure_ascii=False)

@@ -41,7 +41,7 @@ class StoryRecord:
     text: str  # the story's own words, headline excluded
     source: str  # the story's link, "" when it has none
     kind: str  # "pick", "feature", "link", or "issue" (an imported one with no headings)
-    issue_number: int
+    issue_number: int | None  # None: an imported issue without one
     issue_title: str
     date_iso: str
     date_text: str
@@ -57,7 +57,7 @@ class StoryRecord:
         return {
             "title": self.headline,
             "kind": self.kind,
-            "issue": str(self.issue_number),
+            "issue": "" if self.issue_number is None else str(self.issue_number),
             "issue_title": self.issue_title,
             "date": self.date_text,
             "date_iso": self.date_iso,

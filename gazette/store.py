@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from gazette.errors import DatabaseUnusable, StoreError
 from gazette.migrations import migrations
-from gazette.models import Item, PublishedIssue, StoredItem
+from gazette.models import Item, PublishedIssue, StoredItem, Validators
 from gazette.urls import canonical_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -49,12 +49,6 @@ class SaveCounts:
 
 
 @dataclass(frozen=True)
-class FetchState:
-    etag: str = ""
-    last_modified: str = ""
-
-
-@dataclass(frozen=True)
 class FetchRecord:
     """The outcome of the latest request for one URL of a source."""
 
@@ -70,7 +64,7 @@ class IssueText:
     """What an import compares against: an issue's number, week and Markdown,
     the latter as the UTF-8 bytes SQLite holds (never decoded)."""
 
-    number: int
+    number: int | None  # None: an imported issue that never had a number
     week: str
     markdown_utf8: bytes
 
@@ -115,7 +109,9 @@ class Store:
         """Insert new items, update changed ones in place, count the rest.
 
         The first-seen time (``fetched_at``) never moves, so an item's age is the
-        age the editor saw it at, however often its likes grow.
+        age the editor saw it at, however often its likes grow. An undated item
+        (``Item.dated`` false) is published when first seen, and keeps the date
+        stored for it on every later fetch.
         """
         stamp = iso(now or utc_now())
         new = updated = unchanged = 0
@@ -127,6 +123,8 @@ class Store:
             existing = self._existing(list(rows))
             for key, row in rows.items():
                 old = existing.get(key)
+                if not row["dated"]:
+                    row = _first_seen_date(row, old, stamp)
                 if old is None:
                     self.db.execute(_INSERT_ITEM, {**row, "fetched_at": stamp, "updated_at": stamp})
                     new += 1
@@ -177,19 +175,17 @@ class Store:
 
     # -- fetch state -------------------------------------------------------
 
-    def fetch_state(self, source: str, url: str) -> FetchState:
-        rows = list(
-            self.db.query(
-                "select etag, last_modified from fetch_state where source = ? and url = ?",
-                [source, url],
+    def fetch_states(self) -> dict[str, dict[str, Validators]]:
+        """Every source's stored validators, by source name and then URL."""
+        found: dict[str, dict[str, Validators]] = {}
+        for row in self.db.query("select source, url, etag, last_modified from fetch_state"):
+            found.setdefault(row["source"], {})[row["url"]] = Validators(
+                row["etag"] or "", row["last_modified"] or ""
             )
-        )
-        if not rows:
-            return FetchState()
-        return FetchState(rows[0]["etag"] or "", rows[0]["last_modified"] or "")
+        return found
 
     def record_fetch(
-        self, source: str, url: str, status: str, state: FetchState, error: str = ""
+        self, source: str, url: str, status: str, state: Validators, error: str = ""
     ) -> None:
         with self.db.atomic():
             self.db.execute(
@@ -255,15 +251,18 @@ class Store:
         return _published_issue(rows[0]) if rows else None
 
     def issues(self, limit: int | None = None) -> list[PublishedIssue]:
-        """Every published issue (or the newest ``limit``), every column, newest first."""
+        """Every published issue (or the newest ``limit``), every column, newest
+        first: by date, then number (an imported archive's numbers need not
+        follow its dates)."""
         rows = self.db.query(
-            f"select {_ISSUE_SELECT} from issues order by number desc limit ?",
+            f"select {_ISSUE_SELECT} from issues"
+            " order by substr(published_on, 1, 10) desc, number desc limit ?",
             [-1 if limit is None else limit],  # a negative limit is none
         )
         return [_published_issue(row) for row in rows]
 
     def archive_issues(self) -> list[PublishedIssue]:
-        """Every published issue as the archive lists it, oldest number first.
+        """Every published issue as the archive lists it, oldest first (by date, then number).
 
         Without the Markdown (``markdown`` is None), so hundreds of issues read
         fast and take little memory; except on rows from before the archive
@@ -274,7 +273,7 @@ class Store:
             f"select {_ISSUE_SELECT_BUT_MARKDOWN},"
             " case when emoji is null and coalesce(origin, 'draft') = 'draft'"
             " then markdown end as markdown"
-            " from issues order by number"
+            " from issues order by substr(published_on, 1, 10), number"
         )
         return [_published_issue(row) for row in self.db.query(query)]
 
@@ -396,6 +395,12 @@ _CONTENT_COLUMNS = (
     "flags",
     "raw",
     "published_at",
+    "has_link",
+    "link_url",
+    "package",
+    "version",
+    "github_url",
+    "dated",
 )
 _INSERT_ITEM = (
     "insert into items (source, external_id, "
@@ -427,7 +432,21 @@ def _item_row(item: Item) -> dict[str, Any]:
         "flags": json.dumps(list(item.flags)),
         "raw": json.dumps(item.raw, sort_keys=True, default=str),
         "published_at": iso(item.published_at),
+        "has_link": int(item.has_link),
+        "link_url": item.link_url,
+        "package": item.package,
+        "version": item.version,
+        "github_url": item.github_url,
+        "dated": int(item.dated),
     }
+
+
+def _first_seen_date(row: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    """An undated item's row, dated by the store: now when it is new, else the
+    date (and datedness) it already has, so a re-fetch never moves it."""
+    if old is None:
+        return {**row, "published_at": stamp}
+    return {**row, "published_at": old["published_at"], "dated": old["dated"]}
 
 
 def _stored_item(row: dict[str, Any]) -> StoredItem:
@@ -445,6 +464,12 @@ def _stored_item(row: dict[str, Any]) -> StoredItem:
         metrics=json.loads(row["metrics"] or "{}"),
         flags=tuple(json.loads(row["flags"] or "[]")),
         raw=json.loads(row["raw"] or "{}"),
+        has_link=row["has_link"] != 0,
+        link_url=row["link_url"] or "",
+        package=row["package"] or "",
+        version=row["version"] or "",
+        github_url=row["github_url"] or "",
+        dated=row["dated"] != 0,
     )
     return StoredItem(id=row["id"], item=item, fetched_at=parse_iso(row["fetched_at"]))
 

@@ -95,7 +95,7 @@
     heading.appendChild(link);
     item.appendChild(heading);
     var issue = element("p", "search-result-issue");
-    var issueLink = element("a", "", "Issue #" + meta.issue);
+    var issueLink = element("a", "", meta.issue ? "Issue #" + meta.issue : "The issue");
     issueLink.href = new URL(data.url.split("#")[0], siteRoot).href;
     issue.appendChild(issueLink);
     issue.appendChild(document.createTextNode(" · " + (meta.date || "") + " · " + (meta.issue_title || "")));
