@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-quick lint format golden bench bench-quick bench-tools browser node-mjml archive-tools clean
+.PHONY: demo test test-quick lint format golden bench bench-quick bench-tools browser spamassassin vnu node-mjml archive-tools clean
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -38,6 +38,29 @@ browser:
 	      || echo "could not install chromium: browser tests will fail"; \
 	  else echo "chromium not found at $(CHROMIUM): install Debian's chromium package"; fi; }
 
+# Debian's SpamAssassin, which the email test runs with local rules only (-L).
+spamassassin:
+	@command -v spamassassin >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian spamassassin for the email test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spamassassin >/dev/null) \
+	      || echo "could not install spamassassin: its email test will skip"; \
+	  else echo "spamassassin not found: its email test will skip"; fi; }
+
+# The Nu HTML Checker (vnu-jar from npm) and Debian's Java to run it, for the
+# test that checks every page of the site and web.html.
+VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+vnu: $(STAMP)
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian default-jre-headless for the HTML checker"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+	      || echo "could not install java: the HTML checker test will skip"; \
+	  else echo "java not found: the HTML checker test will skip"; fi; }
+	@test -f $(VNU_JAR) || { command -v npm >/dev/null && \
+	  npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/vnu vnu-jar >/dev/null; } \
+	  || echo "could not install vnu-jar: the HTML checker test will skip"
+
 # The real renderers of the shared archives, for the import fidelity test and the
 # archive benchmark: Debian's hugo (Hugo) and kramdown with its GFM parser
 # (Jekyll's renderer); Pelican comes with the dev extra. Tests say why they skip
@@ -56,7 +79,7 @@ node-mjml:
 	@if command -v npm >/dev/null && [ ! -x bench/node_modules/.bin/mjml ]; then \
 	  sh bench/install_node_mjml.sh >/dev/null || echo "could not install npm mjml: its comparison test will skip"; fi
 
-test: $(STAMP) browser node-mjml archive-tools lint
+test: $(STAMP) browser spamassassin vnu node-mjml archive-tools lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # The quick loop while working: no lint, and none of the tests marked slow

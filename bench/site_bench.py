@@ -87,6 +87,8 @@ REAL = (
     ("fullstackpython-blog_pelican", "content/posts", "https://www.fullstackpython.com"),
     ("rust-blog_zola-toml", "content", "https://blog.rust-lang.org"),
 )
+# With Pagefind search on (one record per story, one bundle a year).
+SEARCH_TARGETS = {"search_full_vs_pelican": 0.2, "search_one_new_s": 2.0}
 # A build takes a second or less, so one busy moment of the machine (or of its
 # disk) would swamp it: full builds (of both tools, each from an empty folder)
 # and no-change rebuilds are measured this many times and the best kept.
@@ -509,7 +511,9 @@ def report(results: dict[str, Any]) -> str:
     lines.append(
         f"with search (Pagefind): full {s['full']['seconds']:.2f} s, no change"
         f" {s['no_change']['seconds']:.2f} s, one new {s['one_new']['seconds']:.2f} s,"
-        f" peak {s['full']['peak_mb']:.0f} MB"
+        f" peak {s['full']['peak_mb']:.0f} MB (targets: full <= "
+        f"{SEARCH_TARGETS['search_full_vs_pelican']} of Pelican's, one new"
+        f" < {SEARCH_TARGETS['search_one_new_s']:g} s, peak below Pelican's)"
     )
     if not p:
         lines.append(f"pelican: {results['pelican_skipped']}")
@@ -532,6 +536,20 @@ def verdicts(results: dict[str, Any]) -> dict[str, bool | None]:
             if results.get("real") and all("ratio" in e for e in results["real"].values())
             else None
         ),
+        **search_verdicts(results),
+    }
+
+
+def search_verdicts(results: dict[str, Any]) -> dict[str, bool | None]:
+    s, p = results["gazette_search"], results.get("pelican")
+    return {
+        "search_full_vs_pelican": (
+            s["full"]["seconds"] / p["full"]["seconds"] <= SEARCH_TARGETS["search_full_vs_pelican"]
+        )
+        if p
+        else None,
+        "search_one_new_s": s["one_new"]["seconds"] < SEARCH_TARGETS["search_one_new_s"],
+        "search_peak_below_pelican": s["full"]["peak_mb"] < p["full"]["peak_mb"] if p else None,
     }
 
 
@@ -625,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
                 "platform": platform.platform(),
                 "cpus": os.cpu_count(),
             },
-            "targets": TARGETS,
+            "targets": {**TARGETS, **SEARCH_TARGETS},
             "gazette": {k: asdict(v) for k, v in runs["gazette"].items()},
             "gazette_search": {k: asdict(v) for k, v in runs["gazette_search"].items()},
         }

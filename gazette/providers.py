@@ -192,6 +192,14 @@ def _http_url(url: str, key: str, origin: str) -> str:
     return cleaned
 
 
+def postal_address_missing(settings: Settings) -> bool:
+    """True when a send-ready render would show no real postal address: none
+    set, or the shipped reminder, and no provider's merge tag to fill it in.
+    Anti-spam laws (CAN-SPAM, and the like elsewhere) require a real one."""
+    address = footer_links(settings).postal_address
+    return not address or address == _placeholder_address()
+
+
 @cache
 def _placeholder_address() -> str:
     # The shipped default is a reminder, not an address; read it from the one

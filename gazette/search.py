@@ -1,18 +1,20 @@
-"""The archive's search index: Pagefind over the built site.
+"""The archive's search index: one result per story, through Pagefind.
 
-Pagefind (the PyPI package ``pagefind[bin]``, which ships the binary) reads the
-issue pages (their ``data-pagefind-body`` articles) and writes a static index
-split into small chunks plus its UI into ``pagefind/``; the site's search page
-loads them only when a reader opens it.
+Every pick, feature and quick link of every issue is a record of its own
+(``gazette.search_records`` reads them from the stored HTML), and Pagefind
+(the PyPI package ``pagefind[bin]``, which ships the binary) indexes those
+records only, through its service mode (``gazette.search_service``): it never
+reads the site's pages, so navigation, footers and tag chips are not indexed.
 
-The index follows the site's rules for files: pagefind writes into a scratch
-folder, and only files whose bytes changed are copied into ``pagefind/``,
-atomically, the entry file last, so a reader never meets a half-written index
-and a rebuild with nothing new writes nothing. Pagefind runs only when the
-site's manifest changed since the last successful index (any page built from
-different inputs), which the stamp file ``pagefind/.gazette-stamp`` records.
+Pagefind rebuilds a bundle whole, so the index is one bundle a year
+(``pagefind/<year>/``, listed newest first in ``pagefind/bundles.json``) and
+search.js merges them in the browser: publishing an issue indexes its year
+again and leaves the other years' files alone. Each bundle's stamp records
+what it was built from, so a rebuild with nothing new runs nothing. Files land
+through the site's Writer: atomically, only when their bytes changed, the
+entry file after the files it names, the stamp last.
 
-The scratch folder is the hidden ``.pagefind-scratch`` inside the site folder,
+Pagefind writes into the hidden ``.pagefind-scratch`` inside the site folder,
 not the system's temporary folder: a run killed mid-index (kill -9, a cron
 timeout) leaves it where the next run looks, and the next run removes it, so
 scratch copies cannot pile up in /tmp.
@@ -21,29 +23,33 @@ scratch copies cannot pile up in /tmp.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from gazette.config import Settings
-from gazette.errors import RenderError
 from gazette.models import PublishedIssue
-from gazette.render.site import MANIFEST, SiteReport, build_site
+from gazette.render.site import SiteReport, build_site
+from gazette.render.site.views import IssueView, archive_of
+from gazette.search_records import StoryRecord, issue_records
+from gazette.search_service import SearchError, run_service
 from gazette.writer import Writer
 
 INDEX_DIR = "pagefind"
-ENTRY = f"{INDEX_DIR}/pagefind-entry.json"
-STAMP = f"{INDEX_DIR}/.gazette-stamp"
+# One Pagefind bundle a year (pagefind/2026/...), so publishing an issue indexes
+# its year again and leaves the others as they are; search.js merges them.
+BUNDLES = f"{INDEX_DIR}/bundles.json"
+ENTRY_NAME = "pagefind-entry.json"
+STAMP_NAME = ".gazette-stamp"
+# What each issue gave search last time, so an unchanged issue is not read again.
+RECORDS_CACHE = ".gazette-search.json"
 SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
 DEFAULT_TIMEOUT = 300.0
+FORMAT = 6  # bumped when what a record holds changes
 _INSTALL_HINT = "install it with `pip install 'pagefind[bin]'` or set [site] search = false"
-
-
-class SearchError(RenderError):
-    """Pagefind is missing, failed or took too long."""
 
 
 @dataclass(frozen=True)
@@ -71,46 +77,83 @@ def pagefind_binary() -> Path:
 
 
 def update_search(
-    site_dir: Path, *, force: bool = False, timeout: float = DEFAULT_TIMEOUT
+    site_dir: Path,
+    issues: Sequence[PublishedIssue],
+    settings: Settings,
+    *,
+    force: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> SearchReport:
-    """Index ``site_dir`` unless the index already matches the built site."""
+    """Index the stories of ``issues`` into ``site_dir/pagefind/``: one bundle
+    a year, and only the years whose records changed are indexed again."""
     site_dir = Path(site_dir)
-    stamp = _stamp(site_dir)
-    if not force and _read(site_dir / STAMP) == stamp and (site_dir / ENTRY).is_file():
+    archive = archive_of(issues, settings)
+    language = archive.site.language
+    by_year: dict[str, list[StoryRecord]] = {}
+    for record in cached_records(site_dir, archive.issues):
+        by_year.setdefault(record.date_iso[:4], []).append(record)
+    years = sorted(by_year, reverse=True)  # the newest first: search.js loads it first
+    stamps = {year: _stamp(by_year[year], language) for year in years}
+    todo = {
+        year: by_year[year]
+        for year in years
+        if force
+        or _read(site_dir / _bundle(year) / STAMP_NAME) != stamps[year]
+        or not (site_dir / _bundle(year) / ENTRY_NAME).is_file()
+    }
+    # The bundles, and every tag for search.js's tag filter.
+    tags = sorted({tag for records in by_year.values() for r in records for tag in r.tags})
+    listing = json.dumps({"bundles": years, "tags": tags}, ensure_ascii=False) + "\n"
+    gone = _gone_bundles(site_dir, years)
+    if not todo and not gone and _read(site_dir / BUNDLES) == listing:
         return SearchReport(ran=False)
-    report = index_site(site_dir, timeout=timeout)
-    # Last: an index that failed half-way has no fresh stamp and is redone next time.
-    Writer(site_dir).write(STAMP, stamp)
-    return report
-
-
-def index_site(site_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> SearchReport:
-    """Run pagefind over ``site_dir`` and bring ``site_dir/pagefind/`` up to date."""
-    binary = pagefind_binary()
-    site_dir = Path(site_dir)
-    scratch = site_dir / SCRATCH
-    remove_scratch(site_dir)  # one a killed run left; the run lock keeps two runs apart
-    scratch.mkdir(parents=True, exist_ok=True)
-    try:
-        _run(binary, site_dir, scratch, timeout)
-        produced = sorted(
-            p.relative_to(scratch).as_posix() for p in scratch.rglob("*") if p.is_file()
-        )
-        if "pagefind-entry.json" not in produced:
-            raise SearchError("pagefind finished without writing pagefind-entry.json")
-        writer = Writer(site_dir)
-        # The entry file names every other file, so it goes in after them.
-        for rel in sorted(produced, key=lambda r: r == "pagefind-entry.json"):
-            writer.write(f"{INDEX_DIR}/{rel}", (scratch / rel).read_bytes())
-    finally:
-        remove_scratch(site_dir)
-    removed = writer.remove_stale(keep=(STAMP,), within=(f"{INDEX_DIR}/*",))
+    writer = Writer(site_dir)
+    if todo:
+        _index_bundles(site_dir, todo, language, writer, timeout)
+    # The listing names the bundles search.js loads: after them, before the stamps.
+    writer.write(BUNDLES, listing)
+    removed = writer.remove_stale(
+        keep=(f"{INDEX_DIR}/*/{STAMP_NAME}",), within=[f"{_bundle(year)}/*" for year in todo]
+    )
+    # A year with no issue left loses its whole bundle, stamp included.
+    removed += Writer(site_dir).remove_stale(within=[f"{_bundle(g)}/*" for g in gone])
+    # Last: a bundle that failed half-way has no fresh stamp and is redone next time.
+    stamp_writer = Writer(site_dir)
+    for year in todo:
+        stamp_writer.write(f"{_bundle(year)}/{STAMP_NAME}", stamps[year])
     return SearchReport(
-        ran=True,
+        ran=bool(todo),
         written=tuple(sorted(writer.written)),
         unchanged=tuple(sorted(writer.unchanged)),
         removed=tuple(removed),
     )
+
+
+def _index_bundles(
+    site_dir: Path,
+    todo: dict[str, list[StoryRecord]],
+    language: str,
+    writer: Writer,
+    timeout: float,
+) -> None:
+    binary = pagefind_binary()
+    scratch = site_dir / SCRATCH
+    remove_scratch(site_dir)  # one a killed run left; the run lock keeps two runs apart
+    scratch.mkdir(parents=True, exist_ok=True)
+    try:
+        run_service(binary, todo, language, scratch, timeout, site_dir)
+        for year in todo:
+            folder = scratch / year
+            produced = sorted(
+                p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+            )
+            if ENTRY_NAME not in produced:
+                raise SearchError(f"pagefind finished without writing {ENTRY_NAME}")
+            # The entry file names every other file, so it goes in after them.
+            for rel in sorted(produced, key=lambda r: r == ENTRY_NAME):
+                writer.write(f"{_bundle(year)}/{rel}", (folder / rel).read_bytes())
+    finally:
+        remove_scratch(site_dir)
 
 
 def remove_scratch(site_dir: Path) -> None:
@@ -118,35 +161,55 @@ def remove_scratch(site_dir: Path) -> None:
     shutil.rmtree(Path(site_dir) / SCRATCH, ignore_errors=True)
 
 
-def _run(binary: Path, site_dir: Path, output: Path, timeout: float) -> None:
-    command = [
-        str(binary),
-        "--site",
-        str(site_dir),
-        "--output-path",
-        str(output),
-        # Results link to .../index.html like every other link of the archive,
-        # which also works where a host does not serve folders' index files.
-        "--keep-index-url",
-        "--silent",
-    ]
+def _bundle(year: str) -> str:
+    return f"{INDEX_DIR}/{year}"
+
+
+def _gone_bundles(site_dir: Path, years: Sequence[str]) -> list[str]:
+    """Bundles on disk for years that no longer have an issue."""
+    folder = site_dir / INDEX_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name for p in folder.iterdir() if p.is_dir() and p.name.isdigit() and p.name not in years
+    )
+
+
+def cached_records(site_dir: Path, views: Sequence[IssueView]) -> list[StoryRecord]:
+    """Every issue's records, read again only for issues whose listing or body
+    changed since the last build (``.gazette-search.json`` keeps the others)."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise SearchError(f"pagefind did not finish within {timeout:g} s; stopped it") from None
-    except OSError as exc:
-        raise SearchError(f"cannot run pagefind ({binary}): {exc.strerror or exc}") from None
-    if done.returncode != 0:
-        lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
-        detail = lines[-1].strip() if lines else f"exit code {done.returncode}"
-        raise SearchError(f"pagefind failed on {site_dir}: {detail}")
+        cache = json.loads((site_dir / RECORDS_CACHE).read_text("utf-8"))
+        entries = cache.get("issues", {}) if cache.get("format") == FORMAT else {}
+    except (OSError, ValueError, AttributeError):
+        entries = {}
+    fresh: dict[str, object] = {}
+    records: list[StoryRecord] = []
+    changed = False
+    for view in views:
+        key = hashlib.blake2b(repr(view.key).encode("utf-8"), digest_size=16).hexdigest()
+        entry = entries.get(view.dir)
+        if isinstance(entry, dict) and entry.get("key") == key:
+            mine = [StoryRecord.from_json(r) for r in entry["records"]]
+        else:
+            mine = list(issue_records(view))
+            changed = True
+        fresh[view.dir] = {"key": key, "records": [r.to_json() for r in mine]}
+        records.extend(mine)
+    if changed or len(fresh) != len(entries):
+        text = json.dumps({"format": FORMAT, "issues": fresh}, ensure_ascii=False)
+        Writer(site_dir).write(RECORDS_CACHE, text + "\n")
+    return records
 
 
-def _stamp(site_dir: Path) -> str:
-    """What the index is built from: the site's manifest and pagefind itself."""
+def _stamp(records: Sequence[StoryRecord], language: str) -> str:
+    """What the index is built from: the records, their language and pagefind."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(_read(site_dir / MANIFEST).encode("utf-8"))
-    digest.update(_pagefind_version().encode("utf-8"))
+    digest.update(f"{FORMAT} {language} {_pagefind_version()}\n".encode())
+    for record in records:
+        fields = (record.url, record.content, record.meta(), record.filters())
+        digest.update(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
     return digest.hexdigest() + "\n"
 
 
@@ -202,5 +265,5 @@ def build_searchable_site(
     when ``[site] search`` is on."""
     site = build_site(issues, settings, out_dir, subscribe_url=settings.publication.subscribe_url)
     remove_scratch(out_dir)  # also when search is off now, but was on for a killed run
-    search = update_search(out_dir) if settings.site.search else None
+    search = update_search(out_dir, issues, settings) if settings.site.search else None
     return ArchiveReport(site, search)

@@ -302,3 +302,22 @@ def test_check_without_a_draft_says_how_to_make_one(workspace: Path, sample_db: 
     shutil.copy(sample_db, workspace / "g.db")
     out = gz("check", expect=2)
     assert f"no draft for {WEEK} yet" in out
+
+
+@pytest.mark.parametrize("address", ["", "Your postal address, required by anti-spam laws"])
+def test_a_send_ready_footer_needs_a_real_postal_address(desk: Path, address: str) -> None:
+    """Anti-spam laws require the sender's postal address: none, or the shipped
+    reminder, is an error (the demo config carries a fictional one)."""
+    config = desk / "gazette.toml"
+    text = config.read_text("utf-8")
+    assert 'postal_address = "GigaElixir Gazette, 742 Example Lane' in text
+    config.write_text(
+        re.sub(r'(?m)^postal_address = ".*"$', f'postal_address = "{address}"', text), "utf-8"
+    )
+    out = gz("check", expect=1)
+    assert "error: the email's footer has no postal address" in out
+    # With Mailchimp, its merge tag fills the audience's address in at send time.
+    config.write_text(
+        config.read_text("utf-8").replace("[email]\n", '[email]\nprovider = "mailchimp"\n'), "utf-8"
+    )
+    assert "postal address" not in gz("check")

@@ -838,6 +838,79 @@ def test_golden_email_eml(issue: Issue, settings: Settings) -> None:
     _golden("email.eml", wire.decode("ascii").replace("\r\n", "\n"))
 
 
+def test_the_written_eml_has_a_recipient_and_a_real_send_time(
+    issue: Issue, settings: Settings
+) -> None:
+    """No To: is SpamAssassin's MISSING_HEADERS; a Date at midnight sharp, on
+    every issue, is no time a real send has."""
+    eml = render_issue(issue, settings, web_url=WEB_URL).files(settings)["email.eml"]
+    assert isinstance(eml, bytes)
+    message = message_from_bytes(eml, policy=policy.default)
+    assert message["To"] == message["From"]
+    sent = message["Date"].datetime
+    assert (sent.hour, sent.minute) == (9, 0) and sent.tzinfo is not None
+
+
+def test_dates_separators_and_linked_names_read_the_same_everywhere(
+    issue: Issue, settings: Settings
+) -> None:
+    """The date read 2026-01-09 in the email and web.html but January 9, 2026
+    on the site; a quick link's note followed "—" in the email but a bare space
+    on the site; the underline swallowed the underscores of ex_aws_dynamo."""
+    from gazette.render.web import issue_body_html
+
+    rendered = render_issue(issue, settings, web_url=WEB_URL)
+    for name, text in (
+        ("email.html", rendered.email.html),
+        ("email.txt", rendered.text),
+        ("web.html", rendered.web_page),
+    ):
+        assert "January 9, 2026" in text, name
+        assert "2026-01-09<" not in text and "· 2026-01-09" not in text, name
+    site_body = issue_body_html(issue)
+    link = issue.quick_links[0]
+    assert f"{link.headline}</a> — " in site_body
+    assert f"{link.headline}</a> — " in rendered.email.html
+    quick = re.search(
+        r'<a href="[^"]*" style="([^"]*)">' + re.escape(link.headline), rendered.email.html
+    )
+    assert quick and "text-underline-offset:3px" in quick.group(
+        1
+    )  # inline: kept where <style> is not
+
+
+def test_a_subheading_in_a_feature_body_is_a_styled_heading(
+    issue: Issue, settings: Settings
+) -> None:
+    assert issue.feature is not None
+    feature = dataclasses.replace(
+        issue.feature, body=issue.feature.body + "\n\n#### How it works\n\nDetails here."
+    )
+    html = render_email(dataclasses.replace(issue, feature=feature), settings).html
+    heading = re.search(r"<h4 style=\"([^\"]*)\">How it works</h4>", html)
+    assert heading, "the subheading is not a heading of its own"
+    assert "font-size:18px" in heading.group(1) and "font-weight:700" in heading.group(1)
+
+
+@pytest.mark.slow
+def test_spamassassin_scores_the_eml_below_one(issue: Issue, settings: Settings) -> None:
+    """Debian's SpamAssassin with local rules only (`make test` installs it):
+    no MISSING_HEADERS, no white-on-white preheader (HTML_FONT_LOW_CONTRAST)."""
+    binary = shutil.which("spamassassin")
+    if binary is None:
+        pytest.skip("spamassassin is not installed: `make spamassassin` installs it")
+    eml = render_issue(issue, settings, web_url=WEB_URL).files(settings)["email.eml"]
+    assert isinstance(eml, bytes)
+    done = subprocess.run(
+        [binary, "-L", "-t"], input=eml, capture_output=True, timeout=180, check=False
+    )
+    report = done.stdout.decode("utf-8", "replace")
+    found = re.search(r"Content analysis details:\s+\((-?[0-9.]+) points", report)
+    assert found, report[-2000:]
+    assert float(found.group(1)) < 1.0, report[report.find("Content analysis") :]
+    assert "MISSING_HEADERS" not in report and "HTML_FONT_LOW_CONTRAST" not in report
+
+
 # -- gazette render ----------------------------------------------------------
 
 
@@ -866,8 +939,8 @@ def test_render_writes_the_email_the_message_and_the_web_page(
     assert html_part.get_content().replace("\r\n", "\n") == (out / "email.html").read_text("utf-8")
     assert message["Subject"] == "🔄 Drain Your Queue, Save Your Week"
     assert message["From"] == "Gazette <gazette@example.org>"
-    assert "To" not in message  # a provider's import fills in the recipients
-    assert message["Date"].datetime == datetime(2026, 1, 9, tzinfo=UTC)  # published_on
+    assert message["To"] == message["From"]  # addressed to the sender, as Bcc list mail is
+    assert message["Date"].datetime == datetime(2026, 1, 9, 9, tzinfo=UTC)  # published_on
     assert message["Message-ID"].endswith("@gazette.example.org>")
     assert message["List-Unsubscribe"] == "<https://gazette.example.org/unsubscribe>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -1115,3 +1188,32 @@ def test_the_editors_mailto_links_stay_and_unsafe_ones_go(issue: Issue, settings
     assert "ircs://irc.libera.chat/elixir" in links
     assert not [link for link in links if link.lower().startswith("javascript")]
     assert 'href="javascript' not in html.lower()  # at most inert text
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_email_without_its_style_blocks_stays_readable(
+    issue: Issue, settings: Settings, tmp_path: Path
+) -> None:
+    """The Gmail app with a non-Google account drops every <style>: the inline
+    styles alone must keep every text at 4.5:1, in a light and a dark browser."""
+    require_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    html = render_email(issue, settings, web_url=WEB_URL).html
+    stripped = re.sub(r"<style\b[^>]*>.*?</style>", "", html, flags=re.S | re.I)
+    assert "<style" not in stripped.lower() and len(stripped) < len(html)
+    page_file = tmp_path / "stripped.html"
+    page_file.write_text(stripped, "utf-8")
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for scheme in ("light", "dark"):
+                page = browser.new_page(viewport={"width": 375, "height": 900})
+                page.emulate_media(color_scheme=scheme)
+                page.goto(page_file.as_uri())
+                low = page.evaluate(_CONTRAST_JS)
+                assert low == [], f"low contrast without <style>, {scheme} browser"
+                page.close()
+        finally:
+            browser.close()

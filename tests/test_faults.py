@@ -430,16 +430,22 @@ def test_a_killed_index_leaves_no_scratch_in_the_temp_folder(tmp_path: Path) -> 
     temp = tmp_path / "temp"
     temp.mkdir()
     started = tmp_path / "pagefind-started"
-    # A pagefind that writes part of its output, then hangs until it is killed.
+    # A pagefind service that writes part of its output into the scratch
+    # folder (its working folder is not told; the scratch folder exists before
+    # it starts), then hangs until it is killed.
     hanging = fake_pagefind(
         tmp_path,
-        'while [ "$1" != "--output-path" ]; do shift; done\n'
-        f'mkdir -p "$2" && echo partial > "$2/pagefind-ui.js" && touch {started}\n'
+        f'mkdir -p "{site}/{SCRATCH}/2026" && echo gazette-partial-output > "{site}/{SCRATCH}/2026/pagefind.js"'
+        f" && touch {started}\n"
         "exec sleep 60",
     )
-    index = "import sys; from pathlib import Path; from gazette.search import update_search; update_search(Path(sys.argv[1]))"
+    index = (
+        "import sys; from pathlib import Path; from gazette.config import load_settings; "
+        "from gazette.search import update_search; from tests.test_site import three_issues; "
+        "update_search(Path(sys.argv[1]), three_issues(), load_settings(Path(sys.argv[2])))"
+    )
     process = subprocess.Popen(
-        [sys.executable, "-c", index, str(site)],
+        [sys.executable, "-c", index, str(site), str(config)],
         env={**os.environ, "TMPDIR": str(temp), "PAGEFIND_BINARY_PATH": str(hanging)},
         start_new_session=True,
     )
@@ -452,11 +458,14 @@ def test_a_killed_index_leaves_no_scratch_in_the_temp_folder(tmp_path: Path) -> 
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     assert sorted(p.name for p in temp.iterdir()) == []
+    assert (site / SCRATCH).exists()  # left where the next run looks
     # The next run (the real pagefind) finds and removes what the killed one left.
-    report = update_search(site)
+    report = update_search(site, three_issues(), load_settings(config))
     assert report.ran
     assert not (site / SCRATCH).exists()
-    assert b"partial" not in (site / "pagefind" / "pagefind-ui.js").read_bytes()
+    assert (
+        b"gazette-partial-output" not in (site / "pagefind" / "2026" / "pagefind.js").read_bytes()
+    )
 
 
 # -- every server fault with a healthy source beside it ---------------------------------

@@ -88,7 +88,7 @@ def test_the_email_of_a_published_issue_carries_its_number_and_date(desk: Path) 
         publish(store, settings(), WEEK, today=date(2026, 1, 12))
     run_cli("--db", "g.db", "render", "--week", WEEK, "--out", "after")
     text = Path("after/email.txt").read_text("utf-8")
-    assert text.splitlines()[0] == "GigaElixir Gazette · Issue #1 · 2026-01-12"
+    assert text.splitlines()[0] == "GigaElixir Gazette · Issue #1 · January 12, 2026"
     assert "https://gazette.example.org/issues/1-drain-your-queue-save-your-week/" in text
     html = Path("after/email.html").read_text("utf-8")
     assert "Issue #1" in html

@@ -7,6 +7,7 @@ test_site.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import stat
 from pathlib import Path
@@ -14,16 +15,22 @@ from pathlib import Path
 import pytest
 
 from gazette.config import Settings, load_settings
+from gazette.models import PublishedIssue
 from gazette.render.site import build_site
+from gazette.render.site.views import archive_of
 from gazette.search import (
-    ENTRY,
-    STAMP,
+    BUNDLES,
+    STAMP_NAME,
     SearchError,
     build_searchable_site,
     pagefind_binary,
     update_search,
 )
-from tests.test_site import BASE_URL, issue_four, three_issues
+from gazette.search_records import issue_records
+from tests.test_site import BASE_URL, ISSUE_DIRS, issue_four, three_issues
+
+ENTRY = "pagefind/2026/pagefind-entry.json"  # every test issue is from 2026
+STAMP = f"pagefind/2026/{STAMP_NAME}"
 
 
 @pytest.fixture
@@ -49,28 +56,123 @@ def fake_pagefind(tmp_path: Path, script: str) -> Path:
     return path
 
 
-def test_index_is_built_and_covers_the_issue_pages(tmp_path: Path, settings: Settings) -> None:
+def story_count(issues: list[PublishedIssue], settings: Settings) -> int:
+    return sum(len(list(issue_records(view))) for view in archive_of(issues, settings).issues)
+
+
+def test_index_is_built_from_one_record_per_story(tmp_path: Path, settings: Settings) -> None:
     build_site(three_issues(), settings, tmp_path)
-    report = update_search(tmp_path)
+    report = update_search(tmp_path, three_issues(), settings)
     assert report.ran
     assert ENTRY in report.written
     assert report.written == tuple(sorted(report.written))
     entry = json.loads((tmp_path / ENTRY).read_text("utf-8"))
-    assert entry["languages"]["en"]["page_count"] == 3  # the issue pages, nothing else
-    for ui in ("pagefind/pagefind-ui.js", "pagefind/pagefind-ui.css", "pagefind/pagefind.js"):
-        assert (tmp_path / ui).is_file(), ui
-    # Chunked: fragments per page and index chunks, never one big file.
-    assert len(list((tmp_path / "pagefind" / "fragment").iterdir())) == 3
-    assert list((tmp_path / "pagefind" / "index").iterdir())
+    # One record per story (issue 1: two picks, the feature, two quick links;
+    # issue 2: a pick and a quick link; issue 3: a pick), never whole pages,
+    # navigation or footers.
+    stories = story_count(three_issues(), settings)
+    assert stories == 8
+    assert entry["languages"]["en"]["page_count"] == stories
+    assert json.loads((tmp_path / BUNDLES).read_text("utf-8")) == {
+        "bundles": ["2026"],
+        "tags": ["<script>alert('tag')</script>", "liveview", "nerves", "otp", "testing"],
+    }
+    assert (tmp_path / "pagefind/2026/pagefind.js").is_file()
+    assert len(list((tmp_path / "pagefind/2026/fragment").iterdir())) == stories
+    assert list((tmp_path / "pagefind/2026/index").iterdir())
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_every_story_is_a_record_with_its_anchor_issue_and_source(settings: Settings) -> None:
+    views = archive_of(three_issues(), settings).issues
+    records = list(issue_records(views[0]))
+    assert [r.url.split("#")[1] for r in records] == [
+        "pick-1",
+        "pick-2",
+        "feature",
+        "link-1",
+        "link-2",
+    ]
+    assert all(r.url.startswith(f"{ISSUE_DIRS[1]}/index.html#") for r in records)
+    homex = records[1]
+    assert homex.headline.startswith("Homex Brings Home Assistant")  # no emoji
+    assert homex.source == "https://hex.pm/packages/homex"
+    assert "See the package on Hex.pm" not in homex.text  # the link's label is not text
+    assert (homex.issue_number, homex.date_iso) == (1, "2026-01-05")
+    assert homex.tags == ("nerves", "otp") and homex.filters() == {"year": ["2026"]}
+    assert homex.meta()["tags"] == "nerves, otp"
+    assert homex.meta()["date"] == "January 5, 2026"
+    feature = records[2]
+    assert feature.kind == "feature" and "Remember" not in feature.text
+    assert "usage_rules library = agent" in feature.text  # its key points are searchable
+    link = records[3]
+    assert (link.kind, link.headline, link.text) == (
+        "link",
+        "Phoenix 1.8 release notes",
+        "scopes, magic links and more",
+    )
+    # Section labels and tag names are no story's text.
+    assert not any("WEEKLY PICKS" in r.content for r in records)
+
+
+def test_an_imported_issue_gives_a_record_per_headed_section(settings: Settings) -> None:
+    imported = dataclasses.replace(
+        three_issues()[0],
+        html_utf8=(
+            b"<h2>. WEEKLY PICKS .</h2><h3>Oban &amp; friends</h3><p>Jobs, "
+            b'<a href="https://hex.pm/packages/oban">oban</a>.</p>'
+            b'<h2>Quick links</h2><ul><li><a href="https://a.example/">ex_aws</a> S3</li></ul>'
+        ),
+        html_digest="",
+    )
+    records = list(issue_records(archive_of([imported], settings).issues[0]))
+    assert [(r.headline, r.text, r.source) for r in records] == [
+        ("Oban & friends", "Jobs, oban.", "https://hex.pm/packages/oban"),
+        ("Quick links", "ex_aws S3", "https://a.example/"),
+    ]
+    # No ids there: a text fragment scrolls the browser to the heading.
+    assert records[0].url.endswith("#:~:text=Oban%20%26%20friends")
+
+
+def test_a_bundle_a_year_and_a_new_issue_reindexes_only_its_year(
+    tmp_path: Path, settings: Settings
+) -> None:
+    old = dataclasses.replace(three_issues()[0], number=9, published_on="2024-03-04")
+    issues = [old, *three_issues()[1:]]
+    update_search(tmp_path, issues, settings)
+    assert json.loads((tmp_path / BUNDLES).read_text("utf-8"))["bundles"] == ["2026", "2024"]
+    before = files(tmp_path / "pagefind/2024")
+    report = update_search(tmp_path, [*issues, issue_four()], settings)
+    assert report.ran
+    assert not any(p.startswith("pagefind/2024/") for p in report.written + report.removed)
+    assert files(tmp_path / "pagefind/2024") == before
+    # An issue gone from a year: its bundle goes when the year has no issue left.
+    update_search(tmp_path, three_issues()[1:], settings)
+    assert not (tmp_path / "pagefind/2024").exists()
+    assert json.loads((tmp_path / BUNDLES).read_text("utf-8"))["bundles"] == ["2026"]
+
+
+def test_the_same_records_give_the_same_files(tmp_path: Path, settings: Settings) -> None:
+    """Byte for byte, so a forced or interrupted run rewrites nothing it need
+    not (Pagefind's tag filters and sort keys would not: see filters())."""
+    first = update_search(tmp_path / "a", three_issues(), settings)
+    second = update_search(tmp_path / "b", three_issues(), settings, force=True)
+    assert first.written == tuple(p.replace("b/", "a/", 1) for p in second.written)
+    assert files_bytes(tmp_path / "a" / "pagefind") == files_bytes(tmp_path / "b" / "pagefind")
+    again = update_search(tmp_path / "a", three_issues(), settings, force=True)
+    assert again.ran and again.written == () and again.removed == ()
+
+
+def files_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_nothing_changed_means_pagefind_does_not_run(tmp_path: Path, settings: Settings) -> None:
     build_site(three_issues(), settings, tmp_path)
-    update_search(tmp_path)
+    update_search(tmp_path, three_issues(), settings)
     before = files(tmp_path)
     build_site(three_issues(), settings, tmp_path)
-    again = update_search(tmp_path)
+    again = update_search(tmp_path, three_issues(), settings)
     assert not again.ran and again.written == ()
     assert files(tmp_path) == before
 
@@ -79,35 +181,38 @@ def test_a_new_issue_rewrites_only_the_index_files_that_change(
     tmp_path: Path, settings: Settings
 ) -> None:
     build_site(three_issues(), settings, tmp_path)
-    update_search(tmp_path)
+    update_search(tmp_path, three_issues(), settings)
     before = files(tmp_path / "pagefind")
     build_site([*three_issues(), issue_four()], settings, tmp_path)
-    report = update_search(tmp_path)
+    report = update_search(tmp_path, [*three_issues(), issue_four()], settings)
     assert report.ran
     assert ENTRY in report.written
     # The UI and the wasm did not change, so they were not rewritten.
-    assert "pagefind/pagefind-ui.js" in report.unchanged
-    assert "pagefind/wasm.unknown.pagefind" in report.unchanged
+    assert "pagefind/2026/pagefind.js" in report.unchanged
+    assert "pagefind/2026/wasm.en.pagefind" in report.unchanged
     after = files(tmp_path / "pagefind")
-    assert after["pagefind-ui.js"] == before["pagefind-ui.js"]
-    assert len(list((tmp_path / "pagefind" / "fragment").iterdir())) == 4
-    # Only the new page's fragment is new; the older pages' fragments stay as they were.
-    assert len([p for p in report.written if p.startswith("pagefind/fragment/")]) == 1
+    assert after["2026/pagefind.js"] == before["2026/pagefind.js"]
+    new_stories = len(list(issue_records(archive_of([issue_four()], settings).issues[0])))
+    old_stories = story_count(three_issues(), settings)
+    assert len(list((tmp_path / "pagefind/2026/fragment").iterdir())) == old_stories + new_stories
+    # Only the new stories' fragments are new; the others stay as they were.
+    written = [p for p in report.written if p.startswith("pagefind/2026/fragment/")]
+    assert len(written) == new_stories
     # The replaced index chunk and metadata are gone: nothing references them any more.
     assert report.removed
     assert set(report.removed) <= {f"pagefind/{p}" for p in before}
-    assert all(p.endswith((".pf_index", ".pf_meta")) for p in report.removed)
+    assert all(p.endswith((".pf_index", ".pf_meta", ".pf_filter")) for p in report.removed)
 
 
 def test_a_failed_index_is_redone_next_time(tmp_path: Path, settings: Settings) -> None:
     build_site(three_issues(), settings, tmp_path)
-    update_search(tmp_path)
+    update_search(tmp_path, three_issues(), settings)
     build_site([*three_issues(), issue_four()], settings, tmp_path)
     (tmp_path / STAMP).unlink()  # as if pagefind had died after the site was built
-    report = update_search(tmp_path)
+    report = update_search(tmp_path, [*three_issues(), issue_four()], settings)
     assert report.ran
     entry = json.loads((tmp_path / ENTRY).read_text("utf-8"))
-    assert entry["languages"]["en"]["page_count"] == 4
+    assert entry["languages"]["en"]["page_count"] > 7
 
 
 def test_missing_binary_is_one_clear_line(
@@ -118,7 +223,7 @@ def test_missing_binary_is_one_clear_line(
         pagefind_binary()
     build_site(three_issues(), settings, tmp_path / "site")
     with pytest.raises(SearchError) as error:
-        update_search(tmp_path / "site")
+        update_search(tmp_path / "site", three_issues(), settings)
     assert "\n" not in str(error.value)
     assert "search = false" in str(error.value)
 
@@ -130,11 +235,11 @@ def test_pagefind_failure_and_timeout(
     failing = fake_pagefind(tmp_path, "echo 'Error: no html found' >&2; exit 3")
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(failing))
     with pytest.raises(SearchError, match=r"pagefind failed on .*: Error: no html found"):
-        update_search(tmp_path / "site")
+        update_search(tmp_path / "site", three_issues(), settings)
     slow = fake_pagefind(tmp_path, "sleep 30")
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
     with pytest.raises(SearchError, match=r"did not finish within 0.5 s"):
-        update_search(tmp_path / "site", timeout=0.5)
+        update_search(tmp_path / "site", three_issues(), settings, timeout=0.5)
     assert not (tmp_path / "site" / "pagefind").exists()  # nothing half-written
 
 

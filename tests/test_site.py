@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import itertools
 import json
 import os
 import re
@@ -311,6 +312,7 @@ def test_builds_every_page(tmp_path: Path, settings: Settings) -> None:
         "robots.txt",
         "404.html",
         "style.css",
+        "favicon.svg",
         "search/index.html",
         "search.js",
     }
@@ -318,6 +320,29 @@ def test_builds_every_page(tmp_path: Path, settings: Settings) -> None:
     assert report.unchanged == ()
     assert set(tree(tmp_path)) == expected | {MANIFEST}
     assert report.written == tuple(sorted(report.written))
+
+
+def test_headings_descend_one_level_and_every_page_has_an_icon(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """What the Nu HTML Checker and Lighthouse reported: a tag page went from h1
+    to h3, the tag index put aria-label on a plain span, /favicon.ico was a 404."""
+    build(tmp_path, settings)
+    for page in (
+        "tags/otp/index.html",
+        "tags/index.html",
+        "index.html",
+        ISSUE_DIRS[1] + "/index.html",
+    ):
+        html = (tmp_path / page).read_text("utf-8")
+        levels = [int(n) for n in re.findall(r"<h([1-6])\b", html)]
+        for before, after in itertools.pairwise(levels):
+            assert after <= before + 1, f"{page}: h{before} then h{after}"
+        assert not re.search(r"<span[^>]*aria-label", html), page
+        assert re.search(r'<link rel="icon" href="[./]*favicon.svg"', html), page
+    assert (tmp_path / "favicon.svg").read_text("utf-8").startswith("<svg")
+    tag_index = re.sub(r"<[^>]+>", "", (tmp_path / "tags/index.html").read_text("utf-8"))
+    assert re.search(r"otp [0-9]+ issues", tag_index)  # the count reads as words
 
 
 def test_search_off_means_no_search_page(tmp_path: Path) -> None:
@@ -514,14 +539,16 @@ def test_every_internal_link_resolves(tmp_path: Path, settings: Settings) -> Non
 
 def test_links_resolve_with_the_search_index(tmp_path: Path, settings: Settings) -> None:
     build(tmp_path, settings)
-    update_search(tmp_path)
+    update_search(tmp_path, three_issues(), settings)
     assert broken_links(tmp_path) == []
     # Every page links to the search page, which loads search.js, which loads
-    # Pagefind's UI from the index folder.
+    # the list of bundles and Pagefind from the newest one.
     assert 'href="../../search/index.html"' in (tmp_path / ISSUE_DIRS[1] / "index.html").read_text()
     search_js = (tmp_path / "search.js").read_text("utf-8")
-    for name in re.findall(r'bundle \+ "([^"]+)"', search_js):
-        assert (tmp_path / "pagefind" / name).is_file(), name
+    assert 'new URL("bundles.json", bundleRoot)' in search_js
+    bundles = json.loads((tmp_path / "pagefind/bundles.json").read_text("utf-8"))["bundles"]
+    for year in bundles:
+        assert (tmp_path / "pagefind" / year / "pagefind.js").is_file(), year
     assert 'data-bundle="../pagefind/"' in (tmp_path / "search/index.html").read_text("utf-8")
 
 
@@ -907,7 +934,7 @@ def served_site(tmp_path: Path, settings: Settings) -> Iterator[str]:
     """The three issues built with their search index, served over loopback
     HTTP (search needs http: browsers refuse Pagefind's fetches on file://)."""
     build(tmp_path, settings)
-    update_search(tmp_path)
+    update_search(tmp_path, three_issues(), settings)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
@@ -926,6 +953,14 @@ def served_site(tmp_path: Path, settings: Settings) -> Iterator[str]:
 
 
 WIDTHS = (375, 1280)  # a phone, a desktop
+
+
+def _failed(request: Any, failed: list[str]) -> None:
+    """Note a failed request; not the icon's when the next page aborted it
+    (browsers fetch the icon after the page has loaded, at low priority)."""
+    aborted = request.failure == "net::ERR_ABORTED"
+    if not (aborted and request.url.endswith("/favicon.svg")):
+        failed.append(request.url)
 
 
 def _overflow(page: Any) -> int:
@@ -954,7 +989,7 @@ def test_pages_in_a_browser(served_site: str) -> None:
                 context = browser.new_context(viewport={"width": width, "height": 800})
                 page = context.new_page()
                 page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-                page.on("requestfailed", lambda r: failed.append(r.url))
+                page.on("requestfailed", lambda r: _failed(r, failed))
                 page.on(
                     "request",
                     lambda r: scripts.append(r.url) if r.resource_type == "script" else None,
@@ -996,29 +1031,50 @@ def test_search_in_a_browser(served_site: str) -> None:
                 context = browser.new_context(viewport={"width": width, "height": 800})
                 page = context.new_page()
                 page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-                page.on("requestfailed", lambda r: failed.append(r.url))
+                page.on("requestfailed", lambda r: _failed(r, failed))
                 # From any page, the Search link leads to the search page...
                 page.goto(served_site + "tags/otp/index.html")
                 page.get_by_role("link", name="Search", exact=True).first.click()
                 page.wait_for_url("**/search/index.html")
-                # ...where typing finds a story from issue 1's body.
-                box = page.locator(".pagefind-ui__search-input")
+                # ...where typing finds the story itself, not just its issue.
+                box = page.get_by_label("Search every story")
                 box.fill("Homex")
-                result = page.locator(".pagefind-ui__result-link").first
+                result = page.locator(".search-result-link").first
                 result.wait_for(timeout=15_000)
-                assert "Drain Your Queue" in result.inner_text()
-                assert result.get_attribute("href") == f"/{ISSUE_DIRS[1]}/index.html"
+                assert result.inner_text().startswith("Homex Brings Home Assistant")
+                assert result.get_attribute("href") == (
+                    f"{served_site}{ISSUE_DIRS[1]}/index.html#pick-2"
+                )
+                item = page.locator(".search-result").first
+                assert "Issue #1 · January 5, 2026" in item.inner_text()
+                assert "Tags: nerves, otp" in item.inner_text()
+                source = item.locator(".search-result-source")
+                assert source.get_attribute("href") == "https://hex.pm/packages/homex"
+                assert "Homex" in item.locator("mark").first.inner_text()
                 overflow = _overflow(page)
                 assert overflow <= 0, f"search results overflow by {overflow}px at {width}px"
+                # Text from the feature is the feature's result, not the picks'.
+                box.fill("dormant")
+                page.wait_for_function(
+                    "document.querySelector('.search-result-link')?.href.endsWith('#feature')"
+                )
+                # Filters by year and tag; a query that finds nothing says so plainly.
+                page.select_option("#search-tag", "liveview")
+                page.wait_for_function(
+                    "document.getElementById('search-status').textContent === 'No results'"
+                )
+                box.fill("")
+                page.wait_for_function("document.querySelectorAll('.search-result').length === 1")
+                assert "Streams now reset" in page.inner_text(".search-results")
+                result = page.locator(".search-result-link").first
                 result.click()
-                page.wait_for_url(f"**/{ISSUE_DIRS[1]}/index.html")
-                assert "Homex" in page.inner_text("main")
+                page.wait_for_url(f"**/{ISSUE_DIRS[3]}/index.html#pick-1")
                 # A query in the address (?q=) searches at once; the hostile
-                # issue's title shows as text in the results and runs nothing.
+                # issue's headline shows as text in the results and runs nothing.
                 page.goto(served_site + "search/index.html?q=Tribunal")
-                hostile = page.locator(".pagefind-ui__result-link").first
+                hostile = page.locator(".search-result-link").first
                 hostile.wait_for(timeout=15_000)
-                assert "<script>" in hostile.inner_text()
+                assert "<img" in hostile.inner_text()
                 assert page.evaluate("typeof window.__pwned") == "undefined"
                 assert failed == [], failed
                 context.close()

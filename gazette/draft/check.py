@@ -32,6 +32,7 @@ from gazette.draft.findings import Finding, LinkRef
 from gazette.draft.links import plain_text, scan
 from gazette.errors import DraftError, DraftMissing, GazetteError
 from gazette.models import Issue
+from gazette.providers import postal_address_missing
 from gazette.urls import canonical_url, safe_url, tracking_params
 
 if TYPE_CHECKING:
@@ -45,6 +46,12 @@ EMAIL_FAIL_BYTES = 100_000  # Gmail clips messages at about 102 KB
 WORDS_PER_MINUTE = 230
 READING_BUDGET_MINUTES = 5.0  # the newsletter's promise
 RECENT_ISSUES = 25
+
+
+POSTAL_ADDRESS_MISSING = (
+    "the email's footer has no postal address: anti-spam laws require a real one;"
+    " set [email] postal_address"
+)
 
 
 def check_draft(
@@ -301,6 +308,8 @@ def check_week(store: Store, settings: Settings, week: str, *, links: bool = Fal
         size = len(render_email(draft.issue, settings, web_url=None).html.encode("utf-8"))
     except GazetteError as exc:
         findings.append(Finding("error", f"the email does not render: {exc}"))
+    if postal_address_missing(settings):
+        findings.append(Finding("error", POSTAL_ADDRESS_MISSING, code="postal-address"))
     recent = published_issues(store, limit=RECENT_ISSUES + 1)  # may include this week
     findings += check_draft(draft, size, published=recent)
     findings += image_findings(draft)

@@ -36,6 +36,10 @@ TEMPLATE = "email/issue.mjml.j2"
 
 # Zero-width filler after the preheader, so inboxes do not pad the preview line
 # with the first words of the body.
+_PREHEADER_STYLE = (
+    '<div style="display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0px;'
+    'max-width:0px;opacity:0;overflow:hidden;">'
+)
 _PREVIEW_PADDING = "\u034f\u200c\u00a0" * 40
 
 # Tag -> the tags it may sit in. Only components the Python port renders well.
@@ -118,6 +122,10 @@ def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -
     if result.errors:
         raise RenderError(f"template {TEMPLATE}: {'; '.join(map(str, result.errors))}")
     html = _collapse_indentation(_WEB_FONTS.sub("", result.html, count=1)).rstrip("\n") + "\n"
+    # mjml paints the hidden preheader white on the white page: invisible anyway
+    # (display:none, opacity 0), but spam filters score white-on-white text
+    # (SpamAssassin's HTML_FONT_LOW_CONTRAST), so it keeps the body's colour.
+    html = html.replace(_PREHEADER_STYLE, _PREHEADER_STYLE.replace("color:#ffffff;", ""), 1)
     return RenderedEmail(html=inert_template_syntax(html, merge, html=True), mjml=mjml)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 from collections.abc import Callable
+from datetime import date
 
 import jinja2
 from markupsafe import Markup
@@ -27,6 +28,10 @@ LINK_POLICY = "link_policy"
 _LINK_TAG = re.compile(r"<a\b")
 _HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")')
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+_SUBHEADING = re.compile(r"<h([1-6])>")
+_SUBHEADING_STYLE = (
+    r'<h\1 style="margin:20px 0 8px;font-size:18px;line-height:1.3;font-weight:700;">'
+)
 _COLOR = re.compile(r"#[0-9A-Fa-f]{3,8}|[a-z]+")
 _SAFE_LINKS_ONLY = LinkPolicy()
 
@@ -39,8 +44,25 @@ def register(env: jinja2.Environment) -> None:
         "link_text": link_text,
         "cta_text": cta_text,
         "attr_text": attr_text,
+        "long_date": long_date,
     }
     env.filters.update(filters)
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(value: str) -> str:
+    """An ISO date as the site shows it ("January 12, 2026"), so the email,
+    its text part, web.html and the archive read the same; anything else as is."""
+    try:
+        day = date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return value
+    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 def link_text(pick: Pick) -> str:
@@ -98,6 +120,9 @@ def _email_html(html: str, color: str, links: LinkPolicy) -> str:
     html = _HREF.sub(rewrite, html)
     # Every image has alt text, even if empty (decorative) when the draft gave none.
     html = _IMG_WITHOUT_ALT.sub('<img alt=""', html)
+    # A body's subheadings, styled inline: clients that drop <style> (and some
+    # that reset h3-h6) would show them as plain paragraphs.
+    html = _SUBHEADING.sub(_SUBHEADING_STYLE, html)
     if _COLOR.fullmatch(color):
         # Inline, for the clients that drop <style>.
         html = _LINK_TAG.sub(f'<a style="color:{color};"', html)

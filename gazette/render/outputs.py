@@ -23,6 +23,8 @@ from gazette.render.text import render_text
 from gazette.render.webpage import render_web_page
 from gazette.timeutil import week_bounds
 
+SEND_HOUR = 9  # UTC; the hour the .eml's Date shows
+
 
 @dataclass(frozen=True)
 class RenderedIssue:
@@ -53,8 +55,14 @@ class RenderedIssue:
 
     def files(self, settings: Settings) -> dict[str, str | bytes]:
         """File name -> content, in the order `gazette render` lists them."""
+        # The .eml is what a provider imports before any recipient is known; a
+        # message without To: is scored as spam (SpamAssassin's MISSING_HEADERS),
+        # so it is addressed to the sender, as list mail sent by Bcc is.
         eml = self.message(
-            settings, date=self.stable_date(), message_id=self.stable_message_id(settings)
+            settings,
+            to=(settings.email.from_address.strip(),),
+            date=self.stable_date(),
+            message_id=self.stable_message_id(settings),
         )
         return {
             "email.html": self.email.html,
@@ -64,14 +72,15 @@ class RenderedIssue:
         }
 
     def stable_date(self) -> datetime:
-        """Midnight UTC of the publication date, else of the Monday of the week."""
+        """The publication date (else the week's Monday) at SEND_HOUR UTC: stable,
+        so the file's bytes are, and not the midnight that no real send has."""
         day = _parse_day(self.issue.published_on)
         if day is None:
             try:
                 day = week_bounds(self.issue.week)[0].date()
             except ValueError:  # a draft always has a valid week; be safe anyway
                 return datetime.now(UTC)
-        return datetime.combine(day, time(0, 0), tzinfo=UTC)
+        return datetime.combine(day, time(SEND_HOUR, 0), tzinfo=UTC)
 
     def stable_message_id(self, settings: Settings) -> str:
         digest = hashlib.sha256((self.text + "\0" + self.email.html).encode("utf-8"))

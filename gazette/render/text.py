@@ -22,7 +22,7 @@ from gazette.config import Settings
 from gazette.models import Issue, Pick
 from gazette.providers import footer_links, inert_template_syntax
 from gazette.render.email import link_policy
-from gazette.render.filters import cta_text, link_text
+from gazette.render.filters import cta_text, link_text, long_date
 from gazette.render.links import LinkPolicy, href
 
 WIDTH = 72
@@ -42,7 +42,7 @@ def render_text(issue: Issue, settings: Settings, web_url: str | None = None) ->
     if issue.number is not None:
         masthead.append(f"Issue #{issue.number}")
     if issue.published_on:
-        masthead.append(issue.published_on)
+        masthead.append(long_date(issue.published_on))
     blocks.append(_wrap(" · ".join(masthead)))
     title = _wrap(f"{issue.emoji} {issue.title}" if issue.emoji else issue.title)
     if issue.subtitle:

@@ -17,7 +17,7 @@ Layout of the output folder::
     feed.xml                         Atom feed, full content of the last issues
                                      ([site] feed_entries, 20 by default)
     search/index.html  search.js     the search page, when [site] search is on
-    sitemap.xml  robots.txt  404.html  style.css
+    sitemap.xml  robots.txt  404.html  style.css  favicon.svg
     .gazette-build.json              what each file was built from (manifest.py)
     pagefind/                        the search index, written by gazette.search
 
@@ -54,7 +54,7 @@ from gazette.writer import Writer
 __all__ = ["MANIFEST", "SiteReport", "build_site"]
 
 # Files other tools put into the output folder: gazette.search writes pagefind/
-# after build_site (issue articles carry data-pagefind-body).
+# after build_site (one record per story, read from the stored issue HTML).
 FOREIGN_OUTPUTS = ("pagefind/*",)
 # Folders and files wholly the site's own: a file there that no page of this
 # build claims (an issue or a tag that is gone) is removed. Anything else in the

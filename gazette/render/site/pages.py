@@ -28,6 +28,7 @@ from gazette.render.site.manifest import build_key, digest
 from gazette.render.site.views import Archive, IssueView, PageMeta, archive_of
 
 STYLESHEET = "site/style.css"
+FAVICON = "site/favicon.svg"
 SEARCH_SCRIPT = "site/search.js"
 
 
@@ -58,6 +59,7 @@ def gather(
         pages.robots(),
         pages.not_found(),
         pages.stylesheet(),
+        pages.favicon(),
     ]
 
 
@@ -220,6 +222,10 @@ class SitePages:
     def stylesheet(self) -> Output:
         # Through the loader, so a user's templates_dir can replace the stylesheet too.
         return Output("style.css", "", lambda: template_source(self.env, STYLESHEET))
+
+    def favicon(self) -> Output:
+        # Every page links it, so no browser asks for a missing /favicon.ico.
+        return Output("favicon.svg", "", lambda: template_source(self.env, FAVICON))
 
     def _key(self, *parts: object) -> str:
         return digest(repr((self._build_key, *parts)).encode("utf-8"))

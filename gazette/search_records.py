@@ -1,0 +1,195 @@
+"""What search indexes: one record per story, read from an issue's stored HTML.
+
+A reader asks "when did we last cover Oban?" and wants the stories, so every
+pick, feature and quick link is a search result of its own: its headline, its
+text, the link to it in its issue (its anchor) and to its source, with the
+issue's number, date and tags. Only these records are indexed: navigation,
+footers, section labels and tag chips never reach the index.
+
+The stored HTML is what the body template wrote (``article.story`` with an id
+for picks and the feature, ``li`` with an id for quick links), so a stdlib
+parser reads it without Markdown or the draft. Records depend only on an
+issue's stored HTML and its listing, so an unchanged issue gives the same
+records and ``gazette.search`` can skip the index when nothing changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from gazette.render.site.views import IssueView
+from gazette.urls import safe_url
+
+# What a record holds of a story's text. A Gazette story is a few hundred words;
+# an imported issue's list of links can be hundreds of them in one section, and
+# Pagefind's time grows faster than its input (13 MB of such text: a minute).
+TEXT_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class StoryRecord:
+    """One story as search indexes and shows it."""
+
+    url: str  # from the site's root: "issues/12-x/index.html#pick-1"
+    headline: str
+    text: str  # the story's own words, headline excluded
+    source: str  # the story's link, "" when it has none
+    kind: str  # "pick", "feature", "link", or "issue" (an imported one with no headings)
+    issue_number: int | None  # None: an imported issue without one
+    issue_title: str
+    date_iso: str
+    date_text: str
+    tags: tuple[str, ...]
+
+    @property
+    def content(self) -> str:
+        """What the index matches against: the headline, then the text."""
+        return f"{self.headline}. {self.text}" if self.text else self.headline
+
+    def meta(self) -> dict[str, str]:
+        """Pagefind's metadata (strings only): what a result shows."""
+        return {
+            "title": self.headline,
+            "kind": self.kind,
+            "issue": "" if self.issue_number is None else str(self.issue_number),
+            "issue_title": self.issue_title,
+            "date": self.date_text,
+            "date_iso": self.date_iso,
+            "source": self.source,
+            "tags": ", ".join(self.tags),
+        }
+
+    def filters(self) -> dict[str, list[str]]:
+        """Pagefind's filters: the year only. Pagefind writes a filter with
+        several values (tags) and any sort key in a different order on every
+        run (its hash maps), so the same records would give other files each
+        time; a bundle holds one year, so this one stays the same. search.js
+        filters by tag from the results' metadata."""
+        return {"year": [self.date_iso[:4]]}
+
+    def to_json(self) -> dict[str, object]:
+        return {**dataclasses.asdict(self), "tags": list(self.tags)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StoryRecord:
+        return cls(**{**data, "tags": tuple(data["tags"])})
+
+
+# Regular expressions, not an HTML parser: a full archive is tens of megabytes
+# of stored HTML, which html.parser takes seconds over. The stored HTML is
+# nh3's output (quoted attributes, balanced tags), which these patterns expect.
+_STORY = re.compile(r'<article class="story" id="([^"]+)">(.*?)</article>', re.S)
+_QUICK_LINK = re.compile(r'<li id="(link-[0-9]+)">(.*?)</li>', re.S)
+_STORY_TITLE = re.compile(r'<h[23] class="story-title">(.*?)</h[23]>', re.S)
+_STORY_LINK = re.compile(r'<p class="story-link"><a href="([^"]*)"[^>]*>.*?</a></p>', re.S)
+_FIRST_LINK = re.compile(r'\s*<a href="([^"]*)"[^>]*>(.*?)</a>(.*)', re.S)
+_SKIPPED = re.compile(
+    r'<span class="emoji"[^>]*>.*?</span>|<p class="remember-label">.*?</p>', re.S
+)
+# Imported issues (Markdown of another tool) carry no story markup: a heading
+# and what follows it up to the next heading is a story.
+_HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.S)
+_LINK = re.compile(r'<a href="([^"]*)"', re.S)
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK_END = re.compile(r"</(?:p|li|div|h[1-6]|pre|blockquote|tr)>|<br>")
+
+
+@dataclass(frozen=True)
+class _Story:
+    anchor: str  # an id, or a text fragment ("#:~:text=...") when there is none
+    kind: str
+    headline: str
+    text: str
+    source: str
+
+
+def _text(fragment: str) -> str:
+    """Plain text of an HTML fragment, blocks separated by a space."""
+    if 'class="emoji"' in fragment or "remember-label" in fragment:
+        fragment = _SKIPPED.sub("", fragment)
+    spaced = _BLOCK_END.sub(" ", fragment)
+    return " ".join(html.unescape(_TAG.sub("", spaced)).split())
+
+
+def _marked_stories(body: str) -> Iterator[_Story]:
+    """Stories of a body Gazette rendered: each has an id."""
+    for anchor, inner in _STORY.findall(body):
+        title = _STORY_TITLE.search(inner)
+        if title is None:
+            continue
+        link = _STORY_LINK.search(inner)
+        rest = inner[: title.start()] + inner[title.end() :]
+        if link is not None:
+            rest = rest.replace(link.group(0), "")
+        kind = "feature" if anchor == "feature" else "pick"
+        source = html.unescape(link.group(1)) if link else ""
+        yield _Story(anchor, kind, _text(title.group(1)), _text(rest), source)
+    for anchor, inner in _QUICK_LINK.findall(body):
+        first = _FIRST_LINK.match(inner)
+        if first is None:
+            yield _Story(anchor, "link", _text(inner), "", "")
+        else:
+            href, label, note = first.groups()
+            note_text = _text(note).removeprefix("—").strip()  # the separator is no text
+            yield _Story(anchor, "link", _text(label), note_text, html.unescape(href))
+
+
+def _plain_stories(body: str) -> Iterator[_Story]:
+    """Stories of an imported body: each headed section, a list of links too.
+
+    An imported issue can hold hundreds of links; a record each would make the
+    index hundreds of thousands of pages (Pagefind writes a file per record),
+    so a list of links is one result, under its heading."""
+    headings = list(_HEADING.finditer(body))
+    for number, heading in enumerate(headings):
+        end = headings[number + 1].start() if number + 1 < len(headings) else len(body)
+        section = body[heading.end() : end]
+        headline = _text(heading.group(1))
+        text = _text(section)
+        if not headline or not text:
+            continue  # a section label: its stories have headings of their own
+        links = _LINK.findall(section)
+        source = html.unescape(links[-1]) if links else ""
+        yield _Story(_fragment(headline), "pick", headline, text, source)
+
+
+def _cut(text: str) -> str:
+    if len(text) <= TEXT_LIMIT:
+        return text
+    return text[:TEXT_LIMIT].rsplit(" ", 1)[0] + " …"
+
+
+def _fragment(text: str) -> str:
+    """A text fragment that scrolls a browser to ``text`` on the page."""
+    return ":~:text=" + quote(text[:80], safe="")
+
+
+def issue_records(view: IssueView) -> Iterator[StoryRecord]:
+    """The stories of one published issue, in the order the issue shows them."""
+    body = view.source.html
+    stories = list(_marked_stories(body) if 'class="story"' in body else _plain_stories(body))
+    if not stories and (whole := _text(body)):
+        # An imported issue with no headings: the issue itself is the one result.
+        stories = [_Story("", "issue", view.title, whole, "")]
+    tags = tuple(tag.name for tag in view.tags)
+    for story in stories:
+        if not story.headline:
+            continue
+        yield StoryRecord(
+            url=f"{view.href}#{story.anchor}" if story.anchor else view.href,
+            headline=story.headline,
+            text=_cut(story.text),
+            source=safe_url(story.source),
+            kind=story.kind,
+            issue_number=view.number,
+            issue_title=view.title,
+            date_iso=view.date_iso,
+            date_text=view.date_text,
+            tags=tags,
+        )
