@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from gazette.config import Settings
 from gazette.draft import parse_draft
+from gazette.draft.document import decode_draft
 from gazette.errors import GazetteError, PortUnavailable
 from gazette.loopback import LoopbackHTTPServer, LoopbackServer
 from gazette.models import Issue
@@ -71,12 +72,9 @@ class Previewer:
             message = f"{self.path}: no draft yet"
             return Rendered(version, "no draft", "", "", message)
         try:
-            text = data.decode("utf-8")
-            issue = parse_draft(text, str(self.path)).issue
+            issue = parse_draft(decode_draft(data, self.path), str(self.path)).issue
             email = _email_html(issue, self.settings)
             web = _web_html(issue, self.settings)
-        except UnicodeDecodeError as exc:
-            return Rendered(version, "error", "", "", f"{self.path}: not UTF-8 ({exc.reason})")
         except GazetteError as exc:
             return Rendered(version, "error", "", "", str(exc))
         return Rendered(version, f"{issue.emoji} {issue.title}".strip(), email, web, "")

@@ -244,3 +244,21 @@ def test_the_preheader_round_trips_and_is_optional() -> None:
     assert 'preheader = "Three \\"quoted\\" picks"' in text
     assert parse_draft(text).issue.preheader == 'Three "quoted" picks'
     assert "preheader" not in write_draft(Issue(week="2026-W02", title="T"))
+
+
+def test_a_draft_too_large_for_any_email_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A 50 MB draft took 70 s and 1.8 GB to render: no email can carry it, so
+    reading it is refused before any verb, check or render starts."""
+    from gazette.draft.document import MAX_DRAFT_BYTES
+
+    path = tmp_path / "2026-W02.md"
+    story = "### A story\n<!-- item: 1 -->\n\n" + "Words " * 1000 + "\n\n"
+    body = story * (MAX_DRAFT_BYTES // len(story) + 1)
+    path.write_text(write_draft(Issue(week="2026-W02", title="T")) + body, "utf-8")
+    with pytest.raises(DraftError) as refused:
+        read_draft(path)
+    message = str(refused.value)
+    assert "\n" not in message and str(path) in message and "MB" in message
+    # An ordinary draft still reads.
+    path.write_text(write_draft(Issue(week="2026-W02", title="T")), "utf-8")
+    assert read_draft(path).issue.title == "T"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gazette.draft.document import Draft, draft_path, parse_draft
+from gazette.draft.document import Draft, draft_path, parse_draft, read_draft_text
 from gazette.draft.findings import Finding, LinkRef
 from gazette.draft.links import plain_text, scan
 from gazette.errors import DraftError, DraftMissing, GazetteError
@@ -291,10 +291,7 @@ def check_week(store: Store, settings: Settings, week: str, *, links: bool = Fal
     path = draft_path(settings.issues_dir, week)
     if not path.exists():
         raise DraftMissing(week)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DraftError(f"not UTF-8 ({exc.reason})", str(path)) from None
+    text = read_draft_text(path)
     try:
         draft = parse_draft(text, str(path))
     except DraftError as exc:

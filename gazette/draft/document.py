@@ -176,16 +176,39 @@ def draft_path(issues_dir: Path, week: str) -> Path:
     return issues_dir / f"{week}.md"
 
 
+# No email can carry a draft this large (Gmail clips messages over 102 KB):
+# refusing it keeps every verb, check and render bounded in time and memory
+# (an email is rendered at about 150 MB of memory per MB of draft).
+MAX_DRAFT_BYTES = 2 * 1024 * 1024
+
+
 def read_draft(path: Path) -> Draft:
+    return parse_draft(read_draft_text(path), str(path))
+
+
+def read_draft_text(path: Path) -> str:
+    """The draft's text exactly as saved, within :data:`MAX_DRAFT_BYTES`."""
     try:
         # Bytes, not read_text: universal newlines would turn CRLF into LF and
         # the text would no longer be exactly what the editor saved.
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_DRAFT_BYTES + 1)
     except FileNotFoundError:
         raise DraftMissing(None, str(path)) from None
+    return decode_draft(data, path)
+
+
+def decode_draft(data: bytes, path: Path) -> str:
+    if len(data) > MAX_DRAFT_BYTES:
+        raise DraftError(
+            f"the draft is over the {MAX_DRAFT_BYTES // 1024 // 1024} MB a draft may have"
+            " (an email over 102 KB is clipped by Gmail): move text out of it",
+            str(path),
+        )
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DraftError(f"not UTF-8 ({exc.reason})", str(path)) from None
-    return parse_draft(text, str(path))
 
 
 def parse_draft(text: str, path: str | None = None) -> Draft:
