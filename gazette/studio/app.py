@@ -57,8 +57,12 @@ class Frame:
 FRAMES = (
     Frame("email-600", "600 px", "The email at 600 px", "/preview/email", 600),
     Frame("email-375", "375 px", "The email at 375 px", "/preview/email", 375),
-    Frame("email-600-dark", "600 dark", "The email at 600 px, dark", "/preview/email?scheme=dark", 600),
-    Frame("email-375-dark", "375 dark", "The email at 375 px, dark", "/preview/email?scheme=dark", 375),
+    Frame(
+        "email-600-dark", "600 dark", "The email at 600 px, dark", "/preview/email?scheme=dark", 600
+    ),
+    Frame(
+        "email-375-dark", "375 dark", "The email at 375 px, dark", "/preview/email?scheme=dark", 375
+    ),
     Frame("web", "Web", "The web page", "/preview/web", 1000),
 )
 CHANGED_ON_DISK = "The draft changed on disk (saved in an editor, or by a command); reloaded."
@@ -328,14 +332,18 @@ def _suggestion(studio: Studio, item_id: int, use_llm: bool) -> str:
     session = studio.session
     try:
         with studio.store() as store:
-            result = actions.suggest_summary(store, session.settings, session.week, item_id, use_llm)
+            result = actions.suggest_summary(
+                store, session.settings, session.week, item_id, use_llm
+            )
             story = story_of(store, item_id, session.week)
         claims = [c.describe() for c in unsupported_claims(result.text, story_source_text(story))]
         problem = ""
     except GazetteError as exc:
         result, claims, problem = None, [], str(exc)
     findings = list(result.warnings) if result else []
-    findings += [f"unsupported by the source: {c}" for c in claims if not any(c in f for f in findings)]
+    findings += [
+        f"unsupported by the source: {c}" for c in claims if not any(c in f for f in findings)
+    ]
     return render_template(
         template_env(session.settings),
         "studio/_suggestion.html.j2",

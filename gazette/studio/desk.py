@@ -97,7 +97,9 @@ def issue_view(draft: Draft, report: CheckReport | None) -> IssueView:
         blocks = [b for s in shape.sections if s.key == key for b in s.blocks]
         views = []
         for position, (block, pick) in enumerate(zip(blocks, stories_of[key], strict=True), 1):
-            mine = [f for f in findings if f.line is not None and block.start < f.line <= block.stop]
+            mine = [
+                f for f in findings if f.line is not None and block.start < f.line <= block.stop
+            ]
             findings = [f for f in findings if f not in mine]
             views.append(
                 StoryView(

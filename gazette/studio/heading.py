@@ -58,13 +58,13 @@ def heading_edit(text: str, item_id: int, emoji: str, headline: str, path: str |
         escaped = _LINK_TEXT_ESCAPE.sub(r"\\\1", headline)
         lines[block.start] = match.group(1) + escaped + match.group(3)
     else:
-        lines[block.start] = f"### {emoji} {headline}{ending}" if emoji else f"### {headline}{ending}"
+        lines[block.start] = (
+            f"### {emoji} {headline}{ending}" if emoji else f"### {headline}{ending}"
+        )
     changed = "\n".join(lines)
     story = next(p for p in parse_draft(changed, path).issue.all_picks if p.item_id == item_id)
     wanted_emoji = "" if block.section == "quick-links" else emoji
     if (story.emoji, story.headline) != (wanted_emoji, headline):
         # A headline that starts with an emoji would be read back as the emoji.
-        raise BadArgument(
-            "headline", f"{headline!r} would read back as {story.headline!r}", path
-        )
+        raise BadArgument("headline", f"{headline!r} would read back as {story.headline!r}", path)
     return changed

@@ -105,9 +105,7 @@ class Session:
             last = self._undo[-1]
             if current != last.after:
                 self._undo = []
-                return Notice(
-                    "The draft changed since that change; nothing undone.", "warning"
-                )
+                return Notice("The draft changed since that change; nothing undone.", "warning")
             try:
                 replace_if_unchanged(self.path, last.before, last.after)
             except FileChanged:
