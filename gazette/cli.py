@@ -279,7 +279,7 @@ def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> No
     runs until the summary table; --json prints only the results. Exits 1 when
     any source failed; the others are still stored.
     """
-    from gazette.fetch import fetch_all
+    from gazette.fetch import fetch_iter
     from gazette.output import console, print_fetch_results
     from gazette.pipeline import default_since
     from gazette.progress import fetch_progress
@@ -288,16 +288,10 @@ def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> No
     show_bar = not as_json and sys.stdout.isatty()
     with obj().locked_store() as store, fetch_progress(console, show_bar) as progress:
         start = since.replace(tzinfo=UTC) if since else default_since(settings)
-        results = fetch_all(
-            settings,
-            store,
-            start,
-            only=sources,
-            on_start=progress.on_start,
-            on_done=progress.on_done,
-        )
+        run = fetch_iter(settings, store, start, only=sources)
+        results = run.in_config_order(progress.track(run))
     if as_json:
-        click.echo(json.dumps([r.__dict__ for r in results], indent=2))
+        click.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:
         print_fetch_results(results)
     if any(r.status == "failed" for r in results):
@@ -894,8 +888,7 @@ def weekly(
             publish=do_publish,
             force=force,
             today=on.date() if on else date.today(),
-            on_fetch_start=progress.on_start,
-            on_fetch_done=progress.on_done,
+            fetch_progress=progress,
             send_to=send_to,
         )
     print_weekly_report(report)

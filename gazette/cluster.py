@@ -37,6 +37,7 @@ from rapidfuzz import fuzz
 from gazette.batch import collector_paused
 from gazette.errors import ItemNotFound
 from gazette.models import StoredItem
+from gazette.sources import traits_of
 from gazette.timeutil import iso_week, week_bounds
 from gazette.urls import canonical_url
 
@@ -110,7 +111,6 @@ GENERIC_NAMES = frozenset(
         "yes", "your", "ash", "together", "snap", "capsule", "quantity", "expression", "bunch"
     }
 )  # fmt: skip
-ANNOUNCING_KINDS = frozenset({"discourse", "reddit", "hackernews", "feed"})
 
 
 def fast_canonical(url: str) -> str:
@@ -156,29 +156,28 @@ class _Facts:
 
     id: int
     source: str
-    kind: str
+    registry_release: bool  # a package registry's release, matched by package name
     urls: frozenset[str]
     releases: frozenset[tuple[str, str]]  # (squashed name, normalized version)
     versions: frozenset[str]
     numbers: frozenset[str]
     repo: str
-    package: str  # squashed Hex package name, for Hex items
+    package: str  # squashed name of the package an item releases
     head: str  # squashed head of an announcing title
     words: tuple[str, ...]  # meaningful words of the normalized title
     title: str  # normalized title
 
 
 def item_facts(stored: StoredItem) -> _Facts:
-    """Everything clustering compares, from the item's title, URLs and raw fields."""
+    """Everything clustering compares, from the item's title, URLs and release fields."""
     item = stored.item
-    raw = item.raw
+    traits = traits_of(item.kind)
     urls: set[str] = set()
     # Feed entries without a link of their own carry the feed's home page.
-    if raw.get("has_link", True) is not False:
+    if item.has_link:
         urls.add(fast_canonical(item.url))
-    linked = raw.get("link_url")
-    if isinstance(linked, str) and linked:
-        urls.add(fast_canonical(linked))
+    if item.link_url:
+        urls.add(fast_canonical(item.link_url))
     urls = {u for u in urls if not _is_root(u)}
 
     releases = set()
@@ -193,11 +192,10 @@ def item_facts(stored: StoredItem) -> _Facts:
     ):
         releases.add((squash(match.group(1)), normalize_version(match.group(2))))
     package = ""
-    name, version = raw.get("package"), raw.get("version") or raw.get("tag")
-    if item.kind in ("hexpm", "github") and isinstance(name, str) and name:
-        package = squash(name)
-        if isinstance(version, str) and _VERSION_ONLY.fullmatch(version):
-            releases.add((package, normalize_version(version)))
+    if item.package:
+        package = squash(item.package)
+        if _VERSION_ONLY.fullmatch(item.version):
+            releases.add((package, normalize_version(item.version)))
     versions = {normalize_version(v) for v in _VERSION_ONLY.findall(item.title)}
     versions |= {v for _, v in releases}
 
@@ -213,7 +211,7 @@ def item_facts(stored: StoredItem) -> _Facts:
     numbers = {n.replace(",", "") for n in _NUMBER.findall(no_versions)}
     words = tuple(w for w in title.split() if w not in STOPWORDS and not w.isdigit())
     head = ""
-    if item.kind in ANNOUNCING_KINDS and not item.title.rstrip().endswith("?"):
+    if traits.announces and not item.title.rstrip().endswith("?"):
         # Only a single word before the first separator (or a one-word title)
         # is a name: "Igniter - a code generation…", not "Ash aggregates with…".
         first = _HEAD_SEPARATOR.split(stripped, maxsplit=1)[0].strip()
@@ -222,7 +220,7 @@ def item_facts(stored: StoredItem) -> _Facts:
     return _Facts(
         id=stored.id,
         source=item.source,
-        kind=item.kind,
+        registry_release=traits.package_registry,
         urls=frozenset(urls),
         releases=frozenset(releases),
         versions=frozenset(versions),
@@ -243,17 +241,7 @@ def _is_root(canonical: str) -> bool:
 
 def _repo_urls(stored: StoredItem) -> list[str]:
     item = stored.item
-    found = [item.url]
-    linked = item.raw.get("link_url")
-    if isinstance(linked, str):
-        found.append(linked)
-    links = item.raw.get("links")
-    if item.kind == "hexpm" and isinstance(links, dict):
-        found += [str(v) for k, v in links.items() if str(k).lower() == "github"]
-    repo = item.raw.get("repo")
-    if item.kind == "github" and isinstance(repo, str):
-        found.append(f"https://github.com/{repo}")
-    return found
+    return [u for u in (item.url, item.link_url, item.github_url) if u]
 
 
 class _Groups:
@@ -339,7 +327,7 @@ def _link_by_package(
     package's release; the newest release first, the version guard decides."""
     releases: dict[str, list[_Facts]] = {}
     for f in facts:
-        if f.kind == "hexpm" and len(f.package) >= 3 and f.package not in GENERIC_NAMES:
+        if f.registry_release and len(f.package) >= 3 and f.package not in GENERIC_NAMES:
             releases.setdefault(f.package, []).append(f)
     for hex_items in releases.values():
         hex_items.sort(key=lambda f: (-by_id[f.id].item.published_at.timestamp(), f.id))

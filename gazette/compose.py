@@ -14,20 +14,12 @@ from gazette.config import DraftSettings, Publication
 from gazette.draft.document import Draft
 from gazette.markdown import markdown_escape
 from gazette.models import Candidate, Issue, Pick, SectionName, StoredItem
+from gazette.sources import traits_of
 from gazette.summarize import DEFAULT_WORDS, extractive_summary, key_points, summary_source
 from gazette.urls import canonical_url
 
-LINK_TEXT = {
-    "discourse": "Read the thread on Elixir Forum",
-    "hexpm": "See the package on Hex.pm",
-    "github": "Read the release notes on GitHub",
-    "reddit": "Join the discussion on Reddit",
-    "hackernews": "Discuss on Hacker News",
-    "feed": "Read the full post",
-}
 FEATURE_MIN_WORDS = 300
 QUICK_LINK_WORDS = 20
-MACHINE_TITLED = frozenset({"github", "hexpm"})
 
 
 def compose_issue(
@@ -67,7 +59,7 @@ def candidate_pick(candidate: Candidate, summary_words: int = DEFAULT_WORDS) -> 
         emoji=candidate.emoji,
         body=markdown_escape(extractive_summary(source, summary_words)),
         url=item.url,
-        link_text=LINK_TEXT.get(item.kind, "Read more"),
+        link_text=traits_of(item.kind).link_text,
         item_id=candidate.id,
         tags=candidate.tags,
     )
@@ -88,9 +80,11 @@ def quick_link(candidate: Candidate) -> Pick:
 def headline(candidate: Candidate) -> str:
     """A person's title beats a machine's: a release's forum announcement or
     blog post names it better than the bare tag ("v1.19.5")."""
-    if candidate.lead.item.kind in MACHINE_TITLED:
+    if traits_of(candidate.lead.item.kind).machine_titled:
         for related in candidate.related:
-            if related.item.kind in ("discourse", "feed"):
+            # An announcement in the story's own words, not an aggregator's link title.
+            traits = traits_of(related.item.kind)
+            if traits.announces and not traits.aggregator:
                 return related.item.title
     return candidate.lead.item.title
 
@@ -104,7 +98,7 @@ def item_pick(stored: StoredItem, emoji: str = "", tags: tuple[str, ...] = ()) -
         emoji=emoji,
         body=markdown_escape(extractive_summary(item)),
         url=item.url,
-        link_text=LINK_TEXT.get(item.kind, "Read more"),
+        link_text=traits_of(item.kind).link_text,
         item_id=stored.id,
         tags=tags,
     )
@@ -113,7 +107,8 @@ def item_pick(stored: StoredItem, emoji: str = "", tags: tuple[str, ...] = ()) -
 def long_read(candidate: Candidate) -> StoredItem | None:
     """The story's article with real body text, wherever it sits in the cluster."""
     for stored in (candidate.lead, *candidate.related):
-        if stored.item.kind == "feed" and len(stored.item.text.split()) >= FEATURE_MIN_WORDS:
+        long_form = traits_of(stored.item.kind).long_form
+        if long_form and len(stored.item.text.split()) >= FEATURE_MIN_WORDS:
             return stored
     return None
 
@@ -142,7 +137,7 @@ def feature_pick(candidate: Candidate, article: StoredItem) -> Pick:
         emoji=candidate.emoji,
         body="\n\n".join(markdown_escape(p) for p in body),
         url=item.url,
-        link_text=LINK_TEXT.get(item.kind, "Read more"),
+        link_text=traits_of(item.kind).link_text,
         item_id=article.id,
         tags=candidate.tags,
         remember=key_points(item.text, item.html),

@@ -257,10 +257,7 @@ def story_source_text(story: Sequence[StoredItem]) -> str:
     for stored in story:
         item = stored.item
         parts += [item.title, item.text, item.author, item.url, " ".join(item.tags)]
-        for key in ("link_url", "package", "version", "repo", "tag"):
-            value = item.raw.get(key)
-            if isinstance(value, str):
-                parts.append(value)
+        parts += [item.link_url, item.package, item.version, item.github_url]
     return "\n\n".join(p for p in parts if p)
 
 

@@ -1,9 +1,13 @@
 """Run every source concurrently, store what each returns, report per source.
 
 One failing source never sinks the run (reader's ``update_feeds_iter`` model):
-each source yields a SourceResult, and the caller decides the exit code.
-Validators (ETag / Last-Modified) are recorded only after that source's items
-are saved, so a crash between the two re-fetches rather than loses data.
+:func:`fetch_iter` yields each source's SourceResult as that source finishes,
+and the caller decides what to show and the exit code. The conditional-GET
+state is read from the store up front and handed to the sources as data, so
+the async side never touches the store: it yields what each source collected,
+and this module's synchronous side saves it. Validators (ETag /
+Last-Modified) are recorded only after that source's items are saved, so a
+crash between the two re-fetches rather than loses data.
 
 With many feeds, parsing (feedparser is pure Python) and not the network is
 what takes the time, so a run with at least ``POOL_MIN_FEEDS`` feed sources
@@ -25,21 +29,22 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 import httpx
 
-from gazette.config import Settings
+from gazette.config import FetchSettings, Settings
 from gazette.http import FetchFailed, HttpFetcher, Page, Validators, build_client
 from gazette.models import Item, SourceResult
 from gazette.sources import build_sources
 from gazette.sources.base import ParseError, Source, parser_pool
 from gazette.sources.feeds import FeedSource
-from gazette.store import FetchState, Store
+from gazette.store import Store
 from gazette.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -47,13 +52,27 @@ POOL_MIN_FEEDS = 8  # below this, starting worker processes costs more than it s
 MAX_WORKERS = 4
 
 
+class RunDeadlineExceeded(Exception):
+    """A source still running when the whole fetch's time was up."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__(f"not done within the {deadline:g} s run deadline ([fetch] run_deadline)")
+
+
+# What a source's fetch is expected to fail with: the site, not Gazette.
+EXPECTED_FAILURES = (FetchFailed, ParseError, RunDeadlineExceeded)
+
+FetchStates = Mapping[str, Mapping[str, Validators]]  # source name -> URL -> validators
+T = TypeVar("T")
+
+
 @dataclass
 class _Conditional:
-    """The Fetch callable handed to one source: conditional GETs, validators kept aside."""
+    """The Fetch callable handed to one source: conditional GETs from the
+    validators known before the run, the new ones kept aside."""
 
     fetcher: HttpFetcher
-    store: Store
-    source: str
+    known: Mapping[str, Validators]
     seen: dict[str, Validators] = field(default_factory=dict)
     not_modified: int = 0
     fetched: int = 0
@@ -61,8 +80,8 @@ class _Conditional:
     async def __call__(
         self, url: str, conditional: bool = True, headers: Mapping[str, str] | None = None
     ) -> Page:
-        state = self.store.fetch_state(self.source, url) if conditional else FetchState()
-        page = await self.fetcher.get(url, Validators(state.etag, state.last_modified), headers)
+        validators = self.known.get(url, Validators()) if conditional else Validators()
+        page = await self.fetcher.get(url, validators, headers)
         if page.not_modified:
             self.not_modified += 1
         else:
@@ -71,26 +90,180 @@ class _Conditional:
         return page
 
 
+@dataclass(frozen=True)
+class Collected:
+    """What one source brought back, not yet stored: its items and the new
+    validators of the URLs it fetched, or what it raised."""
+
+    source: str
+    items: Sequence[Item] = ()
+    seen: Mapping[str, Validators] = field(default_factory=dict)
+    fetched: int = 0
+    not_modified: int = 0
+    exception: Exception | None = None
+
+
+class FetchRun(Iterable[SourceResult]):
+    """One fetch of the chosen sources; iterating yields each source's result
+    as it finishes (iterate once). The sources are built, and config errors
+    raised, when the run is made."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        since: datetime,
+        only: tuple[str, ...] = (),
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.sources = build_sources(settings, only)
+        self.names = tuple(s.config.name for s in self.sources)
+        self._settings = settings.fetch
+        self._store = store
+        self._since = since
+        self._transport = transport
+
+    def __iter__(self) -> Iterator[SourceResult]:
+        store = self._store
+        states = store.fetch_states()
+        feeds = sum(1 for s in self.sources if isinstance(s, FeedSource))
+        with _parser_pool(feeds) as pool, store.fewer_fsyncs(), asyncio.Runner() as runner:
+            collected = collect_all(
+                self.sources, states, self._since, self._settings, self._transport, pool
+            )
+            try:
+                while (outcome := runner.run(_next_or_none(collected))) is not None:
+                    result = save_collected(store, outcome)
+                    _log_result(result)
+                    yield result
+            finally:
+                runner.run(collected.aclose())
+
+    def in_config_order(self, results: Iterable[SourceResult]) -> list[SourceResult]:
+        """``results`` (this run's, in any order) in the order of the config."""
+        position = {name: i for i, name in enumerate(self.names)}
+        return sorted(results, key=lambda r: position[r.source])
+
+
+def fetch_iter(
+    settings: Settings,
+    store: Store,
+    since: datetime,
+    only: tuple[str, ...] = (),
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FetchRun:
+    """Fetch the enabled sources (or those named in ``only``) and store their
+    items, yielding each source's result as it finishes."""
+    return FetchRun(settings, store, since, only, transport)
+
+
 def fetch_all(
     settings: Settings,
     store: Store,
     since: datetime,
     only: tuple[str, ...] = (),
     transport: httpx.AsyncBaseTransport | None = None,
-    on_done: Callable[[SourceResult], None] | None = None,
-    on_start: Callable[[Sequence[str]], None] | None = None,
 ) -> list[SourceResult]:
-    """Fetch the enabled sources (or those named in ``only``) and store their items.
+    """:func:`fetch_iter` run to the end, the results in config order."""
+    run = fetch_iter(settings, store, since, only, transport)
+    return run.in_config_order(run)
 
-    ``on_start`` gets the names of the sources about to run, ``on_done`` each
-    result as it comes (a progress display); the results come back in config order.
+
+async def _next_or_none(iterator: AsyncIterator[T]) -> T | None:
+    return await anext(iterator, None)
+
+
+async def collect_all(
+    sources: Sequence[Source],
+    states: FetchStates,
+    since: datetime,
+    settings: FetchSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    pool: Executor | None = None,
+) -> AsyncGenerator[Collected, None]:
+    """Run the sources concurrently, yielding what each collected as it finishes.
+
+    Holds no store: what it needs from earlier runs is ``states``.
     """
-    sources = build_sources(settings, only)
-    if on_start:
-        on_start([s.config.name for s in sources])
-    feeds = sum(1 for s in sources if s.kind == FeedSource.kind)
-    with _parser_pool(feeds) as pool, parser_pool(pool), store.fewer_fsyncs():
-        return asyncio.run(_fetch_all(settings, store, sources, since, transport, on_done))
+    # A running source may hold a fetched body that waits for the parser; with
+    # hundreds of feeds the network outruns parsing, so only this many run at
+    # once, which bounds memory without starving the connections.
+    running = asyncio.Semaphore(max(2 * settings.concurrency, 4))
+    deadline = settings.run_deadline
+    run_ends = asyncio.get_running_loop().time() + deadline
+    with parser_pool(pool):
+        async with build_client(settings, transport) as client:
+            fetcher = HttpFetcher(client, settings)
+
+            async def run(source: Source) -> Collected:
+                name = source.config.name
+                log.debug("%s: fetching", name)
+                try:
+                    async with asyncio.timeout_at(run_ends), running:
+                        return await _collect_one(source, fetcher, states.get(name, {}), since)
+                except TimeoutError:
+                    return Collected(name, exception=RunDeadlineExceeded(deadline))
+
+            tasks = [asyncio.create_task(run(s)) for s in sources]
+            try:
+                for done in asyncio.as_completed(tasks):
+                    yield await done
+            finally:
+                for task in tasks:  # the caller stopped early: stop the rest
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _collect_one(
+    source: Source, fetcher: HttpFetcher, known: Mapping[str, Validators], since: datetime
+) -> Collected:
+    name = source.config.name
+    fetch = _Conditional(fetcher, known)
+    try:
+        items = await source.collect(fetch, since)
+    except Exception as exc:  # a plug-in's bug must not sink the other sources
+        return Collected(name, exception=exc)
+    return Collected(name, items, fetch.seen, fetch.fetched, fetch.not_modified)
+
+
+def save_collected(store: Store, collected: Collected) -> SourceResult:
+    """Store one source's items, then its validators; its SourceResult."""
+    name, exc = collected.source, collected.exception
+    if exc is not None:
+        return SourceResult(name, "failed", error=failure_message(exc), exception=exc)
+    counts = store.save_items(one_per_page(collected.items))
+    for url, validators in collected.seen.items():
+        store.record_fetch(name, url, "ok", validators)
+    if collected.fetched == 0 and collected.not_modified:
+        return SourceResult(name, "not_modified", unchanged=collected.not_modified)
+    return SourceResult(
+        name, "ok", new=counts.new, updated=counts.updated, unchanged=counts.unchanged
+    )
+
+
+def failure_message(exc: BaseException) -> str:
+    """The one line a table shows: the site's failure as it is, a bug with its type."""
+    if isinstance(exc, EXPECTED_FAILURES):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _log_result(result: SourceResult) -> None:
+    exc = result.exception
+    if exc is not None and not isinstance(exc, EXPECTED_FAILURES):
+        # A bug (in Gazette or a plug-in), not the site: its traceback is the report.
+        log.error("%s failed: %s", result.source, result.error, exc_info=exc)
+    elif result.status == "failed":
+        log.warning("%s failed: %s", result.source, result.error)
+    else:
+        log.info(
+            "%s: %s, %d new, %d updated, %d unchanged",
+            result.source,
+            result.status,
+            result.new,
+            result.updated,
+            result.unchanged,
+        )
 
 
 @contextmanager
@@ -177,73 +350,6 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-async def _fetch_all(
-    settings: Settings,
-    store: Store,
-    sources: list[Source],
-    since: datetime,
-    transport: httpx.AsyncBaseTransport | None,
-    on_done: Callable[[SourceResult], None] | None,
-) -> list[SourceResult]:
-    # A running source may hold a fetched body that waits for the parser; with
-    # hundreds of feeds the network outruns parsing, so only this many run at
-    # once, which bounds memory without starving the connections.
-    running = asyncio.Semaphore(max(2 * settings.fetch.concurrency, 4))
-    deadline = settings.fetch.run_deadline
-    run_ends = asyncio.get_running_loop().time() + deadline
-    async with build_client(settings.fetch, transport) as client:
-        fetcher = HttpFetcher(client, settings.fetch)
-
-        async def run(source: Source) -> SourceResult:
-            log.debug("%s: fetching", source.config.name)
-            try:
-                async with asyncio.timeout_at(run_ends), running:
-                    result = await _fetch_one(source, fetcher, store, since)
-            except TimeoutError:
-                result = SourceResult(
-                    source.config.name,
-                    "failed",
-                    error=f"not done within the {deadline:g} s run deadline ([fetch] run_deadline)",
-                )
-            if result.status == "failed":
-                log.warning("%s failed: %s", result.source, result.error)
-            else:
-                log.info(
-                    "%s: %s, %d new, %d updated, %d unchanged",
-                    result.source,
-                    result.status,
-                    result.new,
-                    result.updated,
-                    result.unchanged,
-                )
-            if on_done:
-                on_done(result)
-            return result
-
-        return list(await asyncio.gather(*(run(s) for s in sources)))
-
-
-async def _fetch_one(
-    source: Source, fetcher: HttpFetcher, store: Store, since: datetime
-) -> SourceResult:
-    name = source.config.name
-    fetch = _Conditional(fetcher, store, name)
-    try:
-        items = await source.collect(fetch, since)
-    except (FetchFailed, ParseError) as exc:
-        return SourceResult(name, "failed", error=str(exc))
-    except Exception as exc:  # a plug-in's bug must not sink the other sources
-        return SourceResult(name, "failed", error=f"{type(exc).__name__}: {exc}")
-    counts = store.save_items(one_per_page(items))
-    for url, validators in fetch.seen.items():
-        store.record_fetch(name, url, "ok", FetchState(validators.etag, validators.last_modified))
-    if fetch.fetched == 0 and fetch.not_modified:
-        return SourceResult(name, "not_modified", unchanged=fetch.not_modified)
-    return SourceResult(
-        name, "ok", new=counts.new, updated=counts.updated, unchanged=counts.unchanged
-    )
-
-
 def one_per_page(items: Sequence[Item]) -> list[Item]:
     """Drop items of one source that point at the same page under another id.
 
@@ -251,11 +357,11 @@ def one_per_page(items: Sequence[Item]) -> list[Item]:
     would otherwise store the page twice. Of each group the earliest published
     item stays (the tie goes to the smaller id), so every re-fetch keeps the
     same one. Entries that only carry their feed's home page as a link
-    (``raw["has_link"]`` false) are different posts, not duplicates.
+    (``has_link`` false) are different posts, not duplicates.
     """
     best: dict[str, Item] = {}
     for item in items:
-        if item.raw.get("has_link") is False:
+        if not item.has_link:
             continue
         key = canonical_url(item.url)
         kept = best.get(key)
@@ -265,4 +371,4 @@ def one_per_page(items: Sequence[Item]) -> list[Item]:
         ):
             best[key] = item
     keep = {id(item) for item in best.values()}
-    return [i for i in items if i.raw.get("has_link") is False or id(i) in keep]
+    return [i for i in items if not i.has_link or id(i) in keep]

@@ -34,6 +34,7 @@ import httpx
 from gazette import __version__
 from gazette.clean import clean_title
 from gazette.config import FetchSettings
+from gazette.models import Validators as Validators  # re-exported: sources build Pages
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
@@ -57,12 +58,6 @@ class FetchFailed(Exception):
 
 
 @dataclass(frozen=True)
-class Validators:
-    etag: str = ""
-    last_modified: str = ""
-
-
-@dataclass(frozen=True)
 class Page:
     """A fetched document. ``content`` is empty when ``not_modified``."""
 
@@ -70,7 +65,7 @@ class Page:
     status: int
     content: bytes
     headers: Mapping[str, str] = field(default_factory=dict)
-    validators: Validators = Validators()
+    validators: Validators = field(default_factory=Validators)
 
     @property
     def not_modified(self) -> bool:

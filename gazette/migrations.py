@@ -164,3 +164,31 @@ def m011_drop_picks(db: Database) -> None:
     # The draft is the only record of an issue's picks: this copy of them was
     # written by every verb and read by nothing.
     db.table("picks").drop(ignore=True)
+
+
+@migrations()
+def m012_item_release_fields(db: Database) -> None:
+    # Typed fields the stages after fetching read instead of the ``raw`` JSON
+    # (see gazette.models.Item), filled in for the rows stored before them from
+    # the raw keys the built-in sources wrote.
+    items = db.table("items")
+    items.add_column("has_link", int, not_null_default=1)
+    for column in ("link_url", "package", "version", "github_url"):
+        items.add_column(column, str, not_null_default="")
+    db.execute(
+        """
+        update items set
+          has_link = coalesce(json_extract(raw, '$.has_link') != 0, 1),
+          link_url = coalesce(json_extract(raw, '$.link_url'), ''),
+          package = coalesce(json_extract(raw, '$.package'), ''),
+          version = coalesce(json_extract(raw, '$.version'), json_extract(raw, '$.tag'), ''),
+          github_url = case
+            when kind = 'github' and json_type(raw, '$.repo') = 'text'
+              then 'https://github.com/' || json_extract(raw, '$.repo')
+            when kind = 'hexpm'
+              then coalesce((select value from json_each(raw, '$.links')
+                             where lower(trim(key)) = 'github' and value != '' limit 1), '')
+            else '' end
+        where json_valid(raw)
+        """
+    )

@@ -17,7 +17,8 @@ class Item:
     """One thing a source reported: a forum topic, a package release, a post.
 
     ``metrics`` are the source's engagement numbers (likes, downloads, points),
-    ``raw`` the source's own fields, kept so ranking can change without re-fetching.
+    ``raw`` the source's own fields, stored so ranking can change without
+    re-fetching; later stages read the typed fields below it, never ``raw``.
     Every text field is already sanitized: ``title`` is plain text, ``html`` is
     cleaned HTML, ``url`` is http(s).
     """
@@ -35,6 +36,16 @@ class Item:
     metrics: Mapping[str, float] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # False when the entry has no page of its own and ``url`` is only its
+    # site's home page (a feed entry without a link): not one page seen twice.
+    has_link: bool = True
+    # The page an aggregator's post or a forum topic points at, if any.
+    link_url: str = ""
+    # The package (or repository) a release belongs to, and its version or tag.
+    package: str = ""
+    version: str = ""
+    # The project's GitHub repository page, when the source names one.
+    github_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,12 +170,25 @@ class PublishedIssue:
         return self.html_utf8.decode("utf-8")
 
 
+@dataclass(frozen=True)
+class Validators:
+    """A URL's conditional-GET state: what its server sent last time, sent back
+    so an unchanged document answers 304."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+
 SourceStatus = Literal["ok", "not_modified", "failed"]
 
 
 @dataclass(frozen=True)
 class SourceResult:
-    """What one source's fetch did: one per source, failures included."""
+    """What one source's fetch did: one per source, failures included.
+
+    ``error`` is the one line a table or a report shows; ``exception`` is what
+    was raised, kept for its type and traceback (never serialized).
+    """
 
     source: str
     status: SourceStatus
@@ -172,3 +196,15 @@ class SourceResult:
     updated: int = 0
     unchanged: int = 0
     error: str = ""
+    exception: BaseException | None = field(default=None, compare=False, repr=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """The result as plain JSON-ready data (the exception left out)."""
+        return {
+            "source": self.source,
+            "status": self.status,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "error": self.error,
+        }

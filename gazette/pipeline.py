@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Literal
 from gazette.config import Settings
 from gazette.errors import BadArgument, GazetteError, PublishError
 from gazette.files import replace, sweep_temp_files
-from gazette.models import SourceResult
 from gazette.store import Store
 
 if TYPE_CHECKING:
     from gazette.draft.create import DraftOutcome
+    from gazette.progress import FetchProgress
     from gazette.search import ArchiveReport
 
 log = logging.getLogger(__name__)
@@ -113,8 +113,7 @@ def weekly(
     publish: bool = False,
     force: bool = False,
     today: date | None = None,
-    on_fetch_start: Callable[[Sequence[str]], None] | None = None,
-    on_fetch_done: Callable[[SourceResult], None] | None = None,
+    fetch_progress: FetchProgress | None = None,
     send_to: Sequence[str] = (),
 ) -> WeeklyReport:
     """fetch → draft (create or refresh) → render → check → (publish → build site) → (send).
@@ -127,9 +126,10 @@ def weekly(
 
     ``force`` publishes even when check finds errors, and publishes a changed
     draft of an already published week as a new revision. The report is saved
-    to ``out_dir/<week>/report.json`` even when a step raises. The two hooks
-    are ``fetch_all``'s (a progress display). ``send_to`` gets the rendered
-    issue by email through ``[smtp]`` at the end (a preview for the editor);
+    to ``out_dir/<week>/report.json`` even when a step raises.
+    ``fetch_progress`` watches the fetch's results go by (a progress display).
+    ``send_to`` gets the rendered issue by email through ``[smtp]`` at the end
+    (a preview for the editor);
     a failed send is reported (exit 1), a bad address or a missing SMTP
     password stops the run before it starts.
     """
@@ -153,8 +153,7 @@ def weekly(
             publish,
             force,
             today,
-            on_fetch_start,
-            on_fetch_done,
+            fetch_progress,
         )
         if send_to:
             _send_preview(store, settings, report, send_to)
@@ -180,11 +179,10 @@ def _weekly_steps(
     publish: bool,
     force: bool,
     today: date | None,
-    on_fetch_start: Callable[[Sequence[str]], None] | None,
-    on_fetch_done: Callable[[SourceResult], None] | None,
+    fetch_progress: FetchProgress | None,
 ) -> None:
     from gazette.draft.check import check_draft
-    from gazette.fetch import fetch_all
+    from gazette.fetch import fetch_iter
     from gazette.render.week import render_outputs
 
     week = report.week
@@ -194,8 +192,9 @@ def _weekly_steps(
 
     log.info("weekly %s: fetching every enabled source", week)
 
-    results = fetch_all(settings, store, since, on_start=on_fetch_start, on_done=on_fetch_done)
-    report.sources = [asdict(r) for r in results]
+    run = fetch_iter(settings, store, since)
+    results = run.in_config_order(fetch_progress.track(run) if fetch_progress else run)
+    report.sources = [r.as_dict() for r in results]
 
     outcome, status, note = _draft_for_week(store, settings, week)
     report.draft, report.draft_status, report.draft_note = str(outcome.path), status, note

@@ -6,27 +6,44 @@ output a script reads stays exactly the table or the JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gazette.models import SourceResult
 
+if TYPE_CHECKING:  # annotations only: this module must not pull in the fetch engine
+    from gazette.fetch import FetchRun
 
-@dataclass
+
 class FetchProgress:
-    """The two hooks ``fetch_all`` takes: ``on_start`` and ``on_done``."""
+    """Watches a fetch run's results go by: :meth:`track` passes them on
+    unchanged and, when a bar is shown, advances it for each."""
 
-    on_start: Callable[[Sequence[str]], None] | None = None
-    on_done: Callable[[SourceResult], None] | None = None
+    def __init__(self, bar: Progress | None = None) -> None:
+        self._bar = bar
+
+    def track(self, run: FetchRun) -> Iterator[SourceResult]:
+        if self._bar is None:
+            yield from run
+            return
+        bar = self._bar
+        task = bar.add_task("", total=len(run.names))
+        failed = 0
+        for result in run:
+            failed += result.status == "failed"
+            note = f"{result.source} {result.status}" + (f" · {failed} failed" if failed else "")
+            bar.update(task, advance=1, description=note)
+            yield result
 
 
 @contextmanager
 def fetch_progress(console: Console, enabled: bool) -> Iterator[FetchProgress]:
-    """Hooks that drive a bar on ``console`` when ``enabled`` (and no-ops otherwise).
+    """A FetchProgress that drives a bar on ``console`` when ``enabled`` (and
+    only passes results on otherwise).
 
     The bar is transient: once the run is over, the summary table takes its place.
     """
@@ -42,17 +59,5 @@ def fetch_progress(console: Console, enabled: bool) -> Iterator[FetchProgress]:
         console=console,
         transient=True,
     )
-    task = bar.add_task("", total=None)
-    failed = 0
-
-    def on_start(names: Sequence[str]) -> None:
-        bar.update(task, total=len(names))
-
-    def on_done(result: SourceResult) -> None:
-        nonlocal failed
-        failed += result.status == "failed"
-        note = f"{result.source} {result.status}" + (f" · {failed} failed" if failed else "")
-        bar.update(task, advance=1, description=note)
-
     with bar:
-        yield FetchProgress(on_start, on_done)
+        yield FetchProgress(bar)

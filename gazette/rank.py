@@ -30,6 +30,7 @@ from gazette.batch import collector_paused
 from gazette.cluster import cluster_items
 from gazette.config import RankSettings
 from gazette.models import Candidate, ScoreComponent, StoredItem
+from gazette.sources import traits_of
 from gazette.tags import MAX_TAGS, Taxonomy
 from gazette.urls import canonical_url
 
@@ -54,25 +55,14 @@ class Weights:
         return cls(**{f: getattr(rank, f) for f in cls.__dataclass_fields__})
 
 
-# How much a source's engagement percentile counts. A Hex.pm package's downloads
-# measure its popularity, not this week's news, so they count for less.
-ENGAGEMENT_SCALE = {"hexpm": 0.5}
 NO_SIGNAL_PERCENTILE = 0.3
-AGGREGATORS = frozenset({"reddit", "hackernews"})
+# Words that make an article a long read.
+LONG_READ_WORDS = 400
 
 
 def engagement(item_metrics: Mapping[str, float], kind: str) -> float:
-    """One engagement number per item, in the source's own units."""
-    m = item_metrics
-    if kind == "discourse":
-        return m.get("likes", 0) * 2 + m.get("posts", 0) + m.get("views", 0) / 50
-    if kind == "hexpm":
-        return m.get("downloads_recent", 0) + m.get("downloads_week", 0)
-    if kind in ("reddit", "hackernews"):
-        return m.get("score", 0) + m.get("points", 0) + 2 * m.get("comments", 0)
-    if kind == "github":
-        return m.get("reactions", 0)
-    return 0.0
+    """One engagement number per item, in its kind's own units."""
+    return traits_of(kind).engagement(item_metrics)
 
 
 def rank(
@@ -100,7 +90,10 @@ def rank(
         for cluster in cluster_items(items):
             # Link readers to the thing itself (the post, the thread, the release),
             # not to an aggregator's discussion of it.
-            lead = max(cluster, key=lambda s: (s.item.kind not in AGGREGATORS, percentiles[s.id]))
+            lead = max(
+                cluster,
+                key=lambda s: (not traits_of(s.item.kind).aggregator, percentiles[s.id]),
+            )
             related = tuple(s for s in cluster if s.id != lead.id)
             tags = _cluster_tags([lead, *related], taxonomy)
             components = _components(
@@ -166,7 +159,8 @@ def _components(
 ) -> tuple[ScoreComponent, ...]:
     item = lead.item
     best = max(percentiles[s.id] for s in cluster)
-    scale = ENGAGEMENT_SCALE.get(item.kind, 1.0)
+    traits = traits_of(item.kind)
+    scale = traits.engagement_scale
     parts = [
         ScoreComponent(
             "engagement",
@@ -193,14 +187,17 @@ def _components(
             "recency", round(w.recency * freshness, 2), item.published_at.date().isoformat()
         )
     )
-    if any(s.item.kind == "feed" and len(s.item.text.split()) >= 400 for s in cluster):
+    if any(
+        traits_of(s.item.kind).long_form and len(s.item.text.split()) >= LONG_READ_WORDS
+        for s in cluster
+    ):
         parts.append(ScoreComponent("long_read", w.long_read, "long-form article"))
     # A pinned thread that no other source picked up is the forum's housekeeping
     # (rules, a standing "what are you working on"); one that others carry, like a
     # pinned release announcement, is news.
     if ("pinned" in item.flags or "meta" in item.flags) and len(sources) == 1:
         parts.append(ScoreComponent("pinned", w.pinned_penalty, "pinned or meta thread"))
-    if item.kind == "discourse" and item.metrics.get("posts", 0) <= 1:
+    if traits.unanswered(item.metrics):
         parts.append(ScoreComponent("unanswered", w.unanswered_penalty, "no replies yet"))
     if featured_urls and any(_story_urls(s) & featured_urls for s in cluster):
         parts.append(ScoreComponent("featured", w.featured_penalty, "already in a published issue"))
@@ -209,9 +206,8 @@ def _components(
 
 def _story_urls(stored: StoredItem) -> set[str]:
     urls = {canonical_url(stored.item.url)}
-    linked = stored.item.raw.get("link_url")
-    if isinstance(linked, str) and linked:
-        urls.add(canonical_url(linked))
+    if stored.item.link_url:
+        urls.add(canonical_url(stored.item.link_url))
     return urls
 
 

@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from gazette.errors import DatabaseUnusable, StoreError
 from gazette.migrations import migrations
-from gazette.models import Item, PublishedIssue, StoredItem
+from gazette.models import Item, PublishedIssue, StoredItem, Validators
 from gazette.urls import canonical_url
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -46,12 +46,6 @@ class SaveCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-
-
-@dataclass(frozen=True)
-class FetchState:
-    etag: str = ""
-    last_modified: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,19 +171,17 @@ class Store:
 
     # -- fetch state -------------------------------------------------------
 
-    def fetch_state(self, source: str, url: str) -> FetchState:
-        rows = list(
-            self.db.query(
-                "select etag, last_modified from fetch_state where source = ? and url = ?",
-                [source, url],
+    def fetch_states(self) -> dict[str, dict[str, Validators]]:
+        """Every source's stored validators, by source name and then URL."""
+        found: dict[str, dict[str, Validators]] = {}
+        for row in self.db.query("select source, url, etag, last_modified from fetch_state"):
+            found.setdefault(row["source"], {})[row["url"]] = Validators(
+                row["etag"] or "", row["last_modified"] or ""
             )
-        )
-        if not rows:
-            return FetchState()
-        return FetchState(rows[0]["etag"] or "", rows[0]["last_modified"] or "")
+        return found
 
     def record_fetch(
-        self, source: str, url: str, status: str, state: FetchState, error: str = ""
+        self, source: str, url: str, status: str, state: Validators, error: str = ""
     ) -> None:
         with self.db.atomic():
             self.db.execute(
@@ -396,6 +388,11 @@ _CONTENT_COLUMNS = (
     "flags",
     "raw",
     "published_at",
+    "has_link",
+    "link_url",
+    "package",
+    "version",
+    "github_url",
 )
 _INSERT_ITEM = (
     "insert into items (source, external_id, "
@@ -427,6 +424,11 @@ def _item_row(item: Item) -> dict[str, Any]:
         "flags": json.dumps(list(item.flags)),
         "raw": json.dumps(item.raw, sort_keys=True, default=str),
         "published_at": iso(item.published_at),
+        "has_link": int(item.has_link),
+        "link_url": item.link_url,
+        "package": item.package,
+        "version": item.version,
+        "github_url": item.github_url,
     }
 
 
@@ -445,6 +447,11 @@ def _stored_item(row: dict[str, Any]) -> StoredItem:
         metrics=json.loads(row["metrics"] or "{}"),
         flags=tuple(json.loads(row["flags"] or "[]")),
         raw=json.loads(row["raw"] or "{}"),
+        has_link=row["has_link"] != 0,
+        link_url=row["link_url"] or "",
+        package=row["package"] or "",
+        version=row["version"] or "",
+        github_url=row["github_url"] or "",
     )
     return StoredItem(id=row["id"], item=item, fetched_at=parse_iso(row["fetched_at"]))
 

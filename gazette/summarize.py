@@ -17,6 +17,7 @@ from gazette.clean import clean_title
 from gazette.config import Settings
 from gazette.models import Item, StoredItem
 from gazette.prose import sentences, strip_boilerplate
+from gazette.sources import traits_of
 from gazette.store import Store
 
 _LIST = re.compile(r"<ul>(.*?)</ul>", re.S)
@@ -28,8 +29,6 @@ DEFAULT_WORDS = 70
 # A fragment (a list item, a release-note line) needs this many words to be
 # used; shorter ones are headings ("1. Enhancements", "Elixir").
 MIN_FRAGMENT_WORDS = 5
-# Prefer the story's own text over an aggregator's discussion of it.
-AGGREGATORS = frozenset({"reddit", "hackernews"})
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,8 @@ def summary_source(story: Sequence[StoredItem], item_id: int) -> StoredItem:
     asked = [s for s in story if s.id == item_id]
     others = sorted(
         (s for s in story if s.id != item_id),
-        key=lambda s: (s.item.kind in AGGREGATORS, -len(s.item.text), s.id),
+        # The story's own text before an aggregator's discussion of it.
+        key=lambda s: (traits_of(s.item.kind).aggregator, -len(s.item.text), s.id),
     )
     for stored in [*asked, *others]:
         if any(_units(stored.item.text)):

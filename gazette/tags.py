@@ -80,7 +80,7 @@ class Taxonomy:
             for name in names:
                 weights[name] = weights.get(name, 0.0) + weight
 
-        package = str(item.raw.get("package", "")).lower()
+        package = item.package.lower()
         if package:
             add(self._by_package.get(package, ()), 10.0)
         # Less than any keyword hit: "a release" is the least telling tag.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -33,12 +34,7 @@ def story_with(stories: Sequence[Sequence[StoredItem]], title_part: str, source:
 
 def without_links(items: Sequence[StoredItem]) -> list[StoredItem]:
     """The same items as if Reddit and HN had not told us what they link to."""
-    return [
-        replace(
-            s, item=replace(s.item, raw={k: v for k, v in s.item.raw.items() if k != "link_url"})
-        )
-        for s in items
-    ]
+    return [replace(s, item=replace(s.item, link_url="")) for s in items]
 
 
 def test_vibe_coded_story_is_one_story_across_forum_reddit_and_hn(
@@ -102,9 +98,10 @@ def item(
     title: str,
     source: str = "elixirforum",
     kind: str = "discourse",
-    raw: dict[str, object] | None = None,
+    fields: dict[str, Any] | None = None,
     url: str = "",
 ) -> StoredItem:
+    """An item; ``fields`` are its other Item fields (link_url, package...)."""
     moment = datetime(2026, 1, 6, 12, tzinfo=UTC)
     return StoredItem(
         id,
@@ -115,18 +112,16 @@ def item(
             url=url or f"https://{source}.example/{id}",
             title=title,
             published_at=moment,
-            raw=raw or {},
+            **(fields or {}),
         ),
         moment,
     )
 
 
 def hex_release(id: int, package: str, version: str, github: str = "") -> StoredItem:
-    raw: dict[str, object] = {"package": package, "version": version}
-    if github:
-        raw["links"] = {"GitHub": github}
+    fields = {"package": package, "version": version, "github_url": github}
     url = f"https://hex.pm/packages/{package}/{version}"
-    return item(id, f"{package} {version}", "hexpm", "hexpm", raw, url)
+    return item(id, f"{package} {version}", "hexpm", "hexpm", fields, url)
 
 
 def groups(items: Sequence[StoredItem]) -> list[list[int]]:
@@ -243,7 +238,7 @@ def github_release(id: int, repo: str, tag: str) -> StoredItem:
         f"{name} {tag}",
         "github",
         "github",
-        {"repo": repo, "package": name, "tag": tag},
+        {"package": name, "version": tag, "github_url": f"https://github.com/{repo}"},
         f"https://github.com/{repo}/releases/tag/{tag}",
     )
 

@@ -639,17 +639,118 @@ def test_progress_bar_only_on_a_terminal() -> None:
     from gazette.models import SourceResult
     from gazette.progress import fetch_progress
 
+    class Run:  # what track() reads of a FetchRun: the names, then the results
+        names = ("a", "b")
+
+        def __iter__(self) -> Iterator[SourceResult]:
+            yield SourceResult("a", "ok")
+            yield SourceResult("b", "failed", error="x")
+
     screen = io.StringIO()
     with fetch_progress(Console(file=screen, force_terminal=True, width=100), True) as progress:
-        assert progress.on_start and progress.on_done
-        progress.on_start(["a", "b"])
-        progress.on_done(SourceResult("a", "ok"))
-        progress.on_done(SourceResult("b", "failed", error="x"))
+        seen = [r.source for r in progress.track(Run())]  # type: ignore[arg-type]
+    assert seen == ["a", "b"]
     assert "fetching" in screen.getvalue() and "1 failed" in screen.getvalue()
     quiet = io.StringIO()
     with fetch_progress(Console(file=quiet, force_terminal=True), False) as progress:
-        assert progress.on_start is None and progress.on_done is None
+        assert [r.source for r in progress.track(Run())] == ["a", "b"]  # type: ignore[arg-type]
     assert quiet.getvalue() == ""
+
+
+def test_results_come_as_each_source_finishes(tmp_path: Path, site: ReplayServer) -> None:
+    """fetch_iter yields the fast source's result while the slow one still runs;
+    fetch_all puts them back in config order."""
+    from gazette.fetch import fetch_iter
+
+    site.add_fault(Fault("/elixirforum.com/*", delay=0.5))
+    settings = settings_for(tmp_path, site)
+    with open_store(tmp_path / "g.db") as store:
+        run = fetch_iter(settings, store, SINCE)
+        assert run.names == ("elixirforum", "hexpm")
+        order = [r.source for r in run]
+        assert order == ["hexpm", "elixirforum"]
+        site.clear_requests()
+        again = fetch_all(settings, store, SINCE)
+    assert [r.source for r in again] == ["elixirforum", "hexpm"]
+
+
+def test_a_consumer_that_stops_early_stops_the_other_sources(
+    tmp_path: Path, site: ReplayServer
+) -> None:
+    from gazette.fetch import fetch_iter
+
+    site.add_fault(Fault("/elixirforum.com/*", delay=1.5))
+    settings = settings_for(tmp_path, site)
+    with open_store(tmp_path / "g.db") as store:
+        results = iter(fetch_iter(settings, store, SINCE))
+        first = next(results)
+        started = time.monotonic()
+        results.close()  # type: ignore[attr-defined]
+        assert time.monotonic() - started < 1.0  # the slow source was cancelled, not awaited
+        assert first.source == "hexpm"
+        stored = store.items_between(datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC))
+        assert {s.item.source for s in stored} == {"hexpm"}
+
+
+def test_the_async_side_fetches_from_validators_given_as_data(
+    tmp_path: Path, site: ReplayServer
+) -> None:
+    """collect_all holds no store: the validators of earlier runs are data, the
+    new ones come back with the items, and nothing is written anywhere."""
+    from gazette.fetch import collect_all
+    from gazette.http import Validators
+    from gazette.sources import build_sources
+
+    settings = settings_for(tmp_path, site)
+    [forum] = build_sources(settings, ("elixirforum",))
+    url = f"{site.url}/elixirforum.com/latest.json"
+
+    async def collect(states: dict) -> list:
+        return [c async for c in collect_all([forum], states, SINCE, settings.fetch)]
+
+    [first] = asyncio.run(collect({}))
+    assert len(first.items) == 30 and first.exception is None
+    assert first.fetched == len(first.seen) and url in first.seen
+    site.clear_requests()
+    [second] = asyncio.run(collect({"elixirforum": first.seen}))
+    assert second.not_modified == 1 and second.items == [] and second.seen == {}
+    [asked] = site.requests
+    assert asked.headers["if-none-match"] == first.seen[url].etag
+    [forced] = asyncio.run(collect({"elixirforum": {url: Validators("stale")}}))
+    assert len(forced.items) == 30  # a stale ETag is sent and answered in full
+    assert not (tmp_path / "g.db").exists()
+
+
+def test_a_bug_in_a_source_keeps_its_exception_and_traceback(
+    tmp_path: Path,
+    site: ReplayServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A source's bug fails that source only; its exception is kept on the result
+    and logged at error level with its traceback. A site's failure stays a warning."""
+    import logging
+
+    from gazette.sources.discourse import DiscourseSource
+
+    async def broken(self: object, fetch: object, since: datetime) -> list:
+        raise KeyError("topic_list")
+
+    monkeypatch.setattr(DiscourseSource, "collect", broken)
+    site.add_fault(Fault("/hex.pm/*", status=404))
+    settings = settings_for(tmp_path, site)
+    with caplog.at_level(logging.INFO, logger="gazette"), open_store(tmp_path / "g.db") as store:
+        results = by_source(fetch_all(settings, store, SINCE))
+    forum, hexpm = results["elixirforum"], results["hexpm"]
+    assert forum.status == "failed" and isinstance(forum.exception, KeyError)
+    assert forum.error == "KeyError: 'topic_list'"
+    assert "exception" not in forum.as_dict() and forum.as_dict()["error"] == forum.error
+    [bug] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert bug.exc_info and bug.exc_info[1] is forum.exception
+    assert "in broken" in caplog.text  # the traceback, down to the raising frame
+    assert hexpm.status == "failed" and "HTTP 404" in hexpm.error
+    [site_failure] = [r for r in caplog.records if "hexpm failed" in r.getMessage()]
+    assert site_failure.levelno == logging.WARNING and not site_failure.exc_info
 
 
 def test_a_broken_parser_pool_falls_back_to_parsing_inline() -> None:

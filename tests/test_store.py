@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 
 from gazette.errors import StoreError
-from gazette.models import Item
-from gazette.store import FetchState, open_store, open_store_readonly
+from gazette.models import Item, Validators
+from gazette.store import open_store, open_store_readonly
 from tests.conftest import sqlite_page_size
 
 EXPECTED_COLUMNS = {
     "items": {
         "id", "source", "kind", "external_id", "url", "canonical_url", "title", "author", "text",
         "html", "tags", "metrics", "flags", "raw", "published_at", "fetched_at", "updated_at",
+        "has_link", "link_url", "package", "version", "github_url",
     },
     "fetch_state": {"source", "url", "etag", "last_modified", "status", "error", "checked_at"},
     "issues": {
@@ -63,6 +64,7 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         "m009_offered_stories",
         "m010_issue_revision_archive_fields",
         "m011_drop_picks",
+        "m012_item_release_fields",
     ]
     with open_store(tmp_path / "g.db") as store:
         assert "picks" not in store.db.table_names()  # dropped by m011, never written
@@ -86,7 +88,7 @@ def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_store(tmp_path / "g.db").close()
     with open_store(tmp_path / "g.db") as store:
-        assert store.db["_sqlite_migrations"].count == 11
+        assert store.db["_sqlite_migrations"].count == 12
 
 
 def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) -> None:
@@ -154,7 +156,7 @@ def test_a_readonly_store_reads_without_migrating_or_creating(tmp_path: Path) ->
         open_store_readonly(path).fetch_history()
     assert not path.exists()  # a mistyped path is never created
     with open_store(path) as store:
-        store.record_fetch("forum", "https://f.example/latest.json", "ok", FetchState("e1"))
+        store.record_fetch("forum", "https://f.example/latest.json", "ok", Validators("e1"))
         store.db.execute("delete from _sqlite_migrations where name = 'm011_drop_picks'")
     before = path.read_bytes()
     with open_store_readonly(path) as store:
@@ -167,3 +169,31 @@ def test_a_readonly_store_reads_without_migrating_or_creating(tmp_path: Path) ->
         "ok",
     )
     assert path.read_bytes() == before  # nothing applied, nothing written
+
+
+def test_rows_stored_before_the_typed_item_fields_get_them_from_raw(
+    tmp_path: Path, sample_db: Path
+) -> None:
+    """A database from before m012 (the sample week's rows, as the older schema
+    held them) loads the same Items, typed fields and all, as a fresh fetch."""
+    from sqlite_utils import Database
+
+    from gazette.migrations import migrations
+
+    old = Database(sqlite3.connect(tmp_path / "old.db"))
+    migrations.apply(old, stop_before="m012_item_release_fields")
+    columns = ", ".join(old["items"].columns_dict)
+    with sqlite3.connect(sample_db) as fetched:
+        rows = fetched.execute(f"select {columns} from items").fetchall()
+    marks = ", ".join("?" * len(old["items"].columns_dict))
+    with old.conn:
+        old.conn.executemany(f"insert into items ({columns}) values ({marks})", rows)
+    old.close()
+    start, end = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+    with open_store(tmp_path / "old.db") as migrated, open_store(sample_db) as fresh:
+        before, now = migrated.items_between(start, end), fresh.items_between(start, end)
+    assert before == now
+    kinds = {s.item.kind for s in now if s.item.github_url}
+    assert kinds == {"hexpm", "github"}  # both ways of naming a repository were filled in
+    assert any(s.item.link_url for s in now) and any(not s.item.has_link for s in now)
+    assert all(s.item.version for s in now if s.item.package)

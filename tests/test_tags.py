@@ -63,7 +63,7 @@ def test_sample_week_false_positives_are_gone(title: str, text: str, not_expecte
 
 
 def test_packages_and_flags() -> None:
-    assert tags("live_vue 1.0.0", raw={"package": "live_vue"}, kind="hexpm")[0] == "liveview"
+    assert tags("live_vue 1.0.0", package="live_vue", kind="hexpm")[0] == "liveview"
     # A bare release is tagged as one, but any topical word is stronger.
     assert tags("grizzly 2.0.0", "Elixir Z-Wave library", flags=("release", "major")) == (
         "releases",

@@ -1,18 +1,23 @@
 """The source registry.
 
-Built-in sources register exactly as an outside plug-in would: a kind name
-mapped to a class that takes a SourceConfig. (Entry points `gazette.sources`
-can extend this dict later without changing callers.)
+Built-in sources register exactly as an outside plug-in does: a class under
+the ``gazette.sources`` entry point group, named by its kind (pyproject.toml
+declares the built-ins). ``BUILTIN`` is the fallback for when the package's
+metadata is absent (a source checkout on sys.path). Later stages ask
+:func:`traits_of` what a kind knows, never compare kind names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Mapping
+from functools import cache
+from importlib.metadata import entry_points
 from typing import Any
 
-from gazette.config import Settings, SourceConfig
+from gazette.config import Settings
 from gazette.errors import ConfigError
-from gazette.sources.base import Source, check_options
+from gazette.sources.base import KindTraits, Source, SourceTraits, check_options
 from gazette.sources.discourse import DiscourseSource
 from gazette.sources.feeds import FeedSource
 from gazette.sources.github import GithubSource
@@ -20,9 +25,10 @@ from gazette.sources.hackernews import HackerNewsSource
 from gazette.sources.hexpm import HexpmSource
 from gazette.sources.reddit import RedditSource
 
-SourceFactory = Callable[[SourceConfig], Source]
+log = logging.getLogger(__name__)
+ENTRY_POINT_GROUP = "gazette.sources"
 
-REGISTRY: dict[str, type] = {
+BUILTIN: Mapping[str, type[Source]] = {
     DiscourseSource.kind: DiscourseSource,
     HexpmSource.kind: HexpmSource,
     GithubSource.kind: GithubSource,
@@ -30,6 +36,48 @@ REGISTRY: dict[str, type] = {
     HackerNewsSource.kind: HackerNewsSource,
     FeedSource.kind: FeedSource,
 }
+
+
+@cache
+def registry() -> Mapping[str, type[Source]]:
+    """Every known kind: the built-ins, then what the entry points add or replace.
+
+    Read once per process (:func:`refresh_registry` reads again). A plug-in
+    that fails to load is logged and left out: the other sources still run.
+    """
+    found: dict[str, type[Source]] = dict(BUILTIN)
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded = point.load()
+        except Exception:
+            log.error(
+                "source plug-in %r (%s) failed to load", point.name, point.value, exc_info=True
+            )
+            continue
+        if getattr(loaded, "kind", None) != point.name:
+            log.error(
+                "source plug-in %r (%s) declares kind %r, not %r: left out",
+                point.name,
+                point.value,
+                getattr(loaded, "kind", None),
+                point.name,
+            )
+            continue
+        found[point.name] = loaded
+    return found
+
+
+def refresh_registry() -> None:
+    """Forget the entry points read so far (after installing a plug-in in-process)."""
+    registry.cache_clear()
+    traits_of.cache_clear()
+
+
+@cache
+def traits_of(kind: str) -> type[KindTraits]:
+    """What the stages after fetching know about items of ``kind``: its source
+    class, or the defaults for a kind no longer installed."""
+    return registry().get(kind, SourceTraits)
 
 
 def build_sources(settings: Settings, only: tuple[str, ...] = ()) -> list[Source]:
@@ -46,13 +94,14 @@ def build_sources(settings: Settings, only: tuple[str, ...] = ()) -> list[Source
             continue
         if not only and not config.enabled:
             continue
-        factory = REGISTRY.get(config.kind)
+        known_kinds = registry()
+        factory = known_kinds.get(config.kind)
         if factory is None:
             raise ConfigError(
                 f"{settings.origin}: source {config.name!r} has unknown kind {config.kind!r}"
-                f" (known: {', '.join(sorted(REGISTRY))})"
+                f" (known: {', '.join(sorted(known_kinds))})"
             )
-        check_options(config, factory.options, settings.origin)  # type: ignore[attr-defined]
+        check_options(config, factory.options, settings.origin)
         if not (config.base_url or config.url):
             raise ConfigError(f"{settings.origin}: source {config.name!r} needs a base_url or url")
         built.append(factory(config))

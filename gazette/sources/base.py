@@ -33,11 +33,81 @@ class Fetch(Protocol):
     ) -> Awaitable[Page]: ...
 
 
-class Source(Protocol):
+class KindTraits(Protocol):
+    """What a kind of source knows about its items, for the stages after fetching.
+
+    Class-level, so ranking, clustering and drafting look it up from an item's
+    kind (:func:`gazette.sources.traits_of`) without building a source, and a
+    kind added by a plug-in is ranked, clustered and linked like a built-in.
+    :class:`SourceTraits` has the defaults.
+    """
+
+    # The link under a story in the draft ("Read the thread on Elixir Forum").
+    link_text: ClassVar[str]
+    # Discusses other sites' stories (Hacker News, Reddit): a story links to
+    # the thing itself rather than to such a discussion, and summarizes the
+    # story's own text before the discussion's.
+    aggregator: ClassVar[bool]
+    # People's titles, which may start with the name of the package they
+    # announce ("LiveVue - v1.0 released", "Oban: ...").
+    announces: ClassVar[bool]
+    # Titles made by a machine ("elixir v1.19.5"): a person's title from the
+    # same story makes a better headline.
+    machine_titled: ClassVar[bool]
+    # Items are the releases of a package registry (Hex.pm), which announcing
+    # titles are matched against by package name.
+    package_registry: ClassVar[bool]
+    # Items carry a whole article's text: a long one is a long read, a feature.
+    long_form: ClassVar[bool]
+    # How much this kind's engagement percentile counts (1.0 is full).
+    engagement_scale: ClassVar[float]
+
+    @classmethod
+    def engagement(cls, metrics: Mapping[str, float]) -> float:
+        """One engagement number per item, in this kind's own units."""
+        ...
+
+    @classmethod
+    def unanswered(cls, metrics: Mapping[str, float]) -> bool:
+        """Whether the item is a discussion nobody has answered yet."""
+        ...
+
+
+class SourceTraits:
+    """The defaults of :class:`KindTraits`: what a source subclasses to declare
+    only what differs. A kind without any of this still works: no engagement,
+    a "Read more" link, clustered by URL and title only."""
+
+    link_text: ClassVar[str] = "Read more"
+    aggregator: ClassVar[bool] = False
+    announces: ClassVar[bool] = False
+    machine_titled: ClassVar[bool] = False
+    package_registry: ClassVar[bool] = False
+    long_form: ClassVar[bool] = False
+    engagement_scale: ClassVar[float] = 1.0
+
+    @classmethod
+    def engagement(cls, metrics: Mapping[str, float]) -> float:
+        return 0.0
+
+    @classmethod
+    def unanswered(cls, metrics: Mapping[str, float]) -> bool:
+        return False
+
+
+class Source(KindTraits, Protocol):
+    """A source kind: its traits, its options, and how it collects Items.
+
+    A plug-in registers its class under the ``gazette.sources`` entry point
+    group, named by its ``kind``; the class is built with a SourceConfig.
+    """
+
     kind: ClassVar[str]
     # Kind-specific keys a [[sources]] table may carry, with their types.
     options: ClassVar[Mapping[str, type]]
     config: SourceConfig
+
+    def __init__(self, config: SourceConfig) -> None: ...
 
     async def collect(self, fetch: Fetch, since: datetime) -> list[Item]:
         """Fetch what this source has since ``since`` and return clean Items."""

@@ -17,7 +17,15 @@ from gazette.clean import clean_html, clean_title, html_to_text
 from gazette.config import SourceConfig
 from gazette.http import FetchFailed
 from gazette.models import Item
-from gazette.sources.base import Fetch, ParseError, as_mapping, load_json, number, require
+from gazette.sources.base import (
+    Fetch,
+    ParseError,
+    SourceTraits,
+    as_mapping,
+    load_json,
+    number,
+    require,
+)
 from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
 
@@ -26,7 +34,7 @@ DETAILS = 5  # how many of the best new topics get their first post fetched
 
 
 @dataclass
-class DiscourseSource:
+class DiscourseSource(SourceTraits):
     """Options: ``site_url`` (public address used in links, defaults to base_url:
     set it when base_url points at a mirror or the replay server), ``categories``
     (a list of "slug/id" strings), ``top`` (also read /top.json?period=weekly,
@@ -35,6 +43,8 @@ class DiscourseSource:
     for a summary)."""
 
     kind: ClassVar[str] = "discourse"
+    link_text: ClassVar[str] = "Read the thread on Elixir Forum"
+    announces: ClassVar[bool] = True
     options: ClassVar[Mapping[str, type]] = {
         "site_url": str,
         "categories": list,
@@ -42,6 +52,15 @@ class DiscourseSource:
         "details": int,
     }
     config: SourceConfig
+
+    @classmethod
+    def engagement(cls, metrics: Mapping[str, float]) -> float:
+        m = metrics
+        return m.get("likes", 0) * 2 + m.get("posts", 0) + m.get("views", 0) / 50
+
+    @classmethod
+    def unanswered(cls, metrics: Mapping[str, float]) -> bool:
+        return metrics.get("posts", 0) <= 1
 
     @property
     def site_url(self) -> str:

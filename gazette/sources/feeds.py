@@ -28,7 +28,7 @@ from gazette.config import SourceConfig
 from gazette.http import Page
 from gazette.models import Item
 from gazette.sources import feedxml
-from gazette.sources.base import Fetch, ParseError, offload
+from gazette.sources.base import Fetch, ParseError, SourceTraits, offload
 from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
 
@@ -36,10 +36,13 @@ feedxml.install()  # expat with buffered text: the same parse in far fewer callb
 
 
 @dataclass
-class FeedSource:
+class FeedSource(SourceTraits):
     """Any RSS/Atom feed, configured with ``url``."""
 
     kind: ClassVar[str] = "feed"
+    link_text: ClassVar[str] = "Read the full post"
+    announces: ClassVar[bool] = True
+    long_form: ClassVar[bool] = True
     options: ClassVar[Mapping[str, type]] = {}
     config: SourceConfig
 
@@ -160,10 +163,11 @@ def _entry_item(entry: Any, feed_url: str, feed_link: str, source: str, kind: st
         ),
         metrics={},
         flags=(),
+        # Entries without a link of their own share the feed's home page;
+        # fetch must not take them for one page seen twice.
+        has_link=bool(link),
         raw={
             "feed_url": feed_url,
-            # Entries without a link of their own share the feed's home page;
-            # fetch must not take them for one page seen twice.
             "has_link": bool(link),
             "enclosures": [
                 href

@@ -26,7 +26,7 @@ from gazette.config import SourceConfig
 from gazette.http import FetchFailed
 from gazette.markdown import to_html
 from gazette.models import Item
-from gazette.sources.base import Fetch, as_mapping, load_json, number, require
+from gazette.sources.base import Fetch, SourceTraits, as_mapping, load_json, number, require
 from gazette.sources.feeds import parse_feed_page
 from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
@@ -50,14 +50,20 @@ _TAG_PATH = re.compile(r"/releases/tag/(.+)$")
 
 
 @dataclass
-class GithubSource:
+class GithubSource(SourceTraits):
     """Options: ``repos`` (a list of "owner/name"), ``site_url`` (public address
     for links, default https://github.com), ``api_url`` (the REST API used when
     the environment variable GITHUB_TOKEN is set, default https://api.github.com)."""
 
     kind: ClassVar[str] = "github"
+    link_text: ClassVar[str] = "Read the release notes on GitHub"
+    machine_titled: ClassVar[bool] = True
     options: ClassVar[Mapping[str, type]] = {"repos": list, "site_url": str, "api_url": str}
     config: SourceConfig
+
+    @classmethod
+    def engagement(cls, metrics: Mapping[str, float]) -> float:
+        return metrics.get("reactions", 0)
 
     @property
     def public(self) -> str:
@@ -144,6 +150,9 @@ def _rest_item(release: Mapping[str, Any], source: str, repo: str, public: str) 
         html=html,
         metrics={"reactions": number(reactions.get("total_count"))},
         flags=("release", "prerelease") if prerelease else ("release",),
+        package=package,
+        version=clean_title(tag),
+        github_url=f"https://github.com/{repo}",
         raw={
             "repo": repo,
             "package": package,
@@ -166,6 +175,9 @@ def _as_release(item: Item, repo: str, base_url: str, public: str) -> Item:
         title=_titled(item.title, name),
         url=url,
         flags=flags,
+        package=name,
+        version=tag,
+        github_url=f"https://github.com/{repo}",
         raw={**item.raw, "repo": repo, "package": name, "tag": tag},
     )
 

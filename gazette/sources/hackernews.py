@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from gazette.clean import clean_html, clean_title, html_to_text
 from gazette.config import SourceConfig
 from gazette.models import Item
-from gazette.sources.base import Fetch, load_json, number, require
+from gazette.sources.base import Fetch, SourceTraits, load_json, number, require
 from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
 
@@ -22,12 +22,19 @@ DISCUSSION = "https://news.ycombinator.com/item?id="
 
 
 @dataclass
-class HackerNewsSource:
+class HackerNewsSource(SourceTraits):
     """Options: ``query`` (default "elixir"), ``min_points`` (default 0)."""
 
     kind: ClassVar[str] = "hackernews"
+    link_text: ClassVar[str] = "Discuss on Hacker News"
+    aggregator: ClassVar[bool] = True
+    announces: ClassVar[bool] = True
     options: ClassVar[Mapping[str, type]] = {"query": str, "min_points": int}
     config: SourceConfig
+
+    @classmethod
+    def engagement(cls, metrics: Mapping[str, float]) -> float:
+        return metrics.get("points", 0) + 2 * metrics.get("comments", 0)
 
     async def collect(self, fetch: Fetch, since: datetime) -> list[Item]:
         query = urlencode(
@@ -84,5 +91,6 @@ def _hit_item(hit: Mapping[str, Any], source: str) -> Item | None:
         html=html,
         metrics={"points": number(hit.get("points")), "comments": number(hit.get("num_comments"))},
         flags=("ask",) if not link else (),
+        link_url=link,
         raw={"link_url": link},
     )

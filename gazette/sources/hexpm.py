@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from gazette.clean import clean_title
 from gazette.config import SourceConfig
 from gazette.models import Item
-from gazette.sources.base import Fetch, as_mapping, load_json, number, require
+from gazette.sources.base import Fetch, SourceTraits, as_mapping, load_json, number, require
 from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
 
@@ -28,12 +28,21 @@ _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
 
 
 @dataclass
-class HexpmSource:
+class HexpmSource(SourceTraits):
     """Options: ``max_pages`` per sort order (default 10)."""
 
     kind: ClassVar[str] = "hexpm"
+    link_text: ClassVar[str] = "See the package on Hex.pm"
+    machine_titled: ClassVar[bool] = True
+    package_registry: ClassVar[bool] = True
+    # Downloads measure a package's popularity, not this week's news.
+    engagement_scale: ClassVar[float] = 0.5
     options: ClassVar[Mapping[str, type]] = {"max_pages": int}
     config: SourceConfig
+
+    @classmethod
+    def engagement(cls, metrics: Mapping[str, float]) -> float:
+        return metrics.get("downloads_recent", 0) + metrics.get("downloads_week", 0)
 
     async def collect(self, fetch: Fetch, since: datetime) -> list[Item]:
         found: dict[str, Item] = {}
@@ -100,6 +109,11 @@ def package_item(package: Mapping[str, Any], source: str, sort: str = "updated_a
             "downloads_week": number(downloads.get("week")),
         },
         flags=tuple(flags),
+        package=clean_title(name),
+        version=str(version),
+        github_url=next(
+            (v for k, v in links.items() if v and clean_title(k).lower() == "github"), ""
+        ),
         raw={
             "package": clean_title(name),
             "version": str(version),

@@ -16,7 +16,15 @@ from gazette.clean import clean_html, clean_title, html_to_text
 from gazette.config import SourceConfig
 from gazette.http import FetchFailed
 from gazette.models import Item
-from gazette.sources.base import Fetch, ParseError, as_mapping, load_json, number, require
+from gazette.sources.base import (
+    Fetch,
+    ParseError,
+    SourceTraits,
+    as_mapping,
+    load_json,
+    number,
+    require,
+)
 from gazette.sources.feeds import parse_feed_page
 from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
@@ -25,13 +33,20 @@ PUBLIC = "https://www.reddit.com"
 
 
 @dataclass
-class RedditSource:
+class RedditSource(SourceTraits):
     """Options: ``subreddit`` (default "elixir"), ``username`` (the Reddit account
     named in the User-Agent, as Reddit's API rules ask)."""
 
     kind: ClassVar[str] = "reddit"
+    link_text: ClassVar[str] = "Join the discussion on Reddit"
+    aggregator: ClassVar[bool] = True
+    announces: ClassVar[bool] = True
     options: ClassVar[Mapping[str, type]] = {"subreddit": str, "username": str}
     config: SourceConfig
+
+    @classmethod
+    def engagement(cls, metrics: Mapping[str, float]) -> float:
+        return metrics.get("score", 0) + 2 * metrics.get("comments", 0)
 
     @property
     def user_agent(self) -> str:
@@ -101,6 +116,7 @@ def _post_item(post: Mapping[str, Any], source: str) -> Item | None:
         else (),
         metrics={"score": number(post.get("score")), "comments": number(post.get("num_comments"))},
         flags=tuple(flags),
+        link_url=link if link and link != permalink else "",
         raw={
             "link_url": link if link and link != permalink else "",
             "domain": clean_title(post.get("domain")),
