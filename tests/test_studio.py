@@ -291,3 +291,15 @@ def test_gazette_studio_prints_its_url_and_answers_within_a_second(desk: Path) -
     finally:
         child.terminate()
         child.wait(10)
+
+
+def test_the_vendored_htmx_is_the_recorded_file() -> None:
+    import hashlib
+
+    from gazette.studio.app import STATIC, STATIC_FILES
+
+    name = STATIC_FILES["htmx.min.js"][0]
+    recorded = (STATIC / "VENDORED.md").read_text("utf-8")
+    assert name == "htmx-2.0.11.min.js" and "htmx.org@2.0.11" in recorded
+    assert hashlib.sha256((STATIC / name).read_bytes()).hexdigest() in recorded
+    assert "Zero-Clause BSD" in (STATIC / "htmx-LICENSE.txt").read_text("utf-8")
