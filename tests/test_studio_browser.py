@@ -100,15 +100,19 @@ def select(page: Any, key: str) -> None:
 
 
 def drag(page: Any, source: str, target: str) -> None:
-    """Drag row ``source`` onto row ``target``: the HTML drag events the page
-    listens to, each on its element (a mouse drag would depend on scrolling)."""
-    transfer = page.evaluate_handle("() => new DataTransfer()")
-    source_row = f'#desk .story[data-key="{source}"]'
-    target_row = f'#desk .story[data-key="{target}"]'
-    page.dispatch_event(source_row, "dragstart", {"dataTransfer": transfer})
-    page.dispatch_event(target_row, "dragover", {"dataTransfer": transfer})
-    page.dispatch_event(target_row, "drop", {"dataTransfer": transfer})
-    page.dispatch_event(source_row, "dragend", {"dataTransfer": transfer})
+    """Drag row ``source`` onto row ``target`` with the mouse, in a window tall
+    enough that nothing scrolls during the drag."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 4000})
+    page.evaluate("() => window.scrollTo(0, 0)")
+    start = page.locator(f'#desk .story[data-key="{source}"]').bounding_box()
+    end = page.locator(f'#desk .story[data-key="{target}"]').bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + 30, steps=3)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 10, steps=10)
+    page.mouse.up()
+    page.set_viewport_size(size)
 
 
 def test_an_editing_session_writes_what_the_verbs_write(
