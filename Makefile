@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test test-quick lint format golden bench bench-quick bench-tools browser node-mjml clean
+.PHONY: demo test test-quick lint format golden bench bench-quick bench-tools browser node-mjml archive-tools clean
 
 # (Re)install when the venv is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -38,13 +38,25 @@ browser:
 	      || echo "could not install chromium: browser tests will fail"; \
 	  else echo "chromium not found at $(CHROMIUM): install Debian's chromium package"; fi; }
 
+# The real renderers of the shared archives, for the import fidelity test and the
+# archive benchmark: Debian's hugo (Hugo) and kramdown with its GFM parser
+# (Jekyll's renderer); Pelican comes with the dev extra. Tests say why they skip
+# when one is missing.
+archive-tools:
+	@{ command -v hugo >/dev/null && ruby -e 'require "kramdown"; require "kramdown-parser-gfm"' 2>/dev/null; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian hugo and ruby-kramdown for the archive fidelity tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo ruby-kramdown ruby-kramdown-parser-gfm >/dev/null) \
+	      || echo "could not install hugo/kramdown: their fidelity tests will skip"; \
+	  else echo "hugo or kramdown not found: install Debian's hugo, ruby-kramdown and ruby-kramdown-parser-gfm"; fi; }
+
 # The reference npm mjml, for the optional comparison with the Python port; only
 # where node and npm exist (the test says why it skips otherwise).
 node-mjml:
 	@if command -v npm >/dev/null && [ ! -x bench/node_modules/.bin/mjml ]; then \
 	  sh bench/install_node_mjml.sh >/dev/null || echo "could not install npm mjml: its comparison test will skip"; fi
 
-test: $(STAMP) browser node-mjml lint
+test: $(STAMP) browser node-mjml archive-tools lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # The quick loop while working: no lint, and none of the tests marked slow

@@ -62,7 +62,7 @@ ARGS: dict[str, dict[str, list[str]]] = {
         "ingest": ["--smoke"],
         "cluster": ["--smoke"],
         "email": ["--smoke"],
-        "site": ["--issues", "3"],
+        "site": ["--issues", "3", "--no-real"],
     },
 }
 # The code before the fixes recorded in BENCHMARKS.md, "Profiling": a full run
@@ -144,6 +144,24 @@ def site_rows(data: dict[str, Any]) -> tuple[list[Row], list[Memory]]:
                 target=target,
                 met=met,
                 note="" if p else data.get("pelican_skipped", "Pelican not installed"),
+            )
+        )
+    # The real archives (../shared/corpora/archives), each against Pelican.
+    for name, entry in data.get("real", {}).items():
+        ours = entry["gazette"]["seconds"]
+        theirs = entry["pelican"]["seconds"] if "pelican" in entry else None
+        own = entry.get("own")
+        rows.append(
+            Row(
+                benchmark="site",
+                name=f"real archive {name} ({entry['posts']} posts), import + build",
+                gazette=round(ours, 3),
+                baseline=round(theirs, 3) if theirs else None,
+                baseline_name="Pelican" if theirs else "",
+                ratio=round(ours / theirs, 3) if theirs else None,
+                target=f"ratio <= {targets.get('real_full_vs_pelican', 0.1):g}",
+                met=ours / theirs <= targets.get("real_full_vs_pelican", 0.1) if theirs else None,
+                note=f"{own['name']}: {own['seconds']:.2f} s" if own else "",
             )
         )
     # The full build's, as site_bench.py judges it (the largest step for both).

@@ -29,9 +29,18 @@ What it does:
    interpreter start-up), the ratios, the peak memory, and the issue's targets:
    full build at most a tenth of Pelican's, no-change rebuild under 0.3 s, one
    new issue under 1 s, peak memory below Pelican's.
+4. The real archives in ../shared/corpora/archives/ (the Elixir blog, Redox
+   news, Full Stack Python, the Rust blog), when that folder is there: each
+   imported (with its site's address, so its relative links resolve) and built
+   with search off (best of three), against Pelican building the same posts
+   (best of three; the bodies as they are, the front matter rewritten as
+   Pelican's headers, since Pelican reads no TOML), and against the archive's
+   own generator where it is installed (Hugo for Redox news). Target: Gazette's
+   full build at most a tenth of Pelican's.
 
-    python bench/site_bench.py            # 650 issues
-    python bench/site_bench.py --quick    # 60 issues (well under a minute)
+    python bench/site_bench.py            # 650 issues, then the real archives
+    python bench/site_bench.py --quick    # 60 issues (well under a minute), no real archives
+    python bench/site_bench.py --only-real  # the real archives alone
 
 Pelican is not a Gazette dependency: ``make bench-tools`` installs it into the
 venv (the ``bench`` extra).
@@ -63,7 +72,21 @@ SAMPLE = ROOT / "data" / "sample"
 RESULTS = ROOT / "bench" / "results" / "site.json"
 MIN_BYTES, MAX_BYTES = 15_000, 40_000
 MIN_LINKS, MAX_LINKS = 200, 300
-TARGETS = {"full_vs_pelican": 0.1, "no_change_s": 0.3, "one_new_s": 1.0}
+TARGETS = {
+    "full_vs_pelican": 0.1,
+    "no_change_s": 0.3,
+    "one_new_s": 1.0,
+    "real_full_vs_pelican": 0.1,
+}
+# The shared real archives (test data, never part of Gazette): name, the folder
+# to import, the site's address (its relative links resolve there).
+REAL_ARCHIVES = ROOT.parent / "shared" / "corpora" / "archives"
+REAL = (
+    ("elixir-lang-blog_jekyll-yaml", "_posts", "https://elixir-lang.org"),
+    ("redox-os-news_hugo-toml", "content/news", "https://www.redox-os.org"),
+    ("fullstackpython-blog_pelican", "content/posts", "https://www.fullstackpython.com"),
+    ("rust-blog_zola-toml", "content", "https://blog.rust-lang.org"),
+)
 # A build takes a second or less, so one busy moment of the machine (or of its
 # disk) would swamp it: full builds (of both tools, each from an empty folder)
 # and no-change rebuilds are measured this many times and the best kept.
@@ -219,7 +242,9 @@ def child(step: str, work: Path) -> dict[str, float]:
         with open_store(work / f"{name}.db") as store:
             start = time.perf_counter()
             if step.startswith("gazette-import"):
-                import_archive(store, work / "content")
+                base_file = work / "base_url"
+                base_url = base_file.read_text("utf-8") if base_file.exists() else ""
+                import_archive(store, work / "content", base_url)
                 timings["import"] = time.perf_counter() - start
             else:
                 build_archive(store, settings, work / name)
@@ -231,10 +256,12 @@ def child(step: str, work: Path) -> dict[str, float]:
         from pelican.settings import read_settings
 
         logging.disable(logging.WARNING)
+        # A real archive is read from its copy with Pelican's headers.
+        source = work / "pelican-content"
         settings = read_settings(
             None,
             override={
-                "PATH": str(work / "content"),
+                "PATH": str(source if source.is_dir() else work / "content"),
                 "OUTPUT_PATH": str(work / "pelican"),
                 "SITENAME": "GigaElixir Gazette",
                 "SITEURL": "https://bench.example.org",
@@ -246,6 +273,14 @@ def child(step: str, work: Path) -> dict[str, float]:
         )
         start = time.perf_counter()
         Pelican(settings).run()
+        timings["build"] = time.perf_counter() - start
+    elif step == "hugo":
+        start = time.perf_counter()
+        subprocess.run(
+            ["hugo", "--quiet", "--source", str(work / "hugo-site")],
+            check=True,
+            capture_output=True,
+        )
         timings["build"] = time.perf_counter() - start
     else:
         raise SystemExit(f"unknown step {step}")
@@ -329,6 +364,116 @@ def count_pages(folder: Path, pattern: str) -> int:
     return sum(1 for _ in folder.glob(pattern))
 
 
+# --- the real archives -------------------------------------------------------------
+
+_HUGO_CONFIG = """baseURL = "https://www.redox-os.org/"
+disableKinds = ["taxonomy", "term", "sitemap", "robotsTXT", "404"]
+buildFuture = true
+[markup.goldmark.renderer]
+unsafe = true
+"""
+
+
+def prepare_real(name: str, content: str, base_url: str, work: Path) -> dict[str, Any]:
+    """The work folder of one real archive: a copy of its posts, Gazette's
+    settings (search off), the posts as Pelican reads them and, for a Hugo
+    archive, a one-layout Hugo site of them."""
+    from gazette.importer import import_archive, split_front_matter
+    from gazette.store import open_store
+
+    work.mkdir(parents=True)
+    shutil.copytree(REAL_ARCHIVES / name / content, work / "content")
+    (work / "base_url").write_text(base_url, "utf-8")
+    (work / "gazette.toml").write_text(
+        f'[publication]\nbase_url = "{base_url}/gazette"\n[site]\nsearch = false\n', "utf-8"
+    )
+    # Titles and dates as Gazette reads them (Pelican reads no TOML, nor a date
+    # that is only in a Zola path); the Markdown bodies as they are.
+    pelican_content = work / "pelican-content"
+    pelican_content.mkdir()
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "g.db") as store:
+        report = import_archive(store, work / "content", base_url)
+        rows = store.db.query("select slug, title, published_on, markdown from issues")
+        markdown_bytes = 0
+        for index, row in enumerate(rows, 1):
+            body = split_front_matter(row["markdown"])[1]
+            title = " ".join(row["title"].split())
+            (pelican_content / f"{index:04d}.md").write_text(
+                f"Title: {title}\nDate: {row['published_on']}\n"
+                f"Slug: {index}-{row['slug']}\n\n{body}",
+                "utf-8",
+            )
+            markdown_bytes += len(row["markdown"].encode("utf-8"))
+    if name.startswith("redox"):
+        site = work / "hugo-site"
+        (site / "layouts" / "_default").mkdir(parents=True)
+        (site / "config.toml").write_text(_HUGO_CONFIG, "utf-8")
+        (site / "layouts" / "_default" / "single.html").write_text(
+            "<html><body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>", "utf-8"
+        )
+        (site / "layouts" / "_default" / "list.html").write_text(
+            "<html><body>{{ range .Pages }}<a href='{{ .RelPermalink }}'>{{ .Title }}</a>"
+            "{{ end }}</body></html>",
+            "utf-8",
+        )
+        shutil.copytree(work / "content", site / "content" / "news")
+    return {"posts": len(report.imported), "markdown_bytes": markdown_bytes}
+
+
+def bench_real_archives(work: Path, pelican: bool) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for name, content, base_url in REAL:
+        folder = work / "real" / name
+        facts = prepare_real(name, content, base_url, folder)
+        print(
+            f"{name}: {facts['posts']} posts: gazette, full build (best of {REPEATS})", flush=True
+        )
+        entry: dict[str, Any] = {
+            **facts,
+            "gazette": asdict(fastest_of(partial(gazette_full_build, folder, ""))),
+        }
+        built = count_pages(folder / "site" / "issues", "*/index.html")
+        if built != facts["posts"]:
+            raise SystemExit(
+                f"{name}: gazette built {built} issue pages, expected {facts['posts']}"
+            )
+        if pelican:
+            print(f"{name}: pelican, full build (best of {REPEATS})", flush=True)
+            entry["pelican"] = asdict(fastest_of(partial(pelican_full_build, folder)))
+            entry["ratio"] = entry["gazette"]["seconds"] / entry["pelican"]["seconds"]
+        if (folder / "hugo-site").is_dir() and shutil.which("hugo"):
+            print(f"{name}: hugo, full build (best of {REPEATS})", flush=True)
+
+            def hugo_build(folder: Path = folder) -> Run:
+                set_aside(folder, folder / "hugo-site" / "public")
+                return run_step("hugo", folder)
+
+            entry["own"] = {"name": "Hugo", **asdict(fastest_of(hugo_build))}
+        results[name] = entry
+    return results
+
+
+def real_report(real: dict[str, Any]) -> str:
+    lines = [
+        "real archives (import + build, search off):",
+        f"{'':32}{'posts':>6}{'gazette':>10}{'pelican':>10}{'ratio':>8}{'own generator':>22}",
+    ]
+    for name, entry in real.items():
+        pelican = entry.get("pelican")
+        own = entry.get("own")
+        lines.append(
+            f"{name:32}{entry['posts']:>6}{entry['gazette']['seconds']:>8.2f} s"
+            + (
+                f"{pelican['seconds']:>8.2f} s{entry['ratio']:>8.3f}"
+                if pelican
+                else f"{'-':>10}{'-':>8}"
+            )
+            + (f"{own['name']:>14} {own['seconds']:.2f} s" if own else f"{'-':>22}")
+        )
+    lines.append(f"target: ratio <= {TARGETS['real_full_vs_pelican']} on every real archive")
+    return "\n".join(lines)
+
+
 # --- the report ---------------------------------------------------------------------
 
 
@@ -382,6 +527,11 @@ def verdicts(results: dict[str, Any]) -> dict[str, bool | None]:
         "no_change_s": g["no_change"]["seconds"] < TARGETS["no_change_s"],
         "one_new_s": g["one_new"]["seconds"] < TARGETS["one_new_s"],
         "peak_below_pelican": g["full"]["peak_mb"] < p["full"]["peak_mb"] if p else None,
+        "real_full_vs_pelican": (
+            all(e["ratio"] <= TARGETS["real_full_vs_pelican"] for e in results["real"].values())
+            if results.get("real") and all("ratio" in e for e in results["real"].values())
+            else None
+        ),
     }
 
 
@@ -393,6 +543,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="60 issues")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--no-real", action="store_true", help="leave out the real archives (../shared)"
+    )
+    parser.add_argument(
+        "--only-real", action="store_true", help="the real archives alone, not the 650 issues"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -401,7 +557,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     count = 60 if args.quick else args.issues
+    real = not (args.quick or args.no_real) and REAL_ARCHIVES.is_dir()
     work = Path(tempfile.mkdtemp(prefix="gazette-site-bench-"))
+    if args.only_real:
+        try:
+            found = bench_real_archives(work, pelican_available())
+            print()
+            print(real_report(found))
+            out = args.out.with_name("site-real.json")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps({"real": found, "targets": TARGETS}, indent=2) + "\n")
+            print(f"\nwrote {out}")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
     try:
         for name, search in (("gazette.toml", "false"), ("search.toml", "true")):
             (work / name).write_text(
@@ -470,9 +639,13 @@ def main(argv: list[str] | None = None) -> int:
             results["pelican_skipped"] = (
                 "not installed: `make bench-tools` installs it into the venv"
             )
+        if real:
+            results["real"] = bench_real_archives(work, pelican)
         results["met"] = verdicts(results)
         print()
         print(report(results))
+        if real:
+            print(real_report(results["real"]))
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
         print(

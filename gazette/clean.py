@@ -12,7 +12,7 @@ import re
 
 import nh3
 
-from gazette.urls import safe_url
+from gazette.urls import INERT_SCHEMES, safe_url
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2",
@@ -28,21 +28,30 @@ _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|blockquote|pre|tr)>|<br\s*/?>", re.
 _ANY_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")  # ">" may sit in a quoted value
 
 
-def clean_html(fragment: str | None, base_url: str | None = None) -> str:
-    """Sanitize an HTML fragment; relative links resolve against ``base_url``."""
+def clean_html(fragment: str | None, base_url: str | None = None, *, trusted: bool = False) -> str:
+    """Sanitize an HTML fragment; relative links resolve against ``base_url``.
+
+    Links must be http(s); ``trusted=True`` (the editor's own words, never a
+    source's) also keeps the inert ``mailto:``, ``irc:``, ``ircs:`` and ``xmpp:``
+    links. ``javascript:``, ``data:`` and ``vbscript:`` never pass.
+    """
     if not fragment:
         return ""
+    inert = INERT_SCHEMES if trusted else ()
 
     def keep_safe_links(element: str, attribute: str, value: str) -> str | None:
-        if (element, attribute) in (("a", "href"), ("img", "src")):
-            return safe_url(value, base_url) or None
+        if (element, attribute) == ("a", "href"):
+            # nh3 has decoded the value's entities: safe_url must not again.
+            return safe_url(value, base_url, decoded=True, inert_schemes=inert) or None
+        if (element, attribute) == ("img", "src"):
+            return safe_url(value, base_url, decoded=True) or None
         return value
 
     return nh3.clean(
         fragment,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
-        url_schemes={"http", "https"},
+        url_schemes={"http", "https", *inert},
         attribute_filter=keep_safe_links,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,

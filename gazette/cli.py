@@ -789,7 +789,14 @@ def build_site(out_dir: Path) -> None:
 @cli.command("import-archive")
 @global_options
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
-def import_archive(directory: Path) -> None:
+@click.option(
+    "--base-url",
+    default="",
+    metavar="URL",
+    help="Where the archive was published (https://blog.example.org): its site-relative"
+    " links resolve there. Without it they are dropped.",
+)
+def import_archive(directory: Path, base_url: str) -> None:
     """Import past issues from the Markdown files under DIRECTORY.
 
     Each file starts with Pelican-style headers (Title:, Date:, Number:, Tags:
@@ -803,7 +810,7 @@ def import_archive(directory: Path) -> None:
     from gazette.importer import import_archive as run_import
 
     with obj().locked_store() as store:
-        report = run_import(store, directory)
+        report = run_import(store, directory, base_url)
     for line in report.lines():
         click.echo(line)
     if report.skipped:

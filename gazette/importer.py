@@ -6,7 +6,7 @@ Rust (Pelican), Hugo and Jekyll keep them. A file starts with one of:
 * Pelican-style headers: ``Title:``, ``Date:``, ``Number:``, ``Tags:`` … lines
   (keys in any case; an indented line continues the previous value), then a
   blank line;
-* YAML front matter between ``---`` lines (read with ``yaml.safe_load``);
+* YAML front matter between ``---`` lines (read with PyYAML's safe loader);
 * TOML front matter between ``+++`` lines.
 
 The rest is the issue's Markdown body. Recognised keys: ``title`` (required),
@@ -16,13 +16,14 @@ at commas, or for YAML/TOML without commas at spaces as Jekyll does),
 ``subtitle`` (or ``summary``/``description``) and ``slug``. Files marked as
 drafts (``draft: true``, ``published: false``, ``Status: draft``) are skipped.
 
-Each file becomes a published issue: its number (or, when it has none, the next
-number above every number in use, given in date order), its date, tags and
+Each file becomes a published issue: its number (or, when it has none, the
+number its title and file name give, see ``_inferred_number``; else none: it is
+shown by its date, and takes no number a future issue will need), its date, tags and
 subtitle, the original file text in the ``markdown`` column, and its body
 rendered to sanitized HTML once, here (GitHub-flavoured Markdown, see
 ``render_body``), so no site build converts Markdown again.
-The issue's week key is the ISO week of its date, or ``<week>-<number>`` when
-that week already has an issue.
+The issue's week key is the ISO week of its date, or ``<week>-<number>`` (for
+an unnumbered issue ``<week>-<date>``) when that week already has an issue.
 
 Every file is read and its front matter parsed first, so that numbers and week
 keys can be given; the bodies are rendered meanwhile (by one thread per core
@@ -53,6 +54,7 @@ import pyromark
 import yaml
 
 from gazette.errors import GazetteError
+from gazette.markdown_dialect import linkify_html, python_markdown
 from gazette.models import ORIGIN_IMPORT, PublishedIssue
 from gazette.render.web import body_digest, sanitize_body_html, slugify
 from gazette.store import Store
@@ -65,13 +67,32 @@ PARALLEL_MIN_FILES = 50
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*):[ \t]*(.*?)\s*$")
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
 _FILENAME_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+# Zola keeps the date only in the page's path: path = "2014/11/20/Cargo".
+_PATH_DATE = re.compile(r"^/?(\d{4})/(\d{1,2})/(\d{1,2})(?:/|$)")
+# An issue number written in the title: "Issue 531: …", "… #12", "No. 7".
+_TITLE_MARKED_NUMBER = re.compile(r"(?:\bissue|\bno\.|#)\s*#?\s*(\d{1,6})\b", re.I)
+# A number ending the title ("This Week in X 12") or the file name ("…-x-12").
+_TRAILING_TITLE_NUMBER = re.compile(r"(?:^|[\s#])(\d{1,6})$")
+_TRAILING_NAME_NUMBER = re.compile(r"^(.*?)[-_ ]?(\d{1,6})$")
+# An unmarked number from here on is more likely a year than an issue number.
+_FIRST_YEAR = 1900
+# A Hugo or Zola section's own page (its title, sorting, feeds): not a post.
+_SECTION_FILES = ("_index.md", "_index.markdown", "_index.mdown", "_index.mkd")
+# Where Pelican keeps pages (an "About", a privacy policy): not issues.
+_PAGE_FOLDERS = ("pages",)
 _NUMBER_KEYS = ("number", "issue", "issue_number")
 _SUBTITLE_KEYS = ("subtitle", "summary", "description")
 _MARKDOWN_OPTIONS = (
     pyromark.Options.ENABLE_TABLES
     | pyromark.Options.ENABLE_STRIKETHROUGH
     | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_FOOTNOTES
 )
+
+
+# libyaml's loader where PyYAML was built with it: the pure-Python one takes
+# most of an import of a blog whose front matter holds long excerpts.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ArchiveImportError(GazetteError):
@@ -100,6 +121,14 @@ class ArchiveFile:
     text_utf8: bytes  # the whole file, as it was
     html_utf8: bytes = b""
     html_digest: str = ""  # body_digest(html_utf8), stored with it
+    # A number read from the title or the file name when the front matter has
+    # none, and where it was read ("the title 'This Week in X 12'").
+    inferred_number: int | None = None
+    inferred_from: str = ""
+    # How the body's Markdown is read, after the generator that wrote the
+    # archive: "python-markdown" (Pelican), "goldmark" (Hugo) or "commonmark"
+    # (Jekyll's kramdown in GFM mode, Zola's pulldown-cmark); see _dialect.
+    dialect: str = "commonmark"
 
     @property
     def text(self) -> str:
@@ -119,10 +148,12 @@ class Skipped:
 @dataclass(frozen=True)
 class Imported:
     path: str
-    number: int
+    number: int | None  # None: no number anywhere; the archive shows it by its date
     week: str
     title: str
-    numbered_here: bool  # the file had no number; this one was given
+    # Where the number was read when the front matter had none ("the title
+    # 'This Week in X 12'"); for an unnumbered issue, why an inferred one was not used.
+    inferred_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,13 +166,21 @@ class ImportReport:
         """What the CLI prints: every skip with its reason, new numbers, a summary."""
         out = [f"skipped {s.path}: {s.reason}" for s in self.skipped]
         out += [
-            f"{i.path}: no number, imported as #{i.number}"
+            f"{i.path}: no number, imported unnumbered (shown by its date)"
+            + (f"; {i.inferred_from}" if i.inferred_from else "")
             for i in self.imported
-            if i.numbered_here
+            if i.number is None
         ]
-        numbers = sorted(i.number for i in self.imported)
+        out += [
+            f"{i.path}: number #{i.number} inferred from {i.inferred_from}"
+            for i in self.imported
+            if i.inferred_from and i.number is not None
+        ]
+        numbers = sorted(i.number for i in self.imported if i.number is not None)
         span = f" (#{numbers[0]}–#{numbers[-1]})" if len(numbers) > 1 else ""
         span = f" (#{numbers[0]})" if len(numbers) == 1 else span
+        unnumbered = len(self.imported) - len(numbers)
+        span += f", {unnumbered} unnumbered" if unnumbered and numbers else ""
         out.append(
             f"imported {len(self.imported)} issue{'' if len(self.imported) == 1 else 's'}{span},"
             f" {len(self.unchanged)} unchanged, {len(self.skipped)} skipped"
@@ -149,19 +188,33 @@ class ImportReport:
         return out
 
 
-def import_archive(store: Store, directory: Path) -> ImportReport:
-    """Import every Markdown file under ``directory`` as a published issue."""
+def import_archive(store: Store, directory: Path, base_url: str = "") -> ImportReport:
+    """Import every Markdown file under ``directory`` as a published issue.
+
+    ``base_url`` is where the archive was published (https://blog.example.org):
+    its site-relative links (``/about.html``) resolve there; without it they are
+    dropped, as they point nowhere on this site.
+    """
     directory = Path(directory)
-    paths = find_issue_files(directory)
+    paths, others = _archive_files(directory)
     if not paths:
         raise ArchiveImportError(
             f"{directory}: no Markdown files ({', '.join(MARKDOWN_SUFFIXES)}) found"
         )
     archive = _Archive.load(store)
-    skipped: list[Skipped] = []
+    # Every file of the folder that is not imported is listed, with its reason:
+    # a .rst post must not vanish without a word.
+    skipped: list[Skipped] = [
+        Skipped(
+            path.relative_to(directory).as_posix(),
+            f"not Markdown ({path.suffix or 'no extension'}): only"
+            f" {', '.join(MARKDOWN_SUFFIXES)} files are imported",
+        )
+        for path in others
+    ]
     unchanged: list[str] = []
     files: list[ArchiveFile] = []
-    with _Bodies(parallel=len(paths) >= PARALLEL_MIN_FILES) as bodies:
+    with _Bodies(parallel=len(paths) >= PARALLEL_MIN_FILES, base_url=base_url) as bodies:
         for path in paths:
             rel = path.relative_to(directory).as_posix()
             try:
@@ -181,8 +234,7 @@ def import_archive(store: Store, directory: Path) -> ImportReport:
         _save(store, plan, bodies)
     return ImportReport(
         imported=tuple(
-            Imported(i.path, number, week, i.title, i.number is None)
-            for i, number, week in plan.new
+            Imported(n.file.path, n.number, n.week, n.file.title, n.note) for n in plan.new
         ),
         unchanged=tuple(unchanged),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
@@ -193,7 +245,8 @@ def _save(store: Store, plan: _Plan, bodies: _Bodies) -> None:
     """Every new issue in one transaction, each written as soon as its body is ready."""
 
     def issues() -> Iterator[PublishedIssue]:
-        for issue, number, week in plan.new:
+        for new in plan.new:
+            issue, number, week = new.file, new.number, new.week
             html, digest = bodies.get(issue)
             yield PublishedIssue(
                 week=week,
@@ -234,7 +287,8 @@ class _Bodies:
     renders each body in this thread, when it is asked for.
     """
 
-    def __init__(self, parallel: bool) -> None:
+    def __init__(self, parallel: bool, base_url: str = "") -> None:
+        self._base_url = base_url
         workers = os.cpu_count() or 1
         self._pool = ThreadPoolExecutor(workers) if parallel and workers > 1 else None
         self._pending: dict[str, Future[tuple[bytes, str]] | int] = {}
@@ -251,32 +305,41 @@ class _Bodies:
         if self._pool is None:
             self._pending[file.path] = body_start
         else:
-            self._pending[file.path] = self._pool.submit(_render_body_of, file, body_start)
+            self._pending[file.path] = self._pool.submit(
+                _render_body_of, file, body_start, self._base_url
+            )
 
     def get(self, file: ArchiveFile) -> tuple[bytes, str]:
         """``file``'s body as (UTF-8 HTML, body_digest); call once per file."""
         pending = self._pending.pop(file.path)
         if isinstance(pending, int):
-            return _render_body_of(file, pending)
+            return _render_body_of(file, pending, self._base_url)
         return pending.result()
 
 
-def _render_body_of(file: ArchiveFile, body_start: int) -> tuple[bytes, str]:
-    html = render_body(file.text[body_start:]).encode("utf-8")
+def _render_body_of(file: ArchiveFile, body_start: int, base_url: str) -> tuple[bytes, str]:
+    html = render_body(file.text[body_start:], file.dialect, base_url).encode("utf-8")
     return html, body_digest(html)
 
 
 def find_issue_files(directory: Path) -> list[Path]:
     """Markdown files under ``directory``, in path order; hidden ones are not issues."""
+    return _archive_files(directory)[0]
+
+
+def _archive_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """(Markdown files, every other file) under ``directory``, each in path
+    order; hidden files and folders (``.git``) are not part of the archive."""
     if not directory.is_dir():
         raise ArchiveImportError(f"{directory}: not a folder")
-    return sorted(
-        path
-        for path in directory.rglob("*")
-        if path.suffix.lower() in MARKDOWN_SUFFIXES
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(directory).parts)
-    )
+    markdown: list[Path] = []
+    others: list[Path] = []
+    for path in directory.rglob("*"):
+        if any(part.startswith(".") for part in path.relative_to(directory).parts):
+            continue
+        if path.is_file():
+            (markdown if path.suffix.lower() in MARKDOWN_SUFFIXES else others).append(path)
+    return sorted(markdown), sorted(others)
 
 
 def read_text(path: Path) -> str:
@@ -302,29 +365,43 @@ def _read(path: Path) -> tuple[str, bytes]:
         ) from None
 
 
-def parse_issue_text(text: str, filename: str, rel: str = "") -> ArchiveFile:
+def parse_issue_text(text: str, filename: str, rel: str = "", base_url: str = "") -> ArchiveFile:
     """An issue from the text of one file, its body rendered; ``filename`` may
     carry its date."""
     file, body = _parse(text, text.encode("utf-8"), filename, rel)
     # Rendered once, at import: the site places this HTML and never sees Markdown.
-    html = render_body(body).encode("utf-8")
+    html = render_body(body, file.dialect, base_url).encode("utf-8")
     return replace(file, html_utf8=html, html_digest=body_digest(html))
 
 
 def _parse(text: str, text_utf8: bytes, filename: str, rel: str) -> tuple[ArchiveFile, str]:
     """(the issue without its HTML, its Markdown body) from the text of one file
     (also given as UTF-8, as it is kept)."""
+    if filename.lower() in _SECTION_FILES:
+        raise UnreadableFile(
+            f"a section's index ({filename}, as Hugo and Zola name it), not a post"
+        )
+    if any(part in _PAGE_FOLDERS for part in Path(rel).parts[:-1]):
+        raise UnreadableFile("a page (in a pages/ folder, as Pelican keeps them), not an issue")
     meta, body, style = split_front_matter(text)
     if _is_draft(meta):
         raise UnreadableFile("marked as a draft")
     title = _one_line(meta.get("title"))
     if not title:
+        template = _one_line(meta.get("template"))
+        if template:
+            raise UnreadableFile(f"a page drawn by its own template ({template}), not a post")
         raise UnreadableFile("no title in the front matter")
+    number = _number(meta)
+    inferred, inferred_from = _inferred_number(title, filename) if number is None else (None, "")
     file = ArchiveFile(
         path=rel or filename,
         title=title,
-        day=_date(meta.get("date"), filename),
-        number=_number(meta),
+        day=_date(meta.get("date"), filename, meta.get("path")),
+        number=number,
+        inferred_number=inferred,
+        inferred_from=inferred_from,
+        dialect=_dialect(style, meta, filename),
         tags=_tags(meta.get("tags"), split_spaces=style != "headers"),
         subtitle=next((_one_line(meta[k]) for k in _SUBTITLE_KEYS if meta.get(k)), ""),
         slug=slugify(_one_line(meta.get("slug")) or title),
@@ -333,7 +410,7 @@ def _parse(text: str, text_utf8: bytes, filename: str, rel: str) -> tuple[Archiv
     return file, body
 
 
-def render_body(markdown: str) -> str:
+def render_body(markdown: str, dialect: str = "commonmark", base_url: str = "") -> str:
     """An imported body as sanitized HTML (the archive's allow-list, http(s) links).
 
     CommonMark with the GitHub extensions that Hugo (goldmark) and Jekyll
@@ -341,9 +418,18 @@ def render_body(markdown: str) -> str:
     through pyromark (pulldown-cmark): years of issues import in seconds, where
     markdown-it-py takes about 30 s for a 23 MB archive. (cmark-gfm is as fast
     but its Python binding leaks every document's tree.) Raw HTML passes
-    through and is sanitized here.
+    through and is sanitized here. ``dialect`` is the archive's generator's
+    reading of Markdown where it differs (``ArchiveFile.dialect``); footnotes,
+    which all four generators render, are on. Relative links resolve against
+    ``base_url`` (where the archive was published); without one they are
+    dropped, as they would point nowhere on this site.
     """
-    return sanitize_body_html(pyromark.html(markdown, options=_MARKDOWN_OPTIONS))
+    if dialect == "python-markdown":
+        markdown = python_markdown(markdown)
+    html = pyromark.html(markdown, options=_MARKDOWN_OPTIONS)
+    if dialect == "goldmark":
+        html = linkify_html(html)
+    return sanitize_body_html(html, base_url=base_url)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
@@ -414,7 +500,7 @@ def _headers(lines: Iterator[tuple[str, int]], text: str) -> tuple[dict[str, Any
 
 def _load_yaml(block: str) -> Mapping[str, Any]:
     try:
-        meta = yaml.safe_load(block)
+        meta = yaml.load(block, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
@@ -452,7 +538,7 @@ def _one_line(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _date(value: Any, filename: str) -> date:
+def _date(value: Any, filename: str, page_path: Any = None) -> date:
     if isinstance(value, datetime):
         return value.date()  # the day as written, in the author's time zone
     if isinstance(value, date):
@@ -465,7 +551,12 @@ def _date(value: Any, filename: str) -> date:
     from_name = _FILENAME_DATE.match(filename)
     if from_name:
         return _make_date(from_name, filename)
-    raise UnreadableFile("no date in the front matter or the file name")
+    from_path = _PATH_DATE.match(page_path) if isinstance(page_path, str) else None
+    if from_path:
+        return _make_date(from_path, page_path)
+    raise UnreadableFile(
+        "no date in the front matter (date, or a Zola path = 'YYYY/MM/DD/slug') or the file name"
+    )
 
 
 def _make_date(match: re.Match[str], source: str) -> date:
@@ -489,6 +580,53 @@ def _number(meta: Mapping[str, Any]) -> int | None:
     return None
 
 
+def _dialect(style: str, meta: Mapping[str, Any], filename: str) -> str:
+    """Which generator's Markdown a file was written for, from its front matter.
+
+    Pelican's header lines: Python-Markdown. Zola's TOML (an ``[extra]`` table,
+    a ``path``, a ``template``) and Jekyll's YAML (the date in the file name, a
+    ``layout``): CommonMark, near enough. Other front matter with a ``date``:
+    Hugo's goldmark, which links bare URLs.
+    """
+    if style == "headers":
+        return "python-markdown"
+    if any(key in meta for key in ("extra", "path", "template")):
+        return "commonmark"
+    if style == "yaml" and (_FILENAME_DATE.match(filename) or "layout" in meta):
+        return "commonmark"
+    return "goldmark" if "date" in meta else "commonmark"
+
+
+def _inferred_number(title: str, filename: str) -> tuple[int | None, str]:
+    """(number, where it was read) for a file whose front matter has none.
+
+    Read from a title that marks it ("Issue 531: …", "… #12"), from a file name
+    that is one ("issue-12.md", "12.md"), or from a number ending both the title
+    and the file name made of it ("This Week in X 12", "this-week-in-x-12.md").
+    A number ending only one of them is too often a part or a week ("RSoC: GDB
+    for Redox - part 1" in "rsoc-gdb-1.md"), and an unmarked one that could be
+    a year is one ("A call for blogs 2020").
+    """
+    marked = _TITLE_MARKED_NUMBER.search(title)
+    if marked and int(marked.group(1)) > 0:
+        return int(marked.group(1)), f"the title {title!r}"
+    stem = filename.rsplit(".", 1)[0]
+    by_name = _TRAILING_NAME_NUMBER.match(stem)
+    if by_name is None or not 0 < int(by_name.group(2)) < _FIRST_YEAR:
+        return None, ""
+    prefix = by_name.group(1).lower()
+    if prefix in ("", "issue", "no", "number"):
+        return int(by_name.group(2)), f"the file name {filename!r}"
+    by_title = _TRAILING_TITLE_NUMBER.search(title)
+    if (
+        by_title
+        and int(by_title.group(1)) == int(by_name.group(2))
+        and slugify(title[: by_title.start(1)]) == slugify(prefix)
+    ):
+        return int(by_name.group(2)), f"the title {title!r} and the file name {filename!r}"
+    return None, ""
+
+
 def _tags(value: Any, split_spaces: bool) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -508,9 +646,17 @@ def _tags(value: Any, split_spaces: bool) -> tuple[str, ...]:
     return tuple(seen)
 
 
+@dataclass(frozen=True)
+class _Numbered:
+    file: ArchiveFile
+    number: int | None  # None: unnumbered
+    week: str
+    note: str  # where an inferred number was read; why an unnumbered one has none
+
+
 @dataclass
 class _Plan:
-    new: list[tuple[ArchiveFile, int, str]] = field(default_factory=list)  # file, number, week
+    new: list[_Numbered] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -527,7 +673,8 @@ class _Archive:
         texts: set[str] = set()
         # As bytes, one issue at a time: the digests are all an import needs.
         for issue in store.issue_texts():
-            weeks[issue.number] = issue.week
+            if issue.number is not None:
+                weeks[issue.number] = issue.week
             texts.add(_digest(issue.markdown_utf8))
         return cls(weeks=weeks, texts=frozenset(texts))
 
@@ -538,15 +685,25 @@ def _digest(text: str | bytes) -> str:
 
 
 def _plan(archive: _Archive, files: list[ArchiveFile]) -> _Plan:
-    """Numbers and week keys for the new files, against the archive as it is."""
+    """Numbers and week keys for the new files, against the archive as it is.
+
+    A number in the front matter is the issue's; one read from the title or the
+    file name is taken only when no such number (in the archive or this import)
+    has it, so an inferred number never takes the place of a real one. Any
+    other file stays unnumbered: a number given here would be one the weekly's
+    next issues need.
+    """
     plan = _Plan()
     weeks = set(archive.weeks.values())
     claimed: dict[int, str] = {}  # number -> the path that has it in this import
-    numbered: list[tuple[ArchiveFile, int]] = []
-    unnumbered: list[ArchiveFile] = []
+    numbered: list[tuple[ArchiveFile, int | None, str]] = []  # file, number, note
+    inferred: list[ArchiveFile] = []
     for file in files:
         if file.number is None:
-            unnumbered.append(file)
+            if file.inferred_number is None:
+                numbered.append((file, None, ""))
+            else:
+                inferred.append(file)
         elif file.number in claimed:
             plan.skipped.append(
                 Skipped(file.path, f"number {file.number} is also used by {claimed[file.number]}")
@@ -558,18 +715,28 @@ def _plan(archive: _Archive, files: list[ArchiveFile]) -> _Plan:
             )
         else:
             claimed[file.number] = file.path
-            numbered.append((file, file.number))
-    next_number = max([0, *archive.weeks, *claimed]) + 1
-    for file in sorted(unnumbered, key=lambda f: (f.day, f.path)):
-        numbered.append((file, next_number))
-        next_number += 1
+            numbered.append((file, file.number, ""))
+    for file in sorted(inferred, key=lambda f: (f.day, f.path)):
+        number = file.inferred_number
+        assert number is not None
+        taken_by = "the archive" if number in archive.weeks else claimed.get(number, "")
+        if taken_by:
+            note = f"#{number}, from {file.inferred_from}, is used by {taken_by}"
+            numbered.append((file, None, note))
+        else:
+            claimed[number] = file.path
+            numbered.append((file, number, file.inferred_from))
     # Week keys in date order, so of two issues in one week the earlier keeps the plain key.
-    for file, number in sorted(numbered, key=lambda pair: (pair[0].day, pair[1])):
+    for file, number, note in sorted(numbered, key=lambda n: (n[0].day, n[1] or 0, n[0].path)):
         year, week_number, _ = file.day.isocalendar()
-        week = f"{year}-W{week_number:02d}"
+        week = base = f"{year}-W{week_number:02d}"
         if week in weeks:
-            week = f"{week}-{number}"
+            week = base = f"{base}-{number if number is not None else file.day.isoformat()}"
+        for again in itertools.count(2):
+            if week not in weeks:
+                break
+            week = f"{base}-{again}"  # unnumbered issues of one day
         weeks.add(week)
-        plan.new.append((file, number, week))
-    plan.new.sort(key=lambda entry: entry[1])
+        plan.new.append(_Numbered(file, number, week, note))
+    plan.new.sort(key=lambda entry: (entry.number is None, entry.number or 0, entry.file.day))
     return plan

@@ -20,14 +20,19 @@ def _engine() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
 
 
-def to_html(markdown: str) -> str:
-    """Block-level HTML for a Markdown fragment, sanitized."""
-    return clean_html(_engine().render(markdown))
+def to_html(markdown: str, *, trusted: bool = False) -> str:
+    """Block-level HTML for a Markdown fragment, sanitized.
+
+    ``trusted=True`` for the editor's own words: their ``mailto:`` (and
+    ``irc:``/``ircs:``/``xmpp:``) links are kept; a source's Markdown (release
+    notes) keeps http(s) links only.
+    """
+    return clean_html(_engine().render(markdown), trusted=trusted)
 
 
-def inline_html(markdown: str) -> str:
+def inline_html(markdown: str, *, trusted: bool = False) -> str:
     """Inline HTML (no wrapping <p>) for a one-line fragment such as a headline."""
-    return clean_html(_engine().renderInline(markdown))
+    return clean_html(_engine().renderInline(markdown), trusted=trusted)
 
 
 _BLOCK_START = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([#>+\-*=])", re.M)

@@ -152,7 +152,7 @@ class PublishedIssue:
     """
 
     week: str
-    number: int
+    number: int | None  # None: an imported issue that never had a number
     slug: str
     title: str
     published_on: str

@@ -85,7 +85,7 @@ def issue_tags(issue: Issue) -> tuple[str, ...]:
 
 def published_issues(store: Store, limit: int | None = None) -> list[Issue]:
     """Every published issue (or the newest ``limit``) with its stories, newest
-    number first.
+    first (by date, then number).
 
     Drafts are parsed back into their stories; an imported issue has no stories,
     only its title and subtitle. Pass ``limit`` when only the latest issues
@@ -111,7 +111,7 @@ def _issue_of(published: PublishedIssue) -> Issue:
 
 
 def archive_issues(store: Store) -> list[PublishedIssue]:
-    """Every published issue as the archive shows it, oldest number first.
+    """Every published issue as the archive shows it, oldest first (by date, then number).
 
     Reads the stored columns only, so it stays fast for hundreds of issues (the
     HTML has the content); rows from before the archive columns existed get

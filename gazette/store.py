@@ -64,7 +64,7 @@ class IssueText:
     """What an import compares against: an issue's number, week and Markdown,
     the latter as the UTF-8 bytes SQLite holds (never decoded)."""
 
-    number: int
+    number: int | None  # None: an imported issue that never had a number
     week: str
     markdown_utf8: bytes
 
@@ -247,15 +247,18 @@ class Store:
         return _published_issue(rows[0]) if rows else None
 
     def issues(self, limit: int | None = None) -> list[PublishedIssue]:
-        """Every published issue (or the newest ``limit``), every column, newest first."""
+        """Every published issue (or the newest ``limit``), every column, newest
+        first: by date, then number (an imported archive's numbers need not
+        follow its dates)."""
         rows = self.db.query(
-            f"select {_ISSUE_SELECT} from issues order by number desc limit ?",
+            f"select {_ISSUE_SELECT} from issues"
+            " order by substr(published_on, 1, 10) desc, number desc limit ?",
             [-1 if limit is None else limit],  # a negative limit is none
         )
         return [_published_issue(row) for row in rows]
 
     def archive_issues(self) -> list[PublishedIssue]:
-        """Every published issue as the archive lists it, oldest number first.
+        """Every published issue as the archive lists it, oldest first (by date, then number).
 
         Without the Markdown (``markdown`` is None), so hundreds of issues read
         fast and take little memory; except on rows from before the archive
@@ -266,7 +269,7 @@ class Store:
             f"select {_ISSUE_SELECT_BUT_MARKDOWN},"
             " case when emoji is null and coalesce(origin, 'draft') = 'draft'"
             " then markdown end as markdown"
-            " from issues order by number"
+            " from issues order by substr(published_on, 1, 10), number"
         )
         return [_published_issue(row) for row in self.db.query(query)]
 

@@ -9,24 +9,40 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 # Query parameters that identify a click, not a page.
 _TRACKING = re.compile(r"^(utm_[a-z_]+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|igshid|si)$", re.I)
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+# Link schemes an editor (or an imported archive, which an editor wrote) may use
+# besides http(s): they open a mail or chat client, never run anything.
+INERT_SCHEMES = ("mailto", "irc", "ircs", "xmpp")
 
 
-def safe_url(url: str | None, base: str | None = None) -> str:
+def safe_url(
+    url: str | None,
+    base: str | None = None,
+    *,
+    decoded: bool = False,
+    inert_schemes: tuple[str, ...] = (),
+) -> str:
     """Return ``url`` resolved against ``base`` if it is http(s), else "".
 
     Entities are decoded and control characters dropped first, so
     ``&#106;avascript:`` and ``java\\tscript:`` are seen for what they are.
+    ``decoded=True`` says an HTML parser has decoded the entities already (an
+    attribute value nh3 hands over): decoding twice would turn the
+    ``&region=`` of a query into ``®ion=``. ``inert_schemes`` (from
+    ``INERT_SCHEMES``) are kept too, for trusted authors' links.
     """
     if not url:
         return ""
     candidate = url.strip()
-    if "&" in candidate:
+    if "&" in candidate and not decoded:
         candidate = html.unescape(candidate)
     candidate = _CONTROL.sub("", candidate)
     if base and not candidate[:8].lower().startswith(("http://", "https://")):
         candidate = urljoin(base, candidate)  # absolute links need no join (the common case)
     parts = urlsplit(candidate)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    scheme = parts.scheme.lower()
+    if scheme in inert_schemes and scheme in INERT_SCHEMES:
+        return candidate
+    if scheme not in ("http", "https") or not parts.netloc:
         return ""
     return candidate
 

@@ -108,7 +108,7 @@ def write_archive(root: Path) -> Path:
     (archive / "wip.md").write_text("+++\ntitle = 'Later'\ndraft = true\n+++\nx\n", "utf-8")
     (archive / "README.md").write_text("This archive holds our issues.\n", "utf-8")
     (archive / "bad-date.md").write_text("Title: When?\nDate: last tuesday\n\nx\n", "utf-8")
-    # Not issues at all: ignored.
+    # Not Markdown: listed as not imported. Hidden files are not the archive's.
     (archive / "notes.txt").write_text("Title: not markdown\n", "utf-8")
     (archive / ".git").mkdir()
     (archive / ".git" / "HEAD.md").write_text("Title: hidden\n", "utf-8")
@@ -123,6 +123,7 @@ EXPECTED_SKIPS = {
     "wip.md": "marked as a draft",
     "README.md": "no front matter",
     "bad-date.md": "date 'last tuesday' is not a date",
+    "notes.txt": "not Markdown (.txt)",
 }
 
 
@@ -130,18 +131,21 @@ def test_import_keeps_numbers_dates_tags_and_text(tmp_path: Path) -> None:
     archive = write_archive(tmp_path)
     with open_store(tmp_path / "g.db") as store:
         report = import_archive(store, archive)
-        rows = {r["number"]: r for r in store.db.query("select * from issues order by number")}
+        rows = {
+            r["number"] or r["title"]: r
+            for r in store.db.query("select * from issues order by number")
+        }
     skipped = {s.path: s.reason for s in report.skipped}
     assert set(skipped) == set(EXPECTED_SKIPS)
     for path, reason in EXPECTED_SKIPS.items():
         assert reason in skipped[path], (path, skipped[path])
-    # Files without a number get the next ones above every number, oldest first.
-    assert sorted(rows) == [530, 531, 532, 540, 541, 542]
-    assert rows[541]["title"] == "An Early Special"
-    assert rows[542]["title"] == "A Special Issue Without a Number"
-    assert [(i.path, i.number) for i in report.imported if i.numbered_here] == [
-        ("_posts/early.md", 541),
-        ("_posts/2024-01-31-special.markdown", 542),
+    # Files without a number anywhere stay unnumbered: #541 is the next issue's.
+    early, late = "An Early Special", "A Special Issue Without a Number"
+    assert set(rows) == {530, 531, 532, 540, early, late}
+    assert rows[early]["number"] is None and rows[late]["number"] is None
+    assert [i.path for i in report.imported if i.number is None] == [
+        "_posts/early.md",  # in date order
+        "_posts/2024-01-31-special.markdown",
     ]
     pelican = rows[530]
     assert pelican["published_on"] == "2024-01-10"
@@ -165,8 +169,8 @@ def test_import_keeps_numbers_dates_tags_and_text(tmp_path: Path) -> None:
     assert "onerror" not in jekyll["html"]
     # Two issues in one ISO week: the earlier keeps the plain week key.
     assert rows[540]["week"] == "2024-W02-540"
-    assert json.loads(rows[541]["tags"]) == ["history"]
-    assert rows[541]["markdown"] == UNNUMBERED_EARLY  # the byte order mark is not text
+    assert json.loads(rows[early]["tags"]) == ["history"]
+    assert rows[early]["markdown"] == UNNUMBERED_EARLY  # the byte order mark is not text
 
 
 def test_importing_again_changes_nothing(tmp_path: Path) -> None:
@@ -196,8 +200,10 @@ def test_numbers_already_in_the_archive_are_not_overwritten(tmp_path: Path) -> N
     assert [(s.path, s.reason) for s in report.skipped] == [
         ("b.md", "issue #7 is already in the archive (2024-W09)")
     ]
-    assert titles == ["Original 7", "No number"]
-    assert report.imported[0].number == 8
+    assert sorted(titles) == ["No number", "Original 7"]
+    assert report.imported[0].number is None
+    with open_store(tmp_path / "g.db") as store:
+        assert store.next_issue_number() == 8  # not taken by the unnumbered file
 
 
 def test_the_import_is_one_transaction(tmp_path: Path) -> None:
@@ -329,8 +335,10 @@ def test_imported_issues_make_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyP
     )
     result = run_cli("--db", "g.db", "import-archive", str(archive), expect=1)
     assert "skipped latin1.md: not UTF-8" in result.output
-    assert "_posts/early.md: no number, imported as #541" in result.output
-    assert result.output.strip().endswith("imported 6 issues (#530–#542), 0 unchanged, 7 skipped")
+    assert "_posts/early.md: no number, imported unnumbered (shown by its date)" in result.output
+    assert result.output.strip().endswith(
+        "imported 6 issues (#530–#540), 2 unnumbered, 0 unchanged, 8 skipped"
+    )
     built = run_cli("--db", "g.db", "build-site", "--out", "site")
     assert "search index rebuilt" in built.output
     site = tmp_path / "site"
@@ -345,16 +353,20 @@ def test_imported_issues_make_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyP
     index = (site / "index.html").read_text("utf-8")
     assert "A Special Issue Without a Number" in index  # the latest, in full
     feed = feedparser.parse((site / "feed.xml").read_bytes())
+    # Newest first by date, not by number; an unnumbered issue is known by its date.
     assert [e.link.rsplit("/", 2)[-2].split("-")[0] for e in feed.entries] == [
-        "542", "541", "540", "532", "531", "530",
+        "2024", "532", "531", "540", "530", "2023",
     ]  # fmt: skip
+    special = site / "issues" / "2024-01-31-a-special-issue-without-a-number" / "index.html"
+    assert "Permanent link to this issue" in index and special.exists()
+    assert "Issue #None" not in special.read_text("utf-8") and "#None" not in index
     assert broken_links(site) == []
     entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text("utf-8"))
     assert entry["languages"]["en"]["page_count"] == 6
     # Imported issues live beside drafted ones: candidates see them without stories.
     with open_store(tmp_path / "g.db") as store:
         assert [p.picks for p in published_issues(store)] == [()] * 6
-        assert [p.number for p in archive_issues(store)] == [530, 531, 532, 540, 541, 542]
+        assert [p.number for p in archive_issues(store)] == [None, 530, 540, 531, 532, None]
     again = run_cli("--db", "g.db", "import-archive", str(archive), expect=1)
-    assert "imported 0 issues, 6 unchanged, 7 skipped" in again.output
+    assert "imported 0 issues, 6 unchanged, 8 skipped" in again.output
     assert "0 files written" in run_cli("--db", "g.db", "build-site", "--out", "site").output

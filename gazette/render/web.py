@@ -4,11 +4,14 @@
 stored with the issue; the site build only places that stored HTML into pages.
 Everything from the draft is treated as untrusted: plain-text fields (titles,
 headlines, link text) are escaped by the template, Markdown fields go through
-``to_html``/``inline_html`` (sanitized), and links must be http(s).
+``to_html``/``inline_html`` (sanitized), and links must be http(s), or the
+inert ``mailto:``/``irc:``/``ircs:``/``xmpp:`` that an editor writes (never
+``javascript:``, ``data:`` or ``vbscript:``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -23,22 +26,33 @@ from markupsafe import Markup
 from gazette.markdown import inline_html, to_html
 from gazette.models import Issue, Pick, Sponsor
 from gazette.render import builtin_template_env, render_template
-from gazette.urls import safe_url
+from gazette.urls import INERT_SCHEMES, safe_url
 
 BODY_TEMPLATE = "site/_issue_body.html.j2"
 SLUG_MAX = 60
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-# An absolute http(s) URL with an ASCII host and nothing that safe_url would
-# decode or strip (entities, whitespace, control characters).
-_PLAIN_LINK = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s&\x00-\x1f\x7f]*)?", re.I)
-# An href or src attribute in nh3's output whose value is not such a plain link
-# (_PLAIN_LINK, as serialized: double-quoted, a quote inside would be &quot;).
-# A match in text rather than in a tag only costs the slower path. Two patterns
-# that start with a literal string: the regex engine skips to it fast.
-_NOT_PLAIN = (
-    r'(?![hH][tT][tT][pP][sS]?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s&"\x00-\x1f\x7f]*)?")'
+# An absolute http(s) URL with an ASCII host, as nh3 hands an attribute value
+# to the filter (entities decoded), with nothing safe_url would strip
+# (whitespace, control characters): safe_url returns it as it is.
+_PLAIN_LINK = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\s\x00-\x1f\x7f]*)?", re.I)
+# The same links as nh3 serializes them (double-quoted; "&" as "&amp;"), and the
+# inert schemes an editor's or an imported archive's <a href> may use. An href
+# or src attribute in nh3's output that is not one of these takes the slower
+# path; a match in text rather than in a tag only costs that too. Each pattern
+# starts with a literal string: the regex engine skips to it fast.
+_SERIALIZED = r'(?:[^\s&"\x00-\x1f\x7f]|&amp;)*'
+_PLAIN_HTTP = rf"[hH][tT][tT][pP][sS]?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#]{_SERIALIZED})?"
+_PLAIN_INERT = rf"(?i:{'|'.join(INERT_SCHEMES)}):{_SERIALIZED}"
+# A link to a place in the same page: a footnote, a heading.
+_IN_PAGE = re.compile(r"#[^\s\x00-\x1f\x7f]*")
+_LINKS_NOT_PLAIN = (
+    re.compile(f'href="(?!(?:{_PLAIN_HTTP}|{_PLAIN_INERT}|#{_SERIALIZED})")'),
+    re.compile(f'src="(?!{_PLAIN_HTTP}")'),
 )
-_LINKS_NOT_PLAIN = (re.compile(f'href="{_NOT_PLAIN}'), re.compile(f'src="{_NOT_PLAIN}'))
+# <noscript> content is parsed as text (scripting on), so raw HTML inside one
+# would show as literal markup; the site runs no script of the post's, so the
+# fallback inside is what a reader should see: the element is unwrapped.
+_NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.I)
 
 # What the body template produces, and nothing more: the stored HTML is sanitized
 # again here, so an HTML override template or an imported archive cannot bring
@@ -86,7 +100,7 @@ def issue_body_html(issue: Issue, env: jinja2.Environment | None = None) -> str:
         env or builtin_template_env(),
         BODY_TEMPLATE,
         issue=issue,
-        welcome=Markup(to_html(issue.welcome)),
+        welcome=Markup(to_html(issue.welcome, trusted=True)),
         picks=tuple(_pick_view(p, f"pick-{i}") for i, p in enumerate(issue.picks, 1)),
         feature=_pick_view(issue.feature, "feature") if issue.feature else None,
         quick_links=tuple(
@@ -95,33 +109,40 @@ def issue_body_html(issue: Issue, env: jinja2.Environment | None = None) -> str:
         sponsor=_sponsor_view(issue.sponsor) if issue.sponsor else None,
         sign_off=issue.sign_off.strip().splitlines(),
         editor=issue.editor.strip(),
-        ps=Markup(inline_html(issue.ps.strip())),
+        ps=Markup(inline_html(issue.ps.strip(), trusted=True)),
     )
     return sanitize_body_html(html)
 
 
-def sanitize_body_html(html: str, *, strict_links: bool = True) -> str:
+def sanitize_body_html(html: str, *, strict_links: bool = True, base_url: str = "") -> str:
     """Sanitize stored issue HTML, keeping the classes and anchors the site styles.
 
     Idempotent, so sanitizing already clean HTML changes nothing. Every link
-    must be an absolute http(s) URL (``safe_url``). With ``strict_links=False``
+    must be an absolute http(s) URL (``safe_url``), or for ``<a>`` one of the
+    inert ``mailto:``/``irc:``/``ircs:``/``xmpp:`` links: this HTML is the
+    editor's (a draft, an imported archive), never a source's. An in-page link
+    (``#section``, a footnote) is kept; other relative links resolve against
+    ``base_url`` (an imported archive's site) or, without one, are dropped. With ``strict_links=False``
     nh3 alone checks links (http, https or relative; never ``javascript:`` or
     ``data:``): for HTML that passed the strict check when it was stored, which
     the site build sanitizes again when its stored digest (``body_digest``) does
     not match, in case the database was written by something other than Gazette.
     Checking each link in Python is most of the cost of building a large archive.
     """
+    if "noscript" in html or "NOSCRIPT" in html or "Noscript" in html:
+        html = _NOSCRIPT.sub("", html)
     if not strict_links:
         return _clean(html, None)
     # nh3 calls a Python filter for every attribute it keeps, which costs a third
     # of the cleaning; most bodies hold plain absolute links only, which the
     # filter would keep as they are. So: clean without it, and when every link
     # left in the output is plain (as serialized: escaping would bring in a "&"),
-    # that is the result the filter gives. Any other body is cleaned with it.
+    # that is the result the filter gives (a link with "&" in its query, most
+    # links of a real archive, included). Any other body is cleaned with it.
     cleaned = _clean(html, None)
     if not any(pattern.search(cleaned) for pattern in _LINKS_NOT_PLAIN):
         return cleaned
-    return _clean(html, _keep_safe_links)
+    return _clean(html, functools.partial(_keep_safe_links, base=base_url or None))
 
 
 def _clean(html: str, attribute_filter: Callable[[str, str, str], str | None] | None) -> str:
@@ -130,7 +151,7 @@ def _clean(html: str, attribute_filter: Callable[[str, str, str], str | None] | 
             html,
             tags=_BODY_TAGS,
             attributes=_BODY_ATTRIBUTES,
-            url_schemes={"http", "https"},
+            url_schemes={"http", "https", *INERT_SCHEMES},
             attribute_filter=attribute_filter,
             link_rel="noopener noreferrer nofollow",
             strip_comments=True,
@@ -161,21 +182,30 @@ def _policy_key() -> bytes:
         sorted((k, sorted(v)) for k, v in _BODY_ATTRIBUTES.items()),
         getattr(nh3, "__version__", ""),
         _PLAIN_LINK.pattern,
+        _IN_PAGE.pattern,
+        INERT_SCHEMES,
+        _NOSCRIPT.pattern,
         # The schemes, rel and options passed to nh3, the elements whose links are checked.
         _clean.__code__.co_consts,
         _keep_safe_links.__code__.co_consts,
-        1,  # bumped when sanitize_body_html's rules change in a way none of the above shows
+        2,  # bumped when sanitize_body_html's rules change in a way none of the above shows
     )
     return hashlib.blake2b(repr(policy).encode("utf-8"), digest_size=32).digest()
 
 
-def _keep_safe_links(element: str, attribute: str, value: str) -> str | None:
+def _keep_safe_links(
+    element: str, attribute: str, value: str, base: str | None = None
+) -> str | None:
     if (element, attribute) in (("a", "href"), ("img", "src")):
         # Most links are plain absolute URLs, for which safe_url would return
-        # the value unchanged; only the others need its decoding and parsing.
+        # the value unchanged; only the others need its parsing. nh3 has
+        # decoded the value's entities already: safe_url must not again.
         if _PLAIN_LINK.fullmatch(value):
             return value
-        return safe_url(value) or None
+        if element == "a" and _IN_PAGE.fullmatch(value):
+            return value
+        inert = INERT_SCHEMES if element == "a" else ()
+        return safe_url(value, base, decoded=True, inert_schemes=inert) or None
     return value
 
 
@@ -197,7 +227,10 @@ def slugify(title: str) -> str:
 
 def _pick_view(pick: Pick, anchor: str, inline: bool = False) -> _PickView:
     # A quick link's note is one line and sits beside its link, so no <p>.
-    body = inline_html(pick.body.strip()) if inline else to_html(pick.body)
+    # The draft is the editor's: their words may hold mailto: links.
+    body = (
+        inline_html(pick.body.strip(), trusted=True) if inline else to_html(pick.body, trusted=True)
+    )
     return _PickView(
         anchor=anchor,
         emoji=pick.emoji.strip(),
@@ -205,7 +238,7 @@ def _pick_view(pick: Pick, anchor: str, inline: bool = False) -> _PickView:
         body=Markup(body),
         url=safe_url(pick.url),
         link_text=pick.link_text.strip(),
-        remember=tuple(Markup(inline_html(r)) for r in pick.remember),
+        remember=tuple(Markup(inline_html(r, trusted=True)) for r in pick.remember),
         tags=pick.tags,
     )
 
@@ -213,7 +246,7 @@ def _pick_view(pick: Pick, anchor: str, inline: bool = False) -> _PickView:
 def _sponsor_view(sponsor: Sponsor) -> _SponsorView:
     return _SponsorView(
         heading=sponsor.heading.strip(),
-        body=Markup(to_html(sponsor.body)),
+        body=Markup(to_html(sponsor.body, trusted=True)),
         cta_text=sponsor.cta_text.strip(),
         cta_url=safe_url(sponsor.cta_url),
     )

@@ -26,7 +26,7 @@ class Feeds:
     def __init__(self, env: jinja2.Environment, site: SiteView) -> None:
         self.env = env
         self.site = site
-        self._entries: dict[int, dict[str, object]] = {}
+        self._entries: dict[str, dict[str, object]] = {}  # by week
 
     def render(self, shown: list[IssueView], path: str, title: str) -> str:
         """The feed at ``<path>feed.xml`` of the issues ``shown``, newest first."""
@@ -46,9 +46,9 @@ class Feeds:
         )
 
     def _entry(self, view: IssueView) -> dict[str, object]:
-        entry = self._entries.get(view.number)
+        entry = self._entries.get(view.week)
         if entry is None:
-            entry = self._entries[view.number] = _xml_entry(view)
+            entry = self._entries[view.week] = _xml_entry(view)
         return entry
 
 

@@ -40,7 +40,7 @@ class TagView:
 class IssueView:
     """One published issue as the templates see it."""
 
-    number: int
+    number: int | None  # None: an imported issue without one
     week: str
     title: str
     emoji: str
@@ -91,17 +91,17 @@ class Bodies:
     """
 
     def __init__(self) -> None:
-        self.shared: frozenset[int] = frozenset()
-        self._kept: dict[int, Markup] = {}
+        self.shared: frozenset[str] = frozenset()  # weeks
+        self._kept: dict[str, Markup] = {}
 
     def body(self, view: IssueView) -> Markup:
-        kept = self._kept.get(view.number)
+        kept = self._kept.get(view.week)
         if kept is not None:
             return kept
         html = view.source.html
         body = Markup(html if view.trusted else sanitize_body_html(html, strict_links=False))
-        if view.number in self.shared:
-            self._kept[view.number] = body
+        if view.week in self.shared:
+            self._kept[view.week] = body
         return body
 
 
@@ -158,7 +158,9 @@ def archive_of(issues: Sequence[PublishedIssue], settings: Settings) -> Archive:
         editor=pub.editor,
         search=settings.site.search,
     )
-    ordered = sorted(issues, key=lambda p: p.number)
+    # By date, never by number: an imported archive's numbers need not follow
+    # its dates, and the latest issue is the newest one.
+    ordered = sorted(issues, key=lambda p: (p.published_on[:10], p.number or 0))
     _check_unique(ordered)
     tag_names = _tag_names(ordered)
     tag_issues: dict[str, list[IssueView]] = {slug: [] for slug in tag_names}
@@ -181,7 +183,7 @@ def archive_of(issues: Sequence[PublishedIssue], settings: Settings) -> Archive:
     # The bodies several pages show: the newest of the main feed (and the
     # index) and of each tag's feed.
     bodies.shared = frozenset(
-        v.number
+        v.week
         for shown in (views[::-1], *(tagged[::-1] for tagged in tag_issues.values()))
         for v in shown[:feed_entries]
     )
@@ -195,8 +197,10 @@ def urn(name: str) -> str:
 def _issue_view(
     published: PublishedIssue, base: str, tag_names: dict[str, str], bodies: Bodies
 ) -> IssueView:
-    day = _parse_date(published.published_on, published.number)
-    directory = f"issues/{published.number}-{slugify(published.slug or published.title)}/"
+    day = _parse_date(published.published_on, published.number or published.week)
+    # An issue without a number is known by its date.
+    known_by = day.isoformat() if published.number is None else published.number
+    directory = f"issues/{known_by}-{slugify(published.slug or published.title)}/"
     url = f"{base}/{directory}"
     slugs = sorted({_tag_slug(t) for t in published.tags})
     digest = body_digest(published.html_utf8)
@@ -215,7 +219,7 @@ def _issue_view(
         url=url,
         # Depends only on where the archive lives and the issue's number, never
         # on its title, slug or date, so a corrected issue is not a new entry.
-        feed_id=urn(f"{base}/issues/{published.number}"),
+        feed_id=urn(f"{base}/issues/{published.number or published.week}"),
         tags=tuple(TagView(tag_names[s], s, f"tags/{s}/index.html", 0) for s in slugs),
         digest=digest,
         trusted=bool(stored) and stored == digest,
@@ -241,12 +245,13 @@ def _tag_names(ordered: list[PublishedIssue]) -> dict[str, str]:
 
 
 def _check_unique(ordered: list[PublishedIssue]) -> None:
-    for before, after in itertools.pairwise(ordered):
-        if before.number == after.number:
-            raise RenderError(f"two published issues have number {after.number}")
+    numbers = sorted(p.number for p in ordered if p.number is not None)
+    for before, after in itertools.pairwise(numbers):
+        if before == after:
+            raise RenderError(f"two published issues have number {after}")
 
 
-def _parse_date(value: str, number: int) -> date:
+def _parse_date(value: str, number: int | str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
