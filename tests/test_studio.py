@@ -7,6 +7,7 @@ import base64
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from gazette.errors import BadArgument
 from gazette.studio.server import StudioServer
 from gazette.studio.session import STALE, version_of
 from tests.editing import WEEK, draft_file, gz, make_desk
+from tests.test_llm import FakeOpenAI, _handler
 
 
 @pytest.fixture
@@ -303,3 +305,38 @@ def test_the_vendored_htmx_is_the_recorded_file() -> None:
     assert name == "htmx-2.0.11.min.js" and "htmx.org@2.0.11" in recorded
     assert hashlib.sha256((STATIC / name).read_bytes()).hexdigest() in recorded
     assert "Zero-Clause BSD" in (STATIC / "htmx-LICENSE.txt").read_text("utf-8")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """An OpenAI-compatible endpoint on loopback (the one tests/test_llm.py uses)."""
+    from http.server import ThreadingHTTPServer
+
+    state = FakeOpenAI()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_llm_summary_is_shown_with_its_unsupported_claims(
+    desk: Path, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GAZETTE_TEST_LLM_KEY", "sk-test")
+    fake.answer = "LiveVue v1.0 renders Vue inside LiveView, and Zorblax 9.9 ships with it."
+    config = desk / "gazette.toml"
+    config.write_text(
+        config.read_text("utf-8") + "\n[llm]\n"
+        f'endpoint = "http://127.0.0.1:{fake.port}/v1/chat/completions"\n'
+        'model = "test-model"\napi_key_env = "GAZETTE_TEST_LLM_KEY"\n',
+        "utf-8",
+    )
+    before = draft_file(desk).read_bytes()
+    with StudioServer(load_settings(config), WEEK, desk / "g.db") as running:
+        answer = post(running, "/story/257/suggest", {"backend": "llm"})
+    assert "llm:test-model" in answer.text and "Zorblax 9.9 ships" in answer.text
+    assert "Zorblax" in answer.text.split('class="warning"')[1]  # the claim, flagged
+    assert fake.requests and draft_file(desk).read_bytes() == before
