@@ -19,6 +19,7 @@ from gazette.config import load_settings
 from gazette.errors import BadArgument
 from gazette.studio.server import StudioServer
 from gazette.studio.session import STALE, version_of
+from tests.conftest import run_cli
 from tests.editing import WEEK, draft_file, gz, make_desk
 from tests.test_llm import FakeOpenAI, _handler
 
@@ -340,3 +341,12 @@ def test_an_llm_summary_is_shown_with_its_unsupported_claims(
     assert "llm:test-model" in answer.text and "Zorblax 9.9 ships" in answer.text
     assert "Zorblax" in answer.text.split('class="warning"')[1]  # the claim, flagged
     assert fake.requests and draft_file(desk).read_bytes() == before
+
+
+def test_the_command_refuses_another_interface_without_a_password(
+    desk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GAZETTE_STUDIO_PASSWORD", raising=False)
+    refused = run_cli("--db", "g.db", "studio", "--week", WEEK, "--host", "0.0.0.0", expect=2)
+    assert "--host 0.0.0.0 is not a loopback address" in refused.output
+    assert "GAZETTE_STUDIO_PASSWORD" in refused.output

@@ -11,10 +11,10 @@ answered.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs
 
 from markupsafe import Markup
@@ -32,6 +32,10 @@ from gazette.studio.desk import DeskView
 from gazette.studio.guard import Guard, Rules
 from gazette.studio.previews import Previews, error_page
 from gazette.studio.session import Notice, Session, version_of
+
+if TYPE_CHECKING:
+    from gazette.draft.check import CheckReport
+    from gazette.models import Candidate
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {
@@ -75,8 +79,8 @@ class Studio:
         self.session = session
         self.token = token
         self.previews = Previews(session.settings)
-        self._ranked: list[Any] | None = None
-        self._checked: tuple[bytes | None, Any] = (None, None)
+        self._ranked: list[Candidate] | None = None
+        self._checked: tuple[bytes | None, CheckReport | None] = (None, None)
 
     @property
     def settings(self) -> Settings:
@@ -120,7 +124,7 @@ class Studio:
             session.can_undo,
         )
 
-    def ranked(self, store: Store) -> list[Any]:
+    def ranked(self, store: Store) -> list[Candidate]:
         # The store changes only when a fetch runs; one ranking serves the run.
         if self._ranked is None:
             from gazette.candidates import week_candidates
@@ -128,7 +132,7 @@ class Studio:
             self._ranked = week_candidates(store, self.settings, self.session.week)
         return self._ranked
 
-    def checked(self, store: Store, data: bytes | None) -> Any:
+    def checked(self, store: Store, data: bytes | None) -> CheckReport | None:
         from gazette.draft.check import check_week
         from gazette.errors import GazetteError
 
@@ -199,7 +203,9 @@ def create_app(studio: Studio, rules: Rules) -> Guard:
         item_id = request.path_params["item_id"]
         return HTMLResponse(await run_in_threadpool(_story_form, studio, item_id))
 
-    def change(do: Callable[[Studio, dict[str, str], int], str]) -> Callable[..., Any]:
+    def change(
+        do: Callable[[Studio, dict[str, str], int], str],
+    ) -> Callable[[Request], Awaitable[Response]]:
         """An action: read the form, run the verb unless the draft moved, answer the desk."""
 
         async def endpoint(request: Request) -> Response:
@@ -273,7 +279,9 @@ def _pick(studio: Studio, form: dict[str, str], item_id: int) -> str:
         return f"not a section: {section!r}"
     session = studio.session
     with studio.store() as store:
-        return actions.pick(store, session.settings, session.week, item_id, cast(Any, section))
+        return actions.pick(
+            store, session.settings, session.week, item_id, cast(SectionName, section)
+        )
 
 
 def _unpick(studio: Studio, form: dict[str, str], item_id: int) -> str:
