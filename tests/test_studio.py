@@ -350,3 +350,24 @@ def test_the_command_refuses_another_interface_without_a_password(
     refused = run_cli("--db", "g.db", "studio", "--week", WEEK, "--host", "0.0.0.0", expect=2)
     assert "--host 0.0.0.0 is not a loopback address" in refused.output
     assert "GAZETTE_STUDIO_PASSWORD" in refused.output
+
+
+def test_a_candidate_the_editor_deleted_is_marked(server: StudioServer, desk: Path) -> None:
+    path = draft_file(desk)
+    doomed = candidate_ids(path)[0]
+    lines = path.read_text("utf-8").split("\n")
+    path.write_text(
+        "\n".join(line for line in lines if f"candidate: {doomed} |" not in line), "utf-8"
+    )
+    page = httpx.get(server.url + "/desk", timeout=60).text
+    row = page.split(f'data-key="c{doomed}"')[0].rsplit("<li", 1)[1]
+    assert "cand deleted" in row
+
+
+def test_a_heading_edit_keeps_crlf_line_endings(desk: Path) -> None:
+    from gazette.studio.heading import heading_edit
+
+    text = draft_file(desk).read_text("utf-8").replace("\n", "\r\n")
+    changed = heading_edit(text, 229, "", "Elixir 1.19.5", None)
+    assert "\n### Elixir 1.19.5\r\n" in changed
+    assert changed.replace("### Elixir 1.19.5", "### 📦 Elixir v1.19.5 released", 1) == text
