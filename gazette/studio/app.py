@@ -10,7 +10,6 @@ answered.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,7 +187,8 @@ def create_app(studio: Studio, rules: Rules) -> Guard:
     async def preview(request: Request) -> Response:
         studio = state(request)
         kind = request.path_params["kind"]
-        rendered = studio.previews.of(studio.session.read(), str(studio.session.path))
+        session = studio.session
+        rendered = await run_in_threadpool(studio.previews.of, session.read(), str(session.path))
         if rendered.error:
             return HTMLResponse(error_page(rendered.error))
         if kind == "email":
@@ -212,7 +212,9 @@ def create_app(studio: Studio, rules: Rules) -> Guard:
             studio = state(request)
             form = await _form(request)
             seen = request.headers.get(VERSION_HEADER, "")
-            item_id = int(request.path_params.get("item_id", form.get("item", "0")) or 0)
+            item_id = request.path_params.get("item_id", _int(form, "item"))
+            if item_id is None:
+                return PlainTextResponse("which story? (an item id)", status_code=400)
 
             def work() -> str:
                 notice = studio.session.change(seen, lambda: do(studio, form, item_id))
@@ -262,9 +264,6 @@ async def _form(request: Request) -> dict[str, str]:
     # A urlencoded body, parsed here (one value per field) rather than through
     # python-multipart, which the studio would need for nothing else.
     body = (await request.body()).decode("utf-8", "replace")
-    if request.headers.get("content-type", "").startswith("application/json"):
-        loaded = json.loads(body or "{}")
-        return {str(k): str(v) for k, v in loaded.items()}
     return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
 
 
