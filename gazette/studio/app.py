@@ -184,6 +184,9 @@ def create_app(studio: Studio, rules: Rules) -> Guard:
         name, media_type = found
         return Response((STATIC / name).read_bytes(), media_type=media_type)
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
     async def preview(request: Request) -> Response:
         studio = state(request)
         kind = request.path_params["kind"]
@@ -246,6 +249,7 @@ def create_app(studio: Studio, rules: Rules) -> Guard:
             Route("/desk", desk),
             Route("/version", version),
             Route("/static/{name}", static),
+            Route("/favicon.ico", no_icon),
             Route("/preview/{kind}", preview),
             Route("/story/{item_id:int}/edit", story_form),
             Route("/pick", change(_pick), methods=["POST"]),
