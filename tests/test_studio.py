@@ -289,8 +289,8 @@ def test_gazette_studio_prints_its_url_and_answers_within_a_second(desk: Path) -
                 time.sleep(0.02)
         elapsed = time.monotonic() - started
         assert answer.status_code == 200
-        # Under a second on an idle machine; a test machine shared by parallel
-        # runs gets slack, but not enough for a start that ranks or renders first.
+        # Under a second on an idle machine (nothing is ranked or rendered
+        # before the first page is asked for); a shared test machine gets slack.
         assert elapsed < 10, elapsed
     finally:
         child.terminate()
