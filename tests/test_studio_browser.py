@@ -139,6 +139,14 @@ def test_an_editing_session_writes_what_the_verbs_write(
     )
     assert shown and all(tag in tags.split() for tags in shown)
     page.select_option("#filter-tag", "")
+    # And by source.
+    page.select_option("#filter-source", "hexpm")
+    shown = page.eval_on_selector_all(
+        "#desk .cand:not([hidden])", "rows => rows.map(r => r.dataset.sources)"
+    )
+    assert shown and all("hexpm" in sources.split() for sources in shown)
+    assert int(page.inner_text("#shown")) == len(shown)
+    page.select_option("#filter-source", "")
     # The second by its button, the third as the feature with `f`.
     act(
         page, server, lambda: page.click(f'#desk .cand[data-key="c{second}"] [data-key-action="p"]')
