@@ -223,25 +223,31 @@ def test_a_save_from_the_editor_reloads_the_page_and_is_never_overwritten(
     page: Any, server: StudioServer, desk: Path
 ) -> None:
     path = draft_file(desk)
+    # An edit open in the page while the editor saves the file in $EDITOR: the
+    # page keeps the form (and says the draft moved); saving it is refused.
+    page.click('#desk .story[data-key="s229"] [data-key-action="e"]')
+    page.wait_for_selector("form.edit input[name=headline]")
     saved = path.read_text("utf-8").replace(
         "\\[Protocol\\] Optimize", "Saved in the editor: optimize", 1
     )
-    path.write_text(saved, "utf-8")  # as $EDITOR saves: the page still shows the old text
-    # A click made against the old text is refused, and the page reloads it.
-    page.evaluate("() => { document.getElementById('desk').dataset.version = 'old'; }")
-    page.click('#desk .story[data-key="s229"] [data-key-action="u"]')
+    path.write_text(saved, "utf-8")
+    page.wait_for_function("() => document.body.classList.contains('stale')")
+    page.fill("form.edit input[name=headline]", "Written over the editor's save")
+    page.click("form.edit .save")
     page.wait_for_selector("#desk .notice.warning")
     assert "changed on disk" in page.inner_text("#desk .notice")
     assert path.read_text("utf-8") == saved
     settled(page, server)
     assert "Saved in the editor: optimize" in page.inner_text('#desk .story[data-key="s229"]')
-    # Without a click: the page notices the save by itself and says so.
+    # Without an edit open, the page notices a save by itself and says so.
     again = saved.replace("Saved in the editor", "Saved twice", 1)
     path.write_text(again, "utf-8")
     page.wait_for_function(
-        "() => document.querySelector('#desk .story[data-key=\"s229\"]').innerText.includes('Saved twice')"
+        "() => document.querySelector('#desk .story[data-key=\"s229\"]')"
+        "?.innerText.includes('Saved twice')"
     )
     assert "changed on disk" in page.inner_text("#desk .notice")
+    assert path.read_text("utf-8") == again
 
 
 def test_the_preview_follows_an_edit(page: Any, server: StudioServer, desk: Path) -> None:
