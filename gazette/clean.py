@@ -19,6 +19,7 @@ _TAGS = {
     "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "q", "s",
     "small", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "tt", "ul",
 }  # fmt: skip
+_HIDDEN_CONTENT = {"script", "style", "iframe", "noembed", "noframes", "template"}
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}}
 _WHITESPACE = re.compile(r"\s+")
 # What makes nh3's output differ from its plain-text input: markup, entities, and
@@ -55,6 +56,10 @@ def clean_html(fragment: str | None, base_url: str | None = None, *, trusted: bo
         attribute_filter=keep_safe_links,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        # Elements whose content a browser never shows; an iframe's is raw text
+        # up to "</iframe>", so Blogger's "<iframe ... />" would otherwise leave
+        # the rest of the post as literal "<p><iframe ...>" text.
+        clean_content_tags=_HIDDEN_CONTENT,
     ).strip()
 
 

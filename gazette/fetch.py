@@ -42,7 +42,7 @@ from gazette.config import FetchSettings, Settings
 from gazette.http import FetchFailed, HttpFetcher, Page, Validators, build_client
 from gazette.models import Item, SourceResult
 from gazette.sources import build_sources
-from gazette.sources.base import ParseError, Source, parser_pool
+from gazette.sources.base import ParseError, Source, counting_skips, parser_pool
 from gazette.sources.feeds import FeedSource
 from gazette.store import Store
 from gazette.urls import canonical_url
@@ -101,6 +101,8 @@ class Collected:
     fetched: int = 0
     not_modified: int = 0
     exception: Exception | None = None
+    # Records left out for a field of the wrong type (each logged as it was skipped).
+    skipped: int = 0
 
 
 class FetchRun(Iterable[SourceResult]):
@@ -219,25 +221,36 @@ async def _collect_one(
 ) -> Collected:
     name = source.config.name
     fetch = _Conditional(fetcher, known)
-    try:
-        items = await source.collect(fetch, since)
-    except Exception as exc:  # a plug-in's bug must not sink the other sources
-        return Collected(name, exception=exc)
-    return Collected(name, items, fetch.seen, fetch.fetched, fetch.not_modified)
+    with counting_skips() as skipped:
+        try:
+            items = await source.collect(fetch, since)
+        except Exception as exc:  # a plug-in's bug must not sink the other sources
+            return Collected(name, exception=exc, skipped=len(skipped))
+    return Collected(
+        name, items, fetch.seen, fetch.fetched, fetch.not_modified, skipped=len(skipped)
+    )
 
 
 def save_collected(store: Store, collected: Collected) -> SourceResult:
     """Store one source's items, then its validators; its SourceResult."""
     name, exc = collected.source, collected.exception
+    skipped = collected.skipped
     if exc is not None:
-        return SourceResult(name, "failed", error=failure_message(exc), exception=exc)
+        return SourceResult(
+            name, "failed", error=failure_message(exc), exception=exc, skipped=skipped
+        )
     counts = store.save_items(one_per_page(collected.items))
     for url, validators in collected.seen.items():
         store.record_fetch(name, url, "ok", validators)
     if collected.fetched == 0 and collected.not_modified:
         return SourceResult(name, "not_modified", unchanged=collected.not_modified)
     return SourceResult(
-        name, "ok", new=counts.new, updated=counts.updated, unchanged=counts.unchanged
+        name,
+        "ok",
+        new=counts.new,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        skipped=skipped,
     )
 
 
@@ -257,12 +270,13 @@ def _log_result(result: SourceResult) -> None:
         log.warning("%s failed: %s", result.source, result.error)
     else:
         log.info(
-            "%s: %s, %d new, %d updated, %d unchanged",
+            "%s: %s, %d new, %d updated, %d unchanged, %d skipped",
             result.source,
             result.status,
             result.new,
             result.updated,
             result.unchanged,
+            result.skipped,
         )
 
 

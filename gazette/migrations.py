@@ -192,3 +192,10 @@ def m012_item_release_fields(db: Database) -> None:
         where json_valid(raw)
         """
     )
+
+
+@migrations()
+def m013_item_dated(db: Database) -> None:
+    # 0 for an item the source gave no date: its published_at is when Gazette
+    # first saw it (see gazette.models.Item.dated). Rows stored before had a date.
+    db.table("items").add_column("dated", int, not_null_default=1)

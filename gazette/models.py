@@ -46,6 +46,11 @@ class Item:
     version: str = ""
     # The project's GitHub repository page, when the source names one.
     github_url: str = ""
+    # False when the source gave no date (a feed entry without pubDate): the
+    # store then dates the item when it first saw it, and keeps that date on
+    # every re-fetch (as feed readers do). Ranking may weigh such a date as
+    # the guess it is.
+    dated: bool = True
 
 
 @dataclass(frozen=True)
@@ -197,6 +202,8 @@ class SourceResult:
     unchanged: int = 0
     error: str = ""
     exception: BaseException | None = field(default=None, compare=False, repr=False)
+    # Records left out for a field of the wrong type; the others were kept.
+    skipped: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """The result as plain JSON-ready data (the exception left out)."""
@@ -206,5 +213,6 @@ class SourceResult:
             "new": self.new,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "skipped": self.skipped,
             "error": self.error,
         }

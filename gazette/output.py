@@ -23,12 +23,19 @@ console = Console(highlight=False)
 
 def print_fetch_results(results: Sequence[SourceResult]) -> None:
     table = Table(title="fetch")
-    for column in ("source", "status", "new", "updated", "unchanged", "error"):
-        table.add_column(
-            column, justify="right" if column in ("new", "updated", "unchanged") else "left"
-        )
+    counts = ("new", "updated", "unchanged", "skipped")
+    for column in ("source", "status", *counts, "error"):
+        table.add_column(column, justify="right" if column in counts else "left")
     for r in results:
-        table.add_row(r.source, r.status, str(r.new), str(r.updated), str(r.unchanged), r.error)
+        table.add_row(
+            r.source,
+            r.status,
+            str(r.new),
+            str(r.updated),
+            str(r.unchanged),
+            str(r.skipped),
+            r.error,
+        )
     console.print(table)
 
 

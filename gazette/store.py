@@ -109,7 +109,9 @@ class Store:
         """Insert new items, update changed ones in place, count the rest.
 
         The first-seen time (``fetched_at``) never moves, so an item's age is the
-        age the editor saw it at, however often its likes grow.
+        age the editor saw it at, however often its likes grow. An undated item
+        (``Item.dated`` false) is published when first seen, and keeps the date
+        stored for it on every later fetch.
         """
         stamp = iso(now or utc_now())
         new = updated = unchanged = 0
@@ -121,6 +123,8 @@ class Store:
             existing = self._existing(list(rows))
             for key, row in rows.items():
                 old = existing.get(key)
+                if not row["dated"]:
+                    row = _first_seen_date(row, old, stamp)
                 if old is None:
                     self.db.execute(_INSERT_ITEM, {**row, "fetched_at": stamp, "updated_at": stamp})
                     new += 1
@@ -396,6 +400,7 @@ _CONTENT_COLUMNS = (
     "package",
     "version",
     "github_url",
+    "dated",
 )
 _INSERT_ITEM = (
     "insert into items (source, external_id, "
@@ -432,7 +437,16 @@ def _item_row(item: Item) -> dict[str, Any]:
         "package": item.package,
         "version": item.version,
         "github_url": item.github_url,
+        "dated": int(item.dated),
     }
+
+
+def _first_seen_date(row: dict[str, Any], old: dict[str, Any] | None, stamp: str) -> dict[str, Any]:
+    """An undated item's row, dated by the store: now when it is new, else the
+    date (and datedness) it already has, so a re-fetch never moves it."""
+    if old is None:
+        return {**row, "published_at": stamp}
+    return {**row, "published_at": old["published_at"], "dated": old["dated"]}
 
 
 def _stored_item(row: dict[str, Any]) -> StoredItem:
@@ -455,6 +469,7 @@ def _stored_item(row: dict[str, Any]) -> StoredItem:
         package=row["package"] or "",
         version=row["version"] or "",
         github_url=row["github_url"] or "",
+        dated=row["dated"] != 0,
     )
     return StoredItem(id=row["id"], item=item, fetched_at=parse_iso(row["fetched_at"]))
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gazette.http import Page
+from gazette.models import Item
 from gazette.sources.base import ParseError
 from gazette.sources.discourse import parse_topic_list
 from gazette.sources.feeds import parse_feed
 from gazette.sources.hackernews import parse_hits
 from gazette.sources.hexpm import parse_packages
 from gazette.sources.reddit import parse_listing
-from tests.conftest import REAL, SAMPLE
+from tests.conftest import REAL, ROOT, SAMPLE
 
 
 def load(relative: str) -> object:
@@ -431,3 +435,293 @@ def test_clean_title_fast_path_matches_nh3(title: str) -> None:
 
     slow = " ".join(html.unescape(nh3.clean(title, tags=set(), attributes={})).split())
     assert clean_title(title) == slow
+
+
+# -- real-world feed documents (../shared/corpora/feeds, read its README) --------
+
+SHARED_FEEDS = ROOT.parent / "shared" / "corpora" / "feeds"
+needs_corpus = pytest.mark.skipif(
+    not SHARED_FEEDS.is_dir(), reason=f"the real feed corpus is absent ({SHARED_FEEDS})"
+)
+
+
+def corpus_feed(name: str) -> bytes:
+    return (SHARED_FEEDS / name).read_bytes()
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        ("heise_rss090_undated.rdf", 60),  # RSS 0.90: no date element at all
+        ("rss091_dicas-l_iso-8859-1_excerpt.rss", 1),  # RSS 0.91 without item dates
+        ("uol-noticias_latin1_no-decl.rss", 15),  # "Seg, 24 Set 2018": Portuguese, unreadable
+    ],
+)
+def test_undated_feed_entries_are_kept_and_marked_undated(name: str, count: int) -> None:
+    items = parse_feed(corpus_feed(name), "https://feeds.test/feed", "f", "feed")
+    assert len(items) == count
+    assert not any(item.dated for item in items)
+    assert all(item.published_at.tzinfo is not None for item in items)
+
+
+@needs_corpus
+def test_dated_entries_stay_dated() -> None:
+    items = parse_feed(corpus_feed("donthitsave_2019.rss"), "https://feeds.test/f", "f", "feed")
+    assert items and all(item.dated for item in items)
+
+
+@needs_corpus
+def test_undefined_html_entity_in_an_undated_feed_keeps_what_feedparser_recovers() -> None:
+    # "&eacute;" is not an XML entity: the document is not well-formed, and
+    # feedparser's lenient parser still reads every entry (bozo set).
+    body = corpus_feed("heise_rss090_undated.rdf").replace(b"<title>", b"<title>Caf&eacute; ")
+    import feedparser
+
+    assert feedparser.parse(body).bozo
+    items = parse_feed(body, "https://feeds.test/feed", "f", "feed")
+    assert len(items) == 60
+    assert all(item.title.startswith("Caf\u00e9 ") for item in items)
+
+
+@needs_corpus
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
+def test_utf16_and_utf32_feeds_without_a_byte_order_mark(codec: str, declared: bool) -> None:
+    original = corpus_feed("donthitsave_2019.rss")
+    text = original.decode("utf-8-sig")
+    if declared:
+        text = re.sub(r'encoding="[^"]+"', f'encoding="{codec.upper()[:6]}"', text, count=1)
+    else:
+        text = re.sub(r"<\?xml[^>]*\?>", "", text, count=1)
+    expected = parse_feed(original, "https://feeds.test/f", "f", "feed")
+    items = parse_feed(text.encode(codec), "https://feeds.test/f", "f", "feed")
+    assert [i.title for i in items] == [i.title for i in expected] and len(items) == 10
+    assert [i.html for i in items] == [i.html for i in expected]
+
+
+@needs_corpus
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_utf16_and_utf32_feeds_with_a_byte_order_mark(codec: str) -> None:
+    text = corpus_feed("donthitsave_2019.rss").decode("utf-8-sig")
+    text = re.sub(r'encoding="[^"]+"', f'encoding="{codec.upper()}"', text, count=1)
+    assert len(parse_feed(text.encode(codec), "https://feeds.test/f", "f", "feed")) == 10
+
+
+@needs_corpus
+def test_an_iframe_written_as_self_closing_does_not_leak_the_post_as_literal_tags() -> None:
+    # Blogger writes "<iframe ... />": an iframe's content is raw text up to
+    # "</iframe>", so the rest of the post was kept as escaped "<p><iframe" text.
+    items = parse_feed(
+        corpus_feed("blogger_4fightingserpents_2014.atom"), "https://feeds.test/f", "f", "feed"
+    )
+    assert len(items) == 25
+    for item in items:
+        assert "<iframe" not in item.text and "</p>" not in item.text
+        assert "&lt;iframe" not in item.html
+
+
+def test_an_undated_entry_keeps_its_first_seen_date_on_every_fetch(tmp_path: Path) -> None:
+    from gazette.store import open_store
+
+    def undated(title: str, with_date: datetime | None = None) -> bytes:
+        date = f"<pubDate>{with_date:%a, %d %b %Y %H:%M:%S} GMT</pubDate>" if with_date else ""
+        return (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>'
+            f"<item><title>{title}</title><link>https://x.org/1</link>{date}</item>"
+            "</channel></rss>"
+        ).encode()
+
+    first = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    later = datetime(2026, 1, 12, 8, tzinfo=UTC)
+    with open_store(tmp_path / "g.db") as store:
+        [item] = parse_feed(undated("One"), "https://x.org/feed", "x", "feed")
+        assert store.save_items([item], now=first).new == 1
+        [again] = parse_feed(undated("One"), "https://x.org/feed", "x", "feed")
+        assert store.save_items([again], now=later).unchanged == 1
+        [edited] = parse_feed(undated("One, edited"), "https://x.org/feed", "x", "feed")
+        assert store.save_items([edited], now=later).updated == 1
+        [stored] = store.items_between(first - timedelta(days=1), later + timedelta(days=1))
+        assert stored.item.published_at == first and not stored.item.dated
+        assert stored.item.title == "One, edited"
+        # The feed dates it at last: the real date wins.
+        real = datetime(2025, 12, 30, 9, tzinfo=UTC)
+        [dated] = parse_feed(undated("One, edited", real), "https://x.org/feed", "x", "feed")
+        assert store.save_items([dated], now=later).updated == 1
+        [stored] = store.items_between(real, later)
+        assert stored.item.published_at == real and stored.item.dated
+
+
+# -- one bad record skips only itself ------------------------------------------
+
+
+def _forum(mutate: Callable[[dict[str, Any]], None]) -> tuple[list[Item], int]:
+    data = load("discourse/elixirforum_latest_2026-01.json")
+    assert isinstance(data, dict)
+    mutate(data)
+    return parse_topic_list(data, "forum", "https://elixirforum.com", URL), 30
+
+
+def _hex(mutate: Callable[[list[Any]], None]) -> tuple[list[Item], int]:
+    data = load("hexpm/packages_sort_inserted_at_2022-03-24.json")
+    assert isinstance(data, list)
+    mutate(data)
+    return parse_packages(data, "hex", "inserted_at", URL), 100
+
+
+def _reddit(mutate: Callable[[dict[str, Any]], None]) -> tuple[list[Item], int]:
+    data = load("reddit/r_ClaudeAI_hot_limit10_2026-05.json")
+    assert isinstance(data, dict)
+    mutate(data)
+    return parse_listing(data, "reddit", URL), len(data["data"]["children"])
+
+
+def _hn(mutate: Callable[[dict[str, Any]], None]) -> tuple[list[Item], int]:
+    data = load("hn/algolia_search_story_anthropic_2026-05.json")
+    assert isinstance(data, dict)
+    mutate(data)
+    return parse_hits(data, "hn", URL), len(data["hits"])
+
+
+def _github(mutate: Callable[[list[Any]], None]) -> tuple[list[Item], int]:
+    from gazette.sources.github import parse_rest_releases
+
+    data = load("github/rest_releases_github-licensed_page1_2021-04.json")
+    assert isinstance(data, list)
+    mutate(data)
+    return parse_rest_releases(data, "gh", "github/licensed", url=URL), len(data)
+
+
+URL = "https://records.test/page.json"
+
+
+def _set(path: tuple[Any, ...], value: Any) -> Callable[[Any], None]:
+    def mutate(data: Any) -> None:
+        for key in path[:-1]:
+            data = data[key]
+        data[path[-1]] = value
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("parse", "mutate", "field"),
+    [
+        (_forum, _set(("topic_list", "topics", 3, "tags"), 5), "tags"),
+        (_forum, _set(("topic_list", "topics", 3, "like_count"), 10**400), "like_count"),
+        (_forum, _set(("topic_list", "topics", 3, "created_at"), 1e300), "created_at"),
+        (_forum, _set(("topic_list", "topics", 3, "posters"), "x"), "posters"),
+        (_forum, _set(("topic_list", "topics", 3, "title"), ["a"]), "title"),
+        (_hex, _set((7, "releases"), 7), "releases"),
+        (_hex, _set((7, "downloads"), {"all": 10**400}), "all"),
+        (_hex, _set((7, "inserted_at"), 1e300), "inserted_at"),
+        (_reddit, _set(("data", "children", 2, "data", "score"), 10**400), "score"),
+        (_reddit, _set(("data", "children", 2, "data", "created_utc"), 1e300), "created_utc"),
+        (_reddit, _set(("data", "children", 2, "data", "title"), 5), "title"),
+        (_hn, _set(("hits", 1, "points"), 10**400), "points"),
+        (_hn, _set(("hits", 1, "created_at_i"), 1e300), "created_at_i"),
+        (_github, _set((4, "reactions"), {"total_count": 10**400}), "total_count"),
+        (_github, _set((4, "published_at"), 1e300), "published_at"),
+    ],
+)
+def test_one_record_with_a_wrong_type_is_skipped_and_the_others_kept(
+    parse: Callable[[Callable[[Any], None]], tuple[list[Item], int]],
+    mutate: Callable[[Any], None],
+    field: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from gazette.sources.base import counting_skips
+
+    good, _ = parse(lambda data: None)
+    with caplog.at_level(logging.WARNING), counting_skips() as skipped:
+        items, _ = parse(mutate)
+    assert len(items) == len(good) - 1 and len(skipped) == 1
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert URL in warning and repr(field) in warning
+    assert warning.split(":")[0] in {"forum", "hex", "reddit", "hn", "gh"}  # the source
+
+
+@pytest.mark.parametrize("users", [None, 5, "x"])
+def test_a_broken_discourse_users_list_costs_only_the_authors(
+    users: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before, `users: null` failed the whole source with "TypeError: 'NoneType'
+    # object is not iterable". Null is as good as absent; another type is a warning.
+    data = load("discourse/elixirforum_latest_2026-01.json")
+    assert isinstance(data, dict)
+    data["users"] = users
+    with caplog.at_level(logging.WARNING):
+        items = parse_topic_list(data, "forum", "https://elixirforum.com", URL)
+    assert len(items) == 30 and {i.author for i in items} == {""}
+    warned = [r.getMessage() for r in caplog.records if "'users'" in r.getMessage()]
+    assert bool(warned) == (users is not None)
+    assert all(URL in w and w.startswith("forum:") for w in warned)
+
+
+def test_a_record_skipped_in_a_fetch_is_counted_in_the_result(tmp_path: Path) -> None:
+    from gazette.config import load_settings
+    from gazette.fetch import fetch_all
+    from gazette.output import print_fetch_results
+    from gazette.replay import ReplayServer
+    from gazette.store import open_store
+
+    data = load("discourse/elixirforum_latest_2026-01.json")
+    assert isinstance(data, dict)
+    data["topic_list"]["topics"][5]["like_count"] = 10**400
+    data["topic_list"]["topics"][6]["tags"] = 5
+    site = tmp_path / "replay" / "forum"
+    site.mkdir(parents=True)
+    (site / "latest.json").write_text(json.dumps(data), "utf-8")
+    (site / "latest.json@page=1").write_text('{"topic_list": {"topics": []}}')
+    with ReplayServer(tmp_path / "replay") as server:
+        config = tmp_path / "gazette.toml"
+        config.write_text(
+            '[fetch]\nbackoff = 0.01\nmax_wait = 0.2\n\n[[sources]]\nname = "forum"\n'
+            f'kind = "discourse"\nbase_url = "{server.url}/forum"\ntop = false\n'
+            'site_url = "https://elixirforum.com"\n',
+            "utf-8",
+        )
+        with open_store(tmp_path / "g.db") as store:
+            [result] = fetch_all(load_settings(config), store, datetime(2026, 1, 1, tzinfo=UTC))
+            assert store.count_items() == 28
+    assert (result.status, result.new, result.skipped) == ("ok", 28, 2)
+    assert result.as_dict()["skipped"] == 2
+    from gazette import output
+
+    with output.console.capture() as captured:
+        print_fetch_results([result])
+    assert "skipped" in captured.get()
+
+
+@needs_corpus
+def test_a_refetched_undated_feed_keeps_its_first_seen_dates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gazette import store as store_module
+    from gazette.config import load_settings
+    from gazette.fetch import fetch_all
+    from gazette.replay import ReplayServer
+    from gazette.store import open_store
+
+    site = tmp_path / "replay" / "feeds.test"
+    site.mkdir(parents=True)
+    (site / "heise.rdf").write_bytes(corpus_feed("heise_rss090_undated.rdf"))
+    first = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    with ReplayServer(tmp_path / "replay") as server:
+        config = tmp_path / "gazette.toml"
+        config.write_text(
+            f'[[sources]]\nname = "heise"\nkind = "feed"\nurl = "{server.url}/feeds.test/heise.rdf"\n',
+            "utf-8",
+        )
+        settings = load_settings(config)
+        with open_store(tmp_path / "g.db") as store:
+            for n, now in enumerate([first, first + timedelta(days=7)]):
+                monkeypatch.setattr(store_module, "utc_now", lambda now=now: now)
+                store.db.execute("delete from fetch_state")  # no 304: parse it again
+                [result] = fetch_all(settings, store, first - timedelta(days=30))
+                assert (result.status, result.new, result.unchanged) == (
+                    ("ok", 60, 0) if n == 0 else ("ok", 0, 60)
+                )
+            items = store.items_between(first - timedelta(days=1), first + timedelta(days=1))
+    assert len(items) == 60
+    assert all(i.item.published_at == first and not i.item.dated for i in items)

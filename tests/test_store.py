@@ -15,7 +15,7 @@ EXPECTED_COLUMNS = {
     "items": {
         "id", "source", "kind", "external_id", "url", "canonical_url", "title", "author", "text",
         "html", "tags", "metrics", "flags", "raw", "published_at", "fetched_at", "updated_at",
-        "has_link", "link_url", "package", "version", "github_url",
+        "has_link", "link_url", "package", "version", "github_url", "dated",
     },
     "fetch_state": {"source", "url", "etag", "last_modified", "status", "error", "checked_at"},
     "issues": {
@@ -65,6 +65,7 @@ def test_migrations_create_the_final_columns(tmp_path: Path) -> None:
         "m010_issue_revision_archive_fields",
         "m011_drop_picks",
         "m012_item_release_fields",
+        "m013_item_dated",
     ]
     with open_store(tmp_path / "g.db") as store:
         assert "picks" not in store.db.table_names()  # dropped by m011, never written
@@ -88,7 +89,7 @@ def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_store(tmp_path / "g.db").close()
     with open_store(tmp_path / "g.db") as store:
-        assert store.db["_sqlite_migrations"].count == 12
+        assert store.db["_sqlite_migrations"].count == 13
 
 
 def test_save_counts_new_updated_unchanged_and_keeps_first_seen(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+import logging
+import math
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import BrokenExecutor, Executor
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,6 +23,9 @@ from gazette.config import SourceConfig
 from gazette.errors import ConfigError
 from gazette.http import Page
 from gazette.models import Item
+from gazette.timeutil import parse_timestamp
+
+log = logging.getLogger(__name__)
 
 
 class Fetch(Protocol):
@@ -213,3 +218,119 @@ def number(value: Any) -> float:
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+# -- one bad record skips only itself ---------------------------------------
+#
+# A payload whose one record carries a wrong type (``tags: 5``, a like count of
+# 10**400, a date of 1e300) loses that record, with a warning that names the
+# source, the URL and the field, and the fetch counts it (SourceResult.skipped).
+# The accessors below raise BadField for such a value; :func:`each_record` turns
+# that into a skip. A context variable carries the count, so the Source protocol
+# stays "collect(fetch, since) -> items" for plug-ins.
+
+
+class BadField(ParseError):
+    """One record's field holds a value this source cannot use."""
+
+    def __init__(self, field: str, value: Any, why: str) -> None:
+        shown = repr(value)
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        super().__init__(f"field {field!r} is {shown} ({why})")
+        self.field = field
+
+
+_SKIPPED: ContextVar[list[str] | None] = ContextVar("gazette_skipped", default=None)
+
+
+@contextmanager
+def counting_skips() -> Iterator[list[str]]:
+    """Collect the reasons of the records skipped within this block (one run of a source)."""
+    reasons: list[str] = []
+    token = _SKIPPED.set(reasons)
+    try:
+        yield reasons
+    finally:
+        _SKIPPED.reset(token)
+
+
+def skip_record(source: str, url: str, reason: str) -> None:
+    """Log one skipped record and count it for the source's fetch result."""
+    log.warning("%s: skipped a record of %s: %s", source, url or "(no URL)", reason)
+    reasons = _SKIPPED.get()
+    if reasons is not None:
+        reasons.append(reason)
+
+
+R = TypeVar("R")
+
+# What converting a record with a field of a type nobody checked for raises
+# (BadField is a ValueError).
+RECORD_ERRORS = (TypeError, ValueError, OverflowError, AttributeError, KeyError, IndexError)
+
+
+def record_problem(exc: Exception) -> str:
+    """What a skip warning says about the error that skipped a record."""
+    if isinstance(exc, BadField):
+        return str(exc)
+    return f"a field of an unexpected type ({type(exc).__name__}: {exc})"
+
+
+def each_record(
+    records: Iterable[R], convert: Callable[[R], Item | None], source: str, url: str
+) -> list[Item]:
+    """``convert`` each record; one that raises is skipped (:func:`skip_record`),
+    and None (a record that is not news: no title, a draft) is left out silently."""
+    items = []
+    for record in records:
+        try:
+            item = convert(record)
+        except RECORD_ERRORS as exc:
+            skip_record(source, url, record_problem(exc))
+            continue
+        if item is not None:
+            items.append(item)
+    return items
+
+
+def metric(record: Mapping[str, Any], field: str) -> float:
+    """:func:`number` of ``record[field]``; a number no float holds is a BadField."""
+    value = record.get(field)
+    try:
+        result = number(value)
+    except OverflowError:
+        raise BadField(field, value, "out of range") from None
+    if not math.isfinite(result):
+        raise BadField(field, value, "not a finite number")
+    return result
+
+
+def timestamp(record: Mapping[str, Any], field: str) -> datetime | None:
+    """``record[field]`` as a UTC datetime (None if absent or unreadable text);
+    a number that is no date (1e300, NaN) is a BadField."""
+    value = record.get(field)
+    try:
+        return parse_timestamp(value)
+    except (OverflowError, ValueError, OSError):
+        raise BadField(field, value, "not a date") from None
+
+
+def listed(record: Mapping[str, Any], field: str) -> list[Any]:
+    """``record[field]`` as a list: absent or null is empty, anything else a BadField."""
+    value = record.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadField(field, value, "not a list")
+    return value
+
+
+def text(record: Mapping[str, Any], field: str) -> str:
+    """``record[field]`` as a string: absent or null is "", another type a BadField."""
+    value = record.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadField(field, value, "not text")
+    return value

@@ -7,6 +7,7 @@ topics are older than ``since``. Topics carry their own engagement numbers.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,17 +19,23 @@ from gazette.config import SourceConfig
 from gazette.http import FetchFailed
 from gazette.models import Item
 from gazette.sources.base import (
+    BadField,
     Fetch,
     ParseError,
     SourceTraits,
     as_mapping,
+    each_record,
+    listed,
     load_json,
-    number,
+    metric,
     require,
+    text,
+    timestamp,
 )
 from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
 
+log = logging.getLogger(__name__)
 MAX_PAGES = 5
 DETAILS = 5  # how many of the best new topics get their first post fetched
 
@@ -84,7 +91,7 @@ class DiscourseSource(SourceTraits):
                 if page.not_modified:
                     break
                 data = load_json(page)
-                items = parse_topic_list(data, self.config.name, self.site_url)
+                items = parse_topic_list(data, self.config.name, self.site_url, page.url)
                 fresh = [i for i in items if i.external_id not in found]
                 for item in fresh:
                     found[item.external_id] = item
@@ -119,42 +126,63 @@ class DiscourseSource(SourceTraits):
         return list(found.values())
 
 
-def parse_topic_list(data: Any, source: str, site_url: str) -> list[Item]:
-    """Items from a Discourse topic list (latest, top, category)."""
+def parse_topic_list(data: Any, source: str, site_url: str, url: str = "") -> list[Item]:
+    """Items from a Discourse topic list (latest, top, category) fetched from ``url``.
+
+    A topic with a field of the wrong type is skipped (and counted); a broken
+    ``users`` list only costs the topics their authors' names.
+    """
     require(isinstance(data, dict), "Discourse topic list must be a JSON object")
     topic_list = as_mapping(data.get("topic_list"))
     require("topics" in topic_list, "Discourse response has no topic_list.topics")
-    users = {u.get("id"): u for u in data.get("users", []) if isinstance(u, dict)}
-    items = []
-    for topic in topic_list["topics"]:
-        if not isinstance(topic, dict):
-            continue
-        item = _topic_item(topic, users, source, site_url)
-        if item is not None:
-            items.append(item)
-    return items
+    topics = topic_list["topics"]
+    require(isinstance(topics, list), f"Discourse topic_list.topics from {url} is not a list")
+    try:
+        users = {
+            u["id"]: u
+            for u in listed(data, "users")
+            if isinstance(u, dict) and _is_key(u.get("id"))
+        }
+    except BadField as exc:
+        log.warning("%s: %s from %s: authors left out", source, exc, url or site_url)
+        users = {}
+    return each_record(
+        (t for t in topics if isinstance(t, dict)),
+        lambda topic: _topic_item(topic, users, source, site_url),
+        source,
+        url or site_url,
+    )
+
+
+def _is_key(value: Any) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool)
 
 
 def first_post_html(data: Any, site_url: str) -> str:
     """The cleaned HTML of a topic's first post, from /t/<id>.json ("" if absent)."""
-    posts = as_mapping(as_mapping(data).get("post_stream")).get("posts") or []
-    first = next((p for p in posts if isinstance(p, dict) and p.get("post_number", 1) == 1), None)
-    return clean_html(first.get("cooked"), site_url + "/") if first else ""
+    posts = as_mapping(as_mapping(data).get("post_stream")).get("posts")
+    if not isinstance(posts, list):
+        return ""
+    first = next((p for p in posts if isinstance(p, dict) and p.get("post_number", 1) == 1), {})
+    cooked = first.get("cooked")
+    return clean_html(cooked, site_url + "/") if isinstance(cooked, str) else ""
 
 
 def _topic_item(
     topic: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]], source: str, site_url: str
 ) -> Item | None:
     topic_id = topic.get("id")
-    created = parse_timestamp(topic.get("created_at"))
-    title = clean_title(topic.get("title") or topic.get("fancy_title"))
+    if topic_id is not None and not _is_key(topic_id):
+        raise BadField("id", topic_id, "not an id")
+    created = timestamp(topic, "created_at")
+    title = clean_title(text(topic, "title") or text(topic, "fancy_title"))
     if topic_id is None or created is None or not title:
         return None
     # Slugs and ids go into a path: quoted, so a hostile one cannot add markup,
     # a query or another path segment to the stored URL.
     slug = quote(str(topic.get("slug") or "topic"), safe="-_.~%")
     path_id = quote(str(topic_id), safe="")
-    excerpt = clean_html(topic.get("excerpt"), site_url + "/")
+    excerpt = clean_html(text(topic, "excerpt"), site_url + "/")
     flags = [f for f in ("pinned", "pinned_globally", "closed", "archived") if topic.get(f)]
     if topic.get("archetype") not in (None, "regular"):
         flags.append("meta")
@@ -170,21 +198,21 @@ def _topic_item(
         author=_original_poster(topic, users),
         text=html_to_text(excerpt, cleaned=True),
         html=excerpt,
-        tags=tuple(_tag_names(topic.get("tags"))),
+        tags=tuple(_tag_names(listed(topic, "tags"))),
         metrics={
-            "likes": number(topic.get("like_count")),
-            "posts": number(topic.get("posts_count")),
-            "views": number(topic.get("views")),
-            "replies": number(topic.get("reply_count")),
+            "likes": metric(topic, "like_count"),
+            "posts": metric(topic, "posts_count"),
+            "views": metric(topic, "views"),
+            "replies": metric(topic, "reply_count"),
         },
         flags=tuple(flags),
         raw={
             "category_id": _int_or_none(topic.get("category_id")),
-            "last_posted_at": _iso_or_none(topic.get("last_posted_at")),
-            "bumped_at": _iso_or_none(topic.get("bumped_at")),
+            "last_posted_at": _iso_or_none(timestamp(topic, "last_posted_at")),
+            "bumped_at": _iso_or_none(timestamp(topic, "bumped_at")),
             "slug": clean_title(slug),
-            "fancy_title": clean_title(topic.get("fancy_title")),
-            "image_url": safe_url(topic.get("image_url"), site_url + "/"),
+            "fancy_title": clean_title(text(topic, "fancy_title")),
+            "image_url": safe_url(text(topic, "image_url"), site_url + "/"),
         },
     )
 
@@ -193,23 +221,23 @@ def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _iso_or_none(value: Any) -> str | None:
-    moment = parse_timestamp(value)
+def _iso_or_none(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
 def _original_poster(topic: Mapping[str, Any], users: Mapping[Any, Mapping[str, Any]]) -> str:
-    for poster in topic.get("posters") or []:
+    for poster in listed(topic, "posters"):
         if isinstance(poster, dict) and "Original Poster" in str(poster.get("description", "")):
-            user = users.get(poster.get("user_id"), {})
-            return clean_title(user.get("name") or user.get("username") or "")
+            user_id = poster.get("user_id")
+            user = users.get(user_id, {}) if _is_key(user_id) else {}
+            return clean_title(text(user, "name") or text(user, "username"))
     return ""
 
 
-def _tag_names(tags: Any) -> list[str]:
+def _tag_names(tags: list[Any]) -> list[str]:
     # Newer Discourse sends tags as objects ({"id", "name", "slug"}), older as strings.
     names = []
-    for tag in tags or []:
+    for tag in tags:
         name = tag.get("name") if isinstance(tag, dict) else tag
         if isinstance(name, str) and name:
             names.append(clean_title(name).lower())

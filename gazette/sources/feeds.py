@@ -16,9 +16,10 @@ without passing through ``safe_url`` with that same URL anyway (relative
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import feedparser
@@ -28,7 +29,15 @@ from gazette.config import SourceConfig
 from gazette.http import Page
 from gazette.models import Item
 from gazette.sources import feedxml
-from gazette.sources.base import Fetch, ParseError, SourceTraits, offload
+from gazette.sources.base import (
+    RECORD_ERRORS,
+    Fetch,
+    ParseError,
+    SourceTraits,
+    offload,
+    record_problem,
+    skip_record,
+)
 from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
 
@@ -56,15 +65,33 @@ class FeedSource(SourceTraits):
 
 async def parse_feed_page(page: Page, source: str, kind: str) -> list[Item]:
     """:func:`parse_feed` over a fetched page, in the run's parser pool if it has one."""
-    return await offload(
-        parse_feed, page.content, page.url, source, kind, page.headers.get("content-type", "")
+    items, skipped = await offload(
+        _parse_feed, page.content, page.url, source, kind, page.headers.get("content-type", "")
     )
+    # Counted here, in the run's process: a pool worker's count would be lost.
+    for reason in skipped:
+        skip_record(source, page.url, reason)
+    return items
 
 
 def parse_feed(
     content: bytes, url: str, source: str, kind: str, content_type: str = ""
 ) -> list[Item]:
-    """Items from an RSS/Atom document fetched from ``url``."""
+    """Items from an RSS/Atom document fetched from ``url``.
+
+    An entry without a title is left out; one without a date is kept, undated
+    (``Item.dated``); one that cannot be converted is skipped (and counted).
+    """
+    items, skipped = _parse_feed(content, url, source, kind, content_type)
+    for reason in skipped:
+        skip_record(source, url, reason)
+    return items
+
+
+def _parse_feed(
+    content: bytes, url: str, source: str, kind: str, content_type: str
+) -> tuple[list[Item], list[str]]:
+    """:func:`parse_feed`'s items and the reasons of the entries it skipped."""
     headers = {}
     content, content_type = _as_utf8(content, content_type)
     if content_type:
@@ -81,16 +108,22 @@ def parse_feed(
         raise ParseError(f"not a feed at {url} ({reason}); it starts with {start!r}")
     feed_link = safe_url(parsed.feed.get("link"), url) or url
     items = []
+    skipped = []
     for entry in parsed.entries:
-        item = _entry_item(entry, url, feed_link, source, kind)
+        try:
+            item = _entry_item(entry, url, feed_link, source, kind)
+        except RECORD_ERRORS as exc:
+            skipped.append(record_problem(exc))
+            continue
         if item is not None:
             items.append(item)
     problem = parsed.get("bozo_exception")
     if not items and parsed.get("bozo") and not isinstance(problem, _HARMLESS):
-        # feedparser recovers what it can from broken XML; when that is nothing,
-        # "0 new items" would hide a feed that is broken, not quiet.
+        # feedparser recovers what it can from broken XML (an undefined entity,
+        # a truncated document) and what it recovers is kept; when that is
+        # nothing, "0 new items" would hide a feed that is broken, not quiet.
         raise ParseError(f"malformed feed at {url} ({problem})")
-    return items
+    return items, skipped
 
 
 # Labels that disagree with the document: reported by feedparser, but the parse is fine.
@@ -101,6 +134,7 @@ _HARMLESS = (
 )
 
 
+_DECLARED_ENCODING = re.compile(rb"^(\s*<\?xml[^>]*?encoding=[\"'])[^\"']*([\"'])")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -109,22 +143,41 @@ _BOMS = (
 )
 
 
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-32 or UTF-16 without a byte order mark, told by where the NUL bytes
+    of its first (ASCII) characters fall (XML 1.0, appendix F; whatever the
+    first character, "<" or whitespace). Such text is also valid UTF-8 (NUL
+    bytes and ASCII), so it must be recognized before the UTF-8 check."""
+    if len(head) < 4:
+        return None
+    nul = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
+    return {
+        (True, True, True, False): "utf-32-be",
+        (False, True, True, True): "utf-32-le",
+        (True, False, True, False): "utf-16-be",
+        (False, True, False, True): "utf-16-le",
+    }.get(nul)
+
+
 def _as_utf8(content: bytes, content_type: str) -> tuple[bytes, str]:
     """The body and Content-Type to give feedparser, whose charset rules trust labels.
 
     Servers often label UTF-8 feeds as ISO-8859-1 or windows-1252 (or send
     text/xml with no charset, which RFC 3023 reads as US-ASCII), and a byte order
-    mark outranks any label: so a body with a BOM, or one that is valid UTF-8,
+    mark outranks any label: so a body with a BOM (or the NUL-byte pattern of
+    UTF-16/32 without one), or one that is valid UTF-8,
     goes on as UTF-8 said so. Anything else keeps its label, and feedparser falls
     back from it to the XML declaration and then to windows-1252.
     """
-    for bom, codec in _BOMS:
-        if content.startswith(bom):
-            try:
-                content = content.decode(codec).encode("utf-8")
-            except UnicodeError:
-                return content, content_type
-            break
+    wide = next((codec for bom, codec in _BOMS if content.startswith(bom)), None)
+    wide = wide or _wide_encoding(content[:4])
+    if wide:
+        try:
+            text = content.decode(wide).lstrip("\ufeff")
+        except UnicodeError:
+            return content, content_type
+        # The declaration still names UTF-16/32, which the bytes no longer are.
+        content = _DECLARED_ENCODING.sub(b"\\1utf-8\\2", text.encode("utf-8"), count=1)
     try:
         content.decode("utf-8")
     except UnicodeDecodeError:
@@ -142,7 +195,7 @@ def _entry_item(entry: Any, feed_url: str, feed_link: str, source: str, kind: st
         or _struct_time(entry.get("updated_parsed"))
         or parse_timestamp(entry.get("published"))
     )
-    if not title or published is None:
+    if not title:
         return None
     content = entry.get("content") or []
     body = content[0].get("value", "") if content else entry.get("summary", "")
@@ -154,7 +207,10 @@ def _entry_item(entry: Any, feed_url: str, feed_link: str, source: str, kind: st
         external_id=external_id,
         url=link or feed_link,
         title=title,
-        published_at=published,
+        # Undated (no date, or one feedparser cannot read such as "Seg, 24 Set
+        # 2018"): a placeholder the store replaces with the first-seen time.
+        published_at=published or datetime.now(UTC).replace(microsecond=0),
+        dated=published is not None,
         author=clean_title(entry.get("author")),
         text=html_to_text(html, cleaned=True),
         html=html,
@@ -198,4 +254,7 @@ def _struct_time(value: Any) -> datetime | None:
         return None
     from calendar import timegm
 
-    return parse_timestamp(timegm(value))
+    try:
+        return parse_timestamp(timegm(value))
+    except (OverflowError, ValueError, OSError):  # a year datetime cannot hold
+        return None

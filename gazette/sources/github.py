@@ -26,9 +26,18 @@ from gazette.config import SourceConfig
 from gazette.http import FetchFailed
 from gazette.markdown import to_html
 from gazette.models import Item
-from gazette.sources.base import Fetch, SourceTraits, as_mapping, load_json, number, require
+from gazette.sources.base import (
+    Fetch,
+    SourceTraits,
+    as_mapping,
+    each_record,
+    load_json,
+    metric,
+    require,
+    text,
+    timestamp,
+)
 from gazette.sources.feeds import parse_feed_page
-from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
 
 DEFAULT_REPOS = (
@@ -104,33 +113,31 @@ class GithubSource(SourceTraits):
             raise
         if page.not_modified:
             return []
-        return parse_rest_releases(load_json(page), self.config.name, repo, self.public)
+        return parse_rest_releases(load_json(page), self.config.name, repo, self.public, page.url)
 
 
 def parse_rest_releases(
-    data: Any, source: str, repo: str, public: str = "https://github.com"
+    data: Any, source: str, repo: str, public: str = "https://github.com", url: str = ""
 ) -> list[Item]:
-    """Items from a REST ``/repos/<o>/<r>/releases`` page; drafts are skipped."""
+    """Items from a REST ``/repos/<o>/<r>/releases`` page fetched from ``url``;
+    drafts are left out, a release with a field of the wrong type is skipped."""
     require(isinstance(data, list), f"GitHub releases of {repo} must be a JSON array")
-    items = []
-    for release in data:
-        if isinstance(release, dict) and not release.get("draft"):
-            item = _rest_item(release, source, repo, public)
-            if item is not None:
-                items.append(item)
-    return items
+    return each_record(
+        (r for r in data if isinstance(r, dict) and not r.get("draft")),
+        lambda release: _rest_item(release, source, repo, public),
+        source,
+        url,
+    )
 
 
 def _rest_item(release: Mapping[str, Any], source: str, repo: str, public: str) -> Item | None:
     tag = release.get("tag_name")
-    published = parse_timestamp(release.get("published_at")) or parse_timestamp(
-        release.get("created_at")
-    )
+    published = timestamp(release, "published_at") or timestamp(release, "created_at")
     if not isinstance(tag, str) or not tag or published is None:
         return None
     package = repo.split("/")[-1]
-    name = clean_title(release.get("name")) or clean_title(tag)
-    url = safe_url(release.get("html_url")) or f"{public}/{repo}/releases/tag/{tag}"
+    name = clean_title(text(release, "name")) or clean_title(tag)
+    url = safe_url(text(release, "html_url")) or f"{public}/{repo}/releases/tag/{tag}"
     body = release.get("body")
     # Release notes are GitHub-flavoured Markdown, raw HTML allowed: to_html
     # renders it and cleans the result with the same allow-list as feeds.
@@ -145,10 +152,10 @@ def _rest_item(release: Mapping[str, Any], source: str, repo: str, public: str) 
         url=url,
         title=_titled(name, package),
         published_at=published,
-        author=clean_title(author.get("login")),
+        author=clean_title(text(author, "login")),
         text=html_to_text(html, cleaned=True),
         html=html,
-        metrics={"reactions": number(reactions.get("total_count"))},
+        metrics={"reactions": metric(reactions, "total_count")},
         flags=("release", "prerelease") if prerelease else ("release",),
         package=package,
         version=clean_title(tag),
@@ -158,7 +165,7 @@ def _rest_item(release: Mapping[str, Any], source: str, repo: str, public: str) 
             "package": package,
             "tag": clean_title(tag),
             "reactions": {
-                k: number(v) for k, v in reactions.items() if k not in ("url", "total_count")
+                k: metric(reactions, k) for k in reactions if k not in ("url", "total_count")
             },
         },
     )

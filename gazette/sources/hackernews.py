@@ -14,8 +14,17 @@ from urllib.parse import urlencode
 from gazette.clean import clean_html, clean_title, html_to_text
 from gazette.config import SourceConfig
 from gazette.models import Item
-from gazette.sources.base import Fetch, SourceTraits, load_json, number, require
-from gazette.timeutil import parse_timestamp
+from gazette.sources.base import (
+    BadField,
+    Fetch,
+    SourceTraits,
+    each_record,
+    load_json,
+    metric,
+    require,
+    text,
+    timestamp,
+)
 from gazette.urls import safe_url
 
 DISCUSSION = "https://news.ycombinator.com/item?id="
@@ -51,34 +60,37 @@ class HackerNewsSource(SourceTraits):
         minimum = int(self.config.options.get("min_points", 0))
         return [
             i
-            for i in parse_hits(load_json(page), self.config.name)
+            for i in parse_hits(load_json(page), self.config.name, page.url)
             if i.metrics["points"] >= minimum
         ]
 
 
-def parse_hits(data: Any, source: str) -> list[Item]:
+def parse_hits(data: Any, source: str, url: str = "") -> list[Item]:
+    """Items from an Algolia answer fetched from ``url``; a hit with a field of
+    the wrong type is skipped."""
     require(
         isinstance(data, dict) and isinstance(data.get("hits"), list),
         "Algolia response has no hits",
     )
-    items = []
-    for hit in data["hits"]:
-        if isinstance(hit, dict):
-            item = _hit_item(hit, source)
-            if item is not None:
-                items.append(item)
-    return items
+    return each_record(
+        (h for h in data["hits"] if isinstance(h, dict)),
+        lambda hit: _hit_item(hit, source),
+        source,
+        url,
+    )
 
 
 def _hit_item(hit: Mapping[str, Any], source: str) -> Item | None:
     story_id = hit.get("objectID") or hit.get("story_id")
-    created = parse_timestamp(hit.get("created_at_i")) or parse_timestamp(hit.get("created_at"))
-    title = clean_title(hit.get("title"))
+    if story_id is not None and not isinstance(story_id, str | int):
+        raise BadField("objectID", story_id, "not an id")
+    created = timestamp(hit, "created_at_i") or timestamp(hit, "created_at")
+    title = clean_title(text(hit, "title"))
     if not story_id or created is None or not title:
         return None
     discussion = f"{DISCUSSION}{story_id}"
-    link = safe_url(hit.get("url"))
-    html = clean_html(hit.get("story_text"), discussion)
+    link = safe_url(text(hit, "url"))
+    html = clean_html(text(hit, "story_text"), discussion)
     return Item(
         source=source,
         kind="hackernews",
@@ -86,10 +98,10 @@ def _hit_item(hit: Mapping[str, Any], source: str) -> Item | None:
         url=discussion,
         title=title,
         published_at=created,
-        author=clean_title(hit.get("author")),
+        author=clean_title(text(hit, "author")),
         text=html_to_text(html, cleaned=True),
         html=html,
-        metrics={"points": number(hit.get("points")), "comments": number(hit.get("num_comments"))},
+        metrics={"points": metric(hit, "points"), "comments": metric(hit, "num_comments")},
         flags=("ask",) if not link else (),
         link_url=link,
         raw={"link_url": link},

@@ -18,8 +18,18 @@ from urllib.parse import urlsplit
 from gazette.clean import clean_title
 from gazette.config import SourceConfig
 from gazette.models import Item
-from gazette.sources.base import Fetch, SourceTraits, as_mapping, load_json, number, require
-from gazette.timeutil import parse_timestamp
+from gazette.sources.base import (
+    BadField,
+    Fetch,
+    SourceTraits,
+    as_mapping,
+    each_record,
+    listed,
+    load_json,
+    metric,
+    require,
+    timestamp,
+)
 from gazette.urls import safe_url
 
 MAX_PAGES = 10
@@ -55,7 +65,7 @@ class HexpmSource(SourceTraits):
                 if page.not_modified:
                     break
                 packages = load_json(page)
-                items = parse_packages(packages, self.config.name, sort)
+                items = parse_packages(packages, self.config.name, sort, page.url)
                 for item in items:
                     # The same release shows up in both orders; the first wins.
                     found.setdefault(item.external_id, item)
@@ -64,28 +74,33 @@ class HexpmSource(SourceTraits):
         return list(found.values())
 
 
-def parse_packages(data: Any, source: str, sort: str = "updated_at") -> list[Item]:
-    """Items (one per package's latest release) from a /api/packages page."""
+def parse_packages(data: Any, source: str, sort: str = "updated_at", url: str = "") -> list[Item]:
+    """Items (one per package's latest release) from a /api/packages page
+    fetched from ``url``; a package with a field of the wrong type is skipped."""
     require(isinstance(data, list), "Hex.pm package list must be a JSON array")
-    items = []
-    for package in data:
-        if isinstance(package, dict):
-            item = package_item(package, source, sort)
-            if item is not None:
-                items.append(item)
-    return items
+    return each_record(
+        (p for p in data if isinstance(p, dict)),
+        lambda package: package_item(package, source, sort),
+        source,
+        url,
+    )
 
 
 def package_item(package: Mapping[str, Any], source: str, sort: str = "updated_at") -> Item | None:
     name = package.get("name")
     version = package.get("latest_version") or _newest_release(package)
-    stamp = parse_timestamp(package.get(sort)) or parse_timestamp(package.get("updated_at"))
+    if not isinstance(version, str | None):
+        raise BadField("latest_version", version, "not text")
+    stamp = timestamp(package, sort) or timestamp(package, "updated_at")
     if not isinstance(name, str) or not name or not version or stamp is None:
         return None
     meta = as_mapping(package.get("meta"))
-    description = clean_title(meta.get("description"))
+    description = clean_title(
+        meta["description"] if isinstance(meta.get("description"), str) else ""
+    )
     downloads = as_mapping(package.get("downloads"))
-    versions = [r.get("version") for r in package.get("releases") or [] if isinstance(r, dict)]
+    releases = listed(package, "releases")
+    versions = [r.get("version") for r in releases if isinstance(r, dict)]
     first_release = len(versions) <= 1
     change = "first" if first_release else _semver_change(str(version), versions)
     flags = ["new-package"] if first_release else ["release", change]
@@ -104,9 +119,9 @@ def package_item(package: Mapping[str, Any], source: str, sort: str = "updated_a
         html="",
         tags=(),
         metrics={
-            "downloads_all": number(downloads.get("all")),
-            "downloads_recent": number(downloads.get("recent")),
-            "downloads_week": number(downloads.get("week")),
+            "downloads_all": metric(downloads, "all"),
+            "downloads_recent": metric(downloads, "recent"),
+            "downloads_week": metric(downloads, "week"),
         },
         flags=tuple(flags),
         package=clean_title(name),
@@ -122,7 +137,7 @@ def package_item(package: Mapping[str, Any], source: str, sort: str = "updated_a
             "docs_url": safe_url(package.get("docs_html_url")),
             "repository_url": _repository(links),
             "links": {clean_title(k): v for k, v in links.items() if v},
-            "licenses": [clean_title(x) for x in meta.get("licenses") or [] if isinstance(x, str)],
+            "licenses": [clean_title(x) for x in listed(meta, "licenses") if isinstance(x, str)],
             "inserted_at": package.get("inserted_at"),
             "updated_at": package.get("updated_at"),
             "releases": versions[:10],
@@ -147,7 +162,7 @@ def _repository(links: Mapping[str, str]) -> str:
 
 
 def _newest_release(package: Mapping[str, Any]) -> str | None:
-    releases = package.get("releases") or []
+    releases = listed(package, "releases")
     first = releases[0] if releases and isinstance(releases[0], dict) else {}
     version = first.get("version")
     return version if isinstance(version, str) else None

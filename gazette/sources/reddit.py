@@ -17,16 +17,19 @@ from gazette.config import SourceConfig
 from gazette.http import FetchFailed
 from gazette.models import Item
 from gazette.sources.base import (
+    BadField,
     Fetch,
     ParseError,
     SourceTraits,
     as_mapping,
+    each_record,
     load_json,
-    number,
+    metric,
     require,
+    text,
+    timestamp,
 )
 from gazette.sources.feeds import parse_feed_page
-from gazette.timeutil import parse_timestamp
 from gazette.urls import safe_url
 
 PUBLIC = "https://www.reddit.com"
@@ -60,7 +63,9 @@ class RedditSource(SourceTraits):
             page = await fetch(
                 f"{self.config.base_url}/r/{sub}/new.json?limit=100", headers=headers
             )
-            return [] if page.not_modified else parse_listing(load_json(page), self.config.name)
+            if page.not_modified:
+                return []
+            return parse_listing(load_json(page), self.config.name, page.url)
         except (FetchFailed, ParseError) as exc:
             json_error = str(exc)
         # Reddit blocks or rate-limits the JSON API for some clients while the
@@ -76,28 +81,33 @@ class RedditSource(SourceTraits):
         return await parse_feed_page(page, self.config.name, "reddit")
 
 
-def parse_listing(data: Any, source: str) -> list[Item]:
+def parse_listing(data: Any, source: str, url: str = "") -> list[Item]:
+    """Items from a Listing fetched from ``url``; a post with a field of the
+    wrong type is skipped."""
     require(
         isinstance(data, dict) and data.get("kind") == "Listing", "Reddit response is not a Listing"
     )
-    items = []
-    for child in as_mapping(data.get("data")).get("children") or []:
-        post = as_mapping(as_mapping(child).get("data"))
-        item = _post_item(post, source)
-        if item is not None:
-            items.append(item)
-    return items
+    children = as_mapping(data.get("data")).get("children") or []
+    require(isinstance(children, list), f"Reddit listing from {url} has no list of children")
+    return each_record(
+        (as_mapping(as_mapping(child).get("data")) for child in children),
+        lambda post: _post_item(post, source),
+        source,
+        url,
+    )
 
 
 def _post_item(post: Mapping[str, Any], source: str) -> Item | None:
     post_id = post.get("id")
-    created = parse_timestamp(post.get("created_utc"))
-    title = clean_title(post.get("title"))
-    permalink = safe_url(str(post.get("permalink") or ""), PUBLIC)
+    if post_id is not None and not isinstance(post_id, str | int):
+        raise BadField("id", post_id, "not an id")
+    created = timestamp(post, "created_utc")
+    title = clean_title(text(post, "title"))
+    permalink = safe_url(text(post, "permalink"), PUBLIC)
     if not post_id or created is None or not title or not permalink:
         return None
     html = clean_html(_unescape_reddit(post.get("selftext_html")), PUBLIC)
-    link = safe_url(post.get("url_overridden_by_dest") or post.get("url"))
+    link = safe_url(text(post, "url_overridden_by_dest") or text(post, "url"))
     flags = [f for f in ("stickied", "over_18") if post.get(f)]
     if post.get("stickied"):
         flags.append("pinned")
@@ -108,18 +118,16 @@ def _post_item(post: Mapping[str, Any], source: str) -> Item | None:
         url=permalink,
         title=title,
         published_at=created,
-        author=clean_title(post.get("author")),
+        author=clean_title(text(post, "author")),
         text=html_to_text(html, cleaned=True),
         html=html,
-        tags=(clean_title(post.get("link_flair_text")).lower(),)
-        if post.get("link_flair_text")
-        else (),
-        metrics={"score": number(post.get("score")), "comments": number(post.get("num_comments"))},
+        tags=(clean_title(flair).lower(),) if (flair := text(post, "link_flair_text")) else (),
+        metrics={"score": metric(post, "score"), "comments": metric(post, "num_comments")},
         flags=tuple(flags),
         link_url=link if link and link != permalink else "",
         raw={
             "link_url": link if link and link != permalink else "",
-            "domain": clean_title(post.get("domain")),
+            "domain": clean_title(text(post, "domain")),
         },
     )
 
