@@ -72,11 +72,15 @@ golden: $(STAMP)
 # against its baseline in the same run; bench/run.py --help says what each does.
 # `bench` takes several minutes and rewrites BENCHMARKS.md and its chart;
 # `bench-quick` (under a minute) only writes bench/results/quick.json.
+# Then the editorial report (bench/editorial_bench.py): the sample week's drafts
+# read as an editor would, in bench/results/editorial.md.
 bench: $(STAMP) bench-tools
 	$(PY) bench/run.py
+	$(PY) bench/editorial_bench.py
 
 bench-quick: $(STAMP) bench-tools
 	$(PY) bench/run.py --quick
+	$(PY) bench/editorial_bench.py
 
 # The baselines: Pelican from PyPI (the archive), hyperfine from Debian (whole
 # process timings), the npm mjml where npm exists (the email). A benchmark whose

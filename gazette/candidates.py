@@ -39,4 +39,5 @@ def week_candidates(store: Store, settings: Settings, week: str) -> list[Candida
         featured,
         Weights.from_settings(settings.rank),
         history=history,
+        source_options={s.name: s.options for s in settings.sources},
     )

@@ -2,7 +2,12 @@
 ranked candidates, the story a pick adds, and which candidates are new to a draft.
 
 Everything here is a suggestion for the editor: headline, emoji, summary and
-link text come from the source, and the editor rewrites what they like.
+link text come from the source, and the editor rewrites what they like. Every
+draft has the sample issue's shape: a title with its emoji and a subtitle, the
+welcome line, the picks, one feature with its "Remember:" list, quick links,
+the sponsor and the sign-off. A summary never repeats its headline: when no
+source says more, the story carries a note for the editor instead
+(:data:`NO_SUMMARY`).
 """
 
 from __future__ import annotations
@@ -14,12 +19,20 @@ from gazette.config import DraftSettings, Publication
 from gazette.draft.document import Draft
 from gazette.markdown import markdown_escape
 from gazette.models import Candidate, Issue, Pick, SectionName, StoredItem
+from gazette.prose import repeats_headline, short_title
 from gazette.sources import traits_of
-from gazette.summarize import DEFAULT_WORDS, extractive_summary, key_points, summary_source
+from gazette.summarize import DEFAULT_WORDS, extractive_summary, key_points, story_summary
 from gazette.urls import canonical_url
 
 FEATURE_MIN_WORDS = 300
 QUICK_LINK_WORDS = 20
+FEATURE_WORDS = 180
+# Where the feature is looked for when the week has no long read: the stories
+# an editor would still call this week's, not the tail.
+DISCUSSION_FEATURE_DEPTH = 15
+# An HTML comment: the renderers leave it out, `gazette check` points at it.
+NO_SUMMARY = "<!-- no summary: the sources say no more than the headline; write one -->"
+NO_REMEMBER = "<!-- Remember: the source has no short key points; add three -->"
 
 
 def compose_issue(
@@ -33,9 +46,9 @@ def compose_issue(
     top = stories[0] if stories else None
     return Issue(
         week=week,
-        title=top.headline if top else f"{publication.name}: {week}",
-        emoji=top.emoji if top else "",
-        subtitle=f"Plus: {stories[1].headline}" if len(stories) > 1 else publication.tagline,
+        title=short_title(top.headline) if top else f"{publication.name}: {week}",
+        emoji=top.emoji or "📰" if top else "📰",
+        subtitle=issue_subtitle(stories, feature, publication.tagline),
         welcome=publication.welcome,
         picks=stories,
         feature=feature,
@@ -47,17 +60,27 @@ def compose_issue(
     )
 
 
+def issue_subtitle(stories: Sequence[Pick], feature: Pick | None, tagline: str) -> str:
+    """ "Plus: …" with the next stories' short names, the feature first."""
+    shown = ([feature] if feature else []) + list(stories[1:3])
+    names = [short_title(p.headline) for p in shown[:2]]
+    if not names:
+        return tagline
+    return "Plus: " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
+
+
 def candidate_pick(candidate: Candidate, summary_words: int = DEFAULT_WORDS) -> Pick:
     """A weekly pick: the lead's headline and link, a summary from whichever
     item of the story tells it best (a Reddit link post borrows the forum
-    thread's words)."""
+    thread's words), never the headline again."""
     item = candidate.lead.item
     story = [candidate.lead, *candidate.related]
-    source = summary_source(story, candidate.id).item
+    title = headline(candidate)
+    summary = story_summary(story, candidate.id, title, summary_words)
     return Pick(
-        headline=headline(candidate),
+        headline=title,
         emoji=candidate.emoji,
-        body=markdown_escape(extractive_summary(source, summary_words)),
+        body=markdown_escape(summary) if summary else NO_SUMMARY,
         url=item.url,
         link_text=traits_of(item.kind).link_text,
         item_id=candidate.id,
@@ -71,7 +94,7 @@ def quick_link(candidate: Candidate) -> Pick:
     return Pick(
         headline=headline(candidate),
         url=candidate.lead.item.url,
-        body="" if note == candidate.lead.item.title else markdown_escape(note),
+        body="" if repeats_headline(note, headline(candidate)) else markdown_escape(note),
         item_id=candidate.id,
         tags=candidate.tags,
     )
@@ -93,10 +116,11 @@ def item_pick(stored: StoredItem, emoji: str = "", tags: tuple[str, ...] = ()) -
     """A story from one stored item, for an item the ranking did not surface
     this week (the editor picks it by id)."""
     item = stored.item
+    summary = story_summary([stored], stored.id, item.title)
     return Pick(
         headline=item.title,
         emoji=emoji,
-        body=markdown_escape(extractive_summary(item)),
+        body=markdown_escape(summary) if summary else NO_SUMMARY,
         url=item.url,
         link_text=traits_of(item.kind).link_text,
         item_id=stored.id,
@@ -114,33 +138,64 @@ def long_read(candidate: Candidate) -> StoredItem | None:
 
 
 def _feature(candidates: Sequence[Candidate]) -> tuple[Candidate, StoredItem] | None:
-    """The best long-form piece of the week."""
+    """The best long-form piece of the week; without one, the story with the
+    richest discussion near the top (its thread's opening post is the text)."""
     for candidate in candidates:
         if (article := long_read(candidate)) is not None:
             return candidate, article
-    return None
+    best: tuple[float, Candidate, StoredItem] | None = None
+    # Never the week's top story: that one leads the picks.
+    for candidate in candidates[1:DISCUSSION_FEATURE_DEPTH]:
+        for stored in (candidate.lead, *candidate.related):
+            # Weighed by the story's score: a long help thread is not the week's read.
+            size = discussion_size(stored) * (1 + max(candidate.score, 0) / 100)
+            if size and (not best or size > best[0]):
+                best = (size, candidate, stored)
+    return (best[1], best[2]) if best else None
+
+
+def discussion_size(stored: StoredItem) -> float:
+    """How many people took part in an item's discussion: forum posts, comments."""
+    metrics = stored.item.metrics
+    return max(metrics.get("posts", 0) - 1, metrics.get("comments", 0), 0)
 
 
 def feature_pick(candidate: Candidate, article: StoredItem) -> Pick:
-    """The feature: the article's opening (~180 words) and a "Remember:" list."""
+    """The feature: the article's opening (~180 words) and a "Remember:" list
+    of three or four points from its text (the story's other items lend
+    sentences to a short one)."""
     item = article.item
-    paragraphs = item.text.split("\n\n")
+    paragraphs = [p for p in item.text.split("\n\n") if p.strip()]
     body_words = 0
     body = []
     for paragraph in paragraphs:
         body.append(paragraph)
         body_words += len(paragraph.split())
-        if body_words >= 180:
+        if body_words >= FEATURE_WORDS:
             break
+    remember = list(key_points(item.text, item.html))[:4]
+    for other in (candidate.lead, *candidate.related):
+        if len(remember) >= 3 or other.id == article.id:
+            continue
+        remember += [p for p in key_points(other.item.text) if p not in remember][
+            : 3 - len(remember)
+        ]
+    text = "\n\n".join(markdown_escape(p) for p in body) or NO_SUMMARY
+    if not remember:
+        text += "\n\n" + NO_REMEMBER
+    elif len(remember) < 3:
+        text += (
+            f"\n\n<!-- Remember: the source gives {len(remember)} short points; add one more -->"
+        )
     return Pick(
         headline=item.title,
         emoji=candidate.emoji,
-        body="\n\n".join(markdown_escape(p) for p in body),
+        body=text,
         url=item.url,
         link_text=traits_of(item.kind).link_text,
         item_id=article.id,
         tags=candidate.tags,
-        remember=key_points(item.text, item.html),
+        remember=tuple(markdown_escape(p) for p in remember),
     )
 
 

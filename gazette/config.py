@@ -65,6 +65,9 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "unanswered_penalty": (int, float),
         "featured_penalty": (int, float),
         "variety_penalty": (int, float),
+        "notable_release": (int, float),
+        "question_penalty": (int, float),
+        "no_signal_prior": (int, float),
     },
     "llm": {
         "enabled": bool,
@@ -73,6 +76,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "api_key_env": str,
         "timeout": (int, float),
         "max_words": int,
+        "concurrency": int,
     },
     "email": {
         "provider": str,
@@ -150,6 +154,7 @@ _RANGES: dict[str, _Range] = {
     "rank.window_days": _Range(1, 36_500),
     "llm.timeout": _seconds(3600),
     "llm.max_words": _Range(1, 10_000),
+    "llm.concurrency": _Range(1, 64),
     "smtp.port": _Range(1, 65_535),
     "site.feed_entries": _Range(1, 10_000),
     "sources.weight": _Range(0, 1000),
@@ -222,6 +227,9 @@ class RankSettings:
     unanswered_penalty: float
     featured_penalty: float
     variety_penalty: float
+    notable_release: float
+    question_penalty: float
+    no_signal_prior: float
 
 
 @dataclass(frozen=True)
@@ -232,6 +240,7 @@ class LlmSettings:
     api_key_env: str
     timeout: float
     max_words: int
+    concurrency: int = 4
 
 
 @dataclass(frozen=True)

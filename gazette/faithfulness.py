@@ -262,13 +262,16 @@ def story_source_text(story: Sequence[StoredItem]) -> str:
 
 
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|])")
 
 
 def pick_text(pick: Pick) -> str:
     """A pick's summary (and "Remember:" list) as plain text: Markdown links
-    become "text url", escapes and emphasis marks go."""
+    become "text url", escapes, emphasis marks and HTML comments go."""
     text = "\n\n".join([pick.body, *pick.remember])
+    # Notes for the editor are not published, and claim nothing.
+    text = _HTML_COMMENT.sub(" ", text)
     text = _MD_LINK.sub(r"\1 \2", text)
     text = _MD_ESCAPE.sub(r"\1", text)
     return text.replace("**", "").replace("*", "")

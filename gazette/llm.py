@@ -228,6 +228,9 @@ def complete(client: httpx.Client, settings: Settings, prompt: Prompt) -> str:
         raise LlmError(f"{endpoint} is rate limiting (HTTP 429); try again later")
     if response.status_code >= 400:
         raise LlmError(f"{endpoint} answered HTTP {response.status_code}")
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        # Some servers stream whatever the request asked for: the deltas, joined.
+        return _streamed_content(response.text, endpoint)
     try:
         content = response.json()["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError):
@@ -235,6 +238,28 @@ def complete(client: httpx.Client, settings: Settings, prompt: Prompt) -> str:
     if not isinstance(content, str):
         raise LlmError(f"{endpoint} sent a malformed chat completion")
     return content
+
+
+def _streamed_content(body: str, endpoint: str) -> str:
+    """The text of a streamed chat completion (server-sent events, one JSON
+    chunk per ``data:`` line, ``data: [DONE]`` at the end)."""
+    parts: list[str] = []
+    for line in body.splitlines():
+        if not line.startswith("data:"):
+            continue
+        data = line[len("data:") :].strip()
+        if data == "[DONE]":
+            break
+        try:
+            delta = json.loads(data)["choices"][0].get("delta") or {}
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise LlmError(f"{endpoint} sent a malformed streamed completion") from None
+        content = delta.get("content") if isinstance(delta, dict) else None
+        if isinstance(content, str):
+            parts.append(content)
+    if not parts:
+        raise LlmError(f"{endpoint} sent a streamed completion without text")
+    return "".join(parts)
 
 
 def tidy(answer: str) -> str:

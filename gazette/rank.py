@@ -6,13 +6,21 @@ can show exactly why a story sits where it does:
 - engagement: the story's best item as a percentile of its own source's items
   over a trailing window (``[rank] window_days``), which makes forum likes,
   Hex.pm downloads and Hacker News points comparable;
+- engagement, or for a source without engagement numbers (a plain blog feed)
+  a prior: ``[rank] no_signal_prior`` of the engagement points, times the
+  source's weight, so breadth and recency decide rather than a made-up median;
 - source: the source's weight from the config;
+- category: where a forum filed the topic and its tags (gazette/forum.py: an
+  announcement, a new library, a blog post...); job posts are never candidates;
+- notable_release: a release of a core project (``[releases] notable`` in
+  data/taxonomy.toml: Elixir, Erlang/OTP, Phoenix, LiveView, Ecto, Nx...);
 - novelty: a major release, a new package, a minor release;
 - breadth: how many sources carry the story;
 - recency: how late in the ISO week it appeared;
 - long_read: a long-form article;
-- penalties: a pinned or meta thread nothing else carries, a forum topic nobody
-  answered, a story already featured in one of the last published issues, and a
+- penalties: a pinned or meta thread nothing else carries (a pinned
+  announcement is news, not housekeeping), a forum topic nobody answered, a help
+  question without a real discussion (replies, likes, several people), a story already featured in one of the last published issues, and a
   variety penalty for a source crowding the top.
 
 Ranking is deterministic: the same items give the same order, whatever order
@@ -21,14 +29,27 @@ they come in.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from gazette.batch import collector_paused
-from gazette.cluster import cluster_items
+from gazette.cluster import cluster_items, normalize_version
 from gazette.config import RankSettings
+from gazette.forum import (
+    JOBS,
+    LIBRARIES,
+    NEWS,
+    QUESTIONS,
+    Placement,
+    category_of,
+    placement,
+    real_discussion,
+)
 from gazette.models import Candidate, ScoreComponent, StoredItem
 from gazette.sources import traits_of
 from gazette.tags import MAX_TAGS, Taxonomy
@@ -46,6 +67,11 @@ class Weights:
     pinned_penalty: float = -12.0
     unanswered_penalty: float = -8.0
     featured_penalty: float = -30.0
+    notable_release: float = 8.0
+    question_penalty: float = -15.0
+    # The share of the engagement points a source without engagement data gets,
+    # times its weight.
+    no_signal_prior: float = 0.15
     # Per story already ranked above from the same source, beyond the first two:
     # a week's issue wants variety, not eight Hex.pm patch releases.
     variety_penalty: float = -5.0
@@ -55,6 +81,8 @@ class Weights:
         return cls(**{f: getattr(rank, f) for f in cls.__dataclass_fields__})
 
 
+# Where a story from a source without engagement numbers sits when choosing a
+# cluster's lead (its score uses the prior instead).
 NO_SIGNAL_PERCENTILE = 0.3
 # Words that make an article a long read.
 LONG_READ_WORDS = 400
@@ -74,20 +102,33 @@ def rank(
     featured_urls: frozenset[str] = frozenset(),
     weights: Weights | None = None,
     history: Sequence[StoredItem] = (),
+    source_options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Candidate]:
     """The week's ``items`` as ranked stories, best first.
 
     ``history`` are the source's items from before the week (the trailing
     window): they only set the scale engagement is measured on, they are not
-    candidates themselves.
+    candidates themselves. ``source_options`` are each source's ``[[sources]]``
+    options, by source name (category and tag weights, gazette/forum.py).
     """
     w = weights or Weights()
+    options = source_options or {}
     # Everything built here lives until the end and forms no cycles: the cycle
     # collector would only walk it again and again (gazette.batch).
     with collector_paused():
-        percentiles = _percentiles_by_source(items, history)
+        places = {
+            s.id: placement(s.item, options.get(s.item.source, {}))
+            for s in items
+            if category_of(s.item)
+        }
+        # A job post is not news, however many people read it.
+        items = [s for s in items if not _is_role(places.get(s.id), JOBS)]
+        percentiles, silent = _percentiles_by_source(items, history)
+        clusters = cluster_items(items)
+        releases = [_notable_release(c, taxonomy.notable_releases) for c in clusters]
+        newest = _newest_versions(r for r in releases if r is not None)
         candidates = []
-        for cluster in cluster_items(items):
+        for cluster, release in zip(clusters, releases, strict=True):
             # Link readers to the thing itself (the post, the thread, the release),
             # not to an aggregator's discussion of it.
             lead = max(
@@ -97,7 +138,14 @@ def rank(
             related = tuple(s for s in cluster if s.id != lead.id)
             tags = _cluster_tags([lead, *related], taxonomy)
             components = _components(
-                lead, cluster, percentiles, source_weights, week_start, week_end, featured_urls, w
+                lead,
+                cluster,
+                _Signals(percentiles, silent, places, _release_note(release, newest)),
+                source_weights,
+                week_start,
+                week_end,
+                featured_urls,
+                w,
             )
             candidates.append(
                 Candidate(
@@ -147,10 +195,24 @@ def _apply_variety(candidates: list[Candidate], w: Weights) -> list[Candidate]:
     return adjusted
 
 
+@dataclass(frozen=True)
+class _Signals:
+    """What ranking knows about the week's items beyond each item itself."""
+
+    percentiles: Mapping[int, float]
+    silent: frozenset[int]  # items of a source without engagement numbers
+    places: Mapping[int, Placement | None]
+    notable_release: str  # "elixir release", or "" for a story that releases nothing core
+
+
+def _is_role(place: Placement | None, role: str) -> bool:
+    return place is not None and place.role == role
+
+
 def _components(
     lead: StoredItem,
     cluster: Sequence[StoredItem],
-    percentiles: Mapping[int, float],
+    signals: _Signals,
     source_weights: Mapping[str, float],
     week_start: datetime,
     week_end: datetime,
@@ -158,19 +220,29 @@ def _components(
     w: Weights,
 ) -> tuple[ScoreComponent, ...]:
     item = lead.item
-    best = max(percentiles[s.id] for s in cluster)
     traits = traits_of(item.kind)
-    scale = traits.engagement_scale
-    parts = [
-        ScoreComponent(
+    weight = source_weights.get(item.source, 1.0)
+    measured = [s for s in cluster if s.id not in signals.silent]
+    if measured:
+        best = max(measured, key=lambda s: signals.percentiles[s.id])
+        share = signals.percentiles[best.id]
+        engaged = ScoreComponent(
             "engagement",
-            round(w.engagement * scale * best, 2),
-            f"top {100 - best * 100:.0f}% of its source",
-        ),
-        ScoreComponent(
-            "source", round(w.source * source_weights.get(item.source, 1.0), 2), item.source
-        ),
-    ]
+            round(w.engagement * traits_of(best.item.kind).engagement_scale * share, 2),
+            f"top {100 - share * 100:.0f}% of its source",
+        )
+    else:
+        engaged = ScoreComponent(
+            "prior",
+            round(w.engagement * w.no_signal_prior * weight, 2),
+            f"no engagement data: {w.no_signal_prior:g} x weight {weight:g}",
+        )
+    parts = [engaged, ScoreComponent("source", round(w.source * weight, 2), item.source)]
+    place = signals.places.get(lead.id)
+    if place is not None and place.points:
+        parts.append(ScoreComponent("category", round(place.points, 2), place.note))
+    if signals.notable_release:
+        parts.append(ScoreComponent("notable_release", w.notable_release, signals.notable_release))
     novelty = _novelty(cluster)
     if novelty:
         parts.append(ScoreComponent("novelty", round(w.novelty * novelty[0], 2), novelty[1]))
@@ -195,10 +267,17 @@ def _components(
     # A pinned thread that no other source picked up is the forum's housekeeping
     # (rules, a standing "what are you working on"); one that others carry, like a
     # pinned release announcement, is news.
-    if ("pinned" in item.flags or "meta" in item.flags) and len(sources) == 1:
+    pinned = "pinned" in item.flags or "meta" in item.flags
+    if pinned and len(sources) == 1 and not _is_role(place, NEWS):
         parts.append(ScoreComponent("pinned", w.pinned_penalty, "pinned or meta thread"))
-    if traits.unanswered(item.metrics):
+    # An announcement needs no answers to be news.
+    announced = _is_role(place, NEWS) or _is_role(place, LIBRARIES)
+    if traits.unanswered(item.metrics) and not announced:
         parts.append(ScoreComponent("unanswered", w.unanswered_penalty, "no replies yet"))
+    if _is_role(place, QUESTIONS) and not real_discussion(item.metrics):
+        parts.append(
+            ScoreComponent("question", w.question_penalty, "help question, little discussion")
+        )
     if featured_urls and any(_story_urls(s) & featured_urls for s in cluster):
         parts.append(ScoreComponent("featured", w.featured_penalty, "already in a published issue"))
     return tuple(parts)
@@ -222,6 +301,57 @@ def _novelty(cluster: Sequence[StoredItem]) -> tuple[float, str] | None:
     return None
 
 
+_RELEASE_WORDS = re.compile(r"\b(?:release[sd]?|is out|now available|announc\w*)\b", re.I)
+
+
+@cache
+def _announcement(notable: frozenset[str]) -> re.Pattern[str]:
+    """A title announcing a core release: "Elixir v1.19.5 released", "Phoenix LiveView 1.1.0"."""
+    names = "|".join(re.escape(n) for n in sorted(notable, key=len, reverse=True))
+    return re.compile(rf"^({names})\s*(v?\d+(?:\.\d+)+)", re.I)
+
+
+def _notable_release(
+    cluster: Sequence[StoredItem], notable: frozenset[str]
+) -> tuple[str, tuple[int, ...]] | None:
+    """The core project a story releases and the version ("elixir", (1, 19, 5))."""
+    if not notable:
+        return None
+    pattern = _announcement(notable)
+    for stored in cluster:
+        item = stored.item
+        package = item.package.lower().split("/")[-1]
+        if package and item.version and package in notable:
+            return package, _version_key(item.version)
+        # "Elixir 1.19 compilation performance" is a discussion, not a release.
+        if (found := pattern.match(item.title)) and _RELEASE_WORDS.search(item.title):
+            return found.group(1).lower(), _version_key(found.group(2))
+    return None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    core = normalize_version(version).partition("-")[0]
+    return tuple(int(p) if p.isdigit() else 0 for p in core.split("."))
+
+
+def _newest_versions(releases: Iterable[tuple[str, tuple[int, ...]]]) -> dict[str, tuple[int, ...]]:
+    newest: dict[str, tuple[int, ...]] = {}
+    for name, version in releases:
+        newest[name] = max(newest.get(name, version), version)
+    return newest
+
+
+def _release_note(
+    release: tuple[str, tuple[int, ...]] | None, newest: Mapping[str, tuple[int, ...]]
+) -> str:
+    """The component's note, or "" when there is no core release, or when a
+    newer release of the same project is out the same week (an old version
+    resurfacing is not the news)."""
+    if release is None or release[1] < newest[release[0]]:
+        return ""
+    return f"{release[0]} release"
+
+
 def _cluster_tags(cluster: Sequence[StoredItem], taxonomy: Taxonomy) -> tuple[str, ...]:
     """The lead item's tags first, then what the rest of the cluster adds."""
     found: list[str] = []
@@ -234,9 +364,10 @@ def _cluster_tags(cluster: Sequence[StoredItem], taxonomy: Taxonomy) -> tuple[st
 
 def _percentiles_by_source(
     items: Sequence[StoredItem], history: Sequence[StoredItem] = ()
-) -> dict[int, float]:
+) -> tuple[dict[int, float], frozenset[int]]:
     """Each item's engagement as a percentile (0..1) among its own source's items
-    of the week and of the trailing window before it."""
+    of the week and of the trailing window before it, and the items whose source
+    has no engagement numbers at all."""
     by_source: dict[str, list[float]] = {}
     week_ids = {s.id for s in items}
     population = [*items, *(s for s in history if s.id not in week_ids)]
@@ -247,6 +378,7 @@ def _percentiles_by_source(
     for values in by_source.values():
         values.sort()
     result = {}
+    silent = set()
     for stored in items:
         values = by_source[stored.item.source]
         value = engagement(stored.item.metrics, stored.item.kind)
@@ -254,8 +386,9 @@ def _percentiles_by_source(
             # A source without engagement numbers (a blog feed) earns a modest
             # share; its weight in the config is what lifts it.
             result[stored.id] = NO_SIGNAL_PERCENTILE
+            silent.add(stored.id)
             continue
         # Mid-rank percentile: ties share the average of their ranks.
         below, upto = bisect_left(values, value), bisect_right(values, value)
         result[stored.id] = ((below + upto) / 2) / len(values)
-    return result
+    return result, frozenset(silent)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from gazette.clean import clean_title
 from gazette.config import Settings
 from gazette.models import Item, StoredItem
-from gazette.prose import sentences, strip_boilerplate
+from gazette.prose import release_highlights, repeats_headline, sentences, strip_boilerplate
 from gazette.sources import traits_of
 from gazette.store import Store
 
@@ -25,6 +25,9 @@ _ITEM = re.compile(r"<li>(.*?)</li>", re.S)
 _TRUNCATED = re.compile(r"(?:&hellip;|…|\.\.\.)\s*$")
 _URL = re.compile(r"https?://\S+")
 _WHOLE_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*$")
+_NOT_A_POINT = re.compile(
+    r"\?\s*$|\b(?:curious|feedback|let me know|thoughts|welcome|thanks|thank you)\b", re.I
+)
 DEFAULT_WORDS = 70
 # A fragment (a list item, a release-note line) needs this many words to be
 # used; shorter ones are headings ("1. Enhancements", "Elixir").
@@ -92,18 +95,47 @@ def _choose(text: str, max_words: int, max_sentences: int) -> list[str]:
     return chosen
 
 
+def story_summary(
+    story: Sequence[StoredItem], item_id: int, headline: str, max_words: int = DEFAULT_WORDS
+) -> str:
+    """The offline summary of a story, never its headline again: the first
+    substantial sentences of the best text (the thread, the article, the
+    package description), release notes' entries as prose, then the story's
+    other items in turn; "" when no item says more than the headline."""
+    ordered = [summary_source(story, item_id)]
+    ordered += sorted(
+        (s for s in story if s.id != ordered[0].id),
+        key=lambda s: (traits_of(s.item.kind).aggregator, -len(s.item.text), s.id),
+    )
+    for stored in ordered:
+        text = stored.item.text
+        attempts = [release_highlights(text), " ".join(_choose(text, max_words, 3))]
+        for summary in attempts:
+            said_more = not (
+                repeats_headline(summary, headline) or repeats_headline(summary, stored.item.title)
+            )
+            if summary and said_more:
+                return summary
+    return ""
+
+
 def key_points(text: str, html: str = "", count: int = 3, max_words: int = 22) -> tuple[str, ...]:
     """The feature's "Remember:" list, from the article itself.
 
     An article that ends with its own takeaways (its last bullet list, 2-6 items)
-    gives them; otherwise short sentences spread over the article, in order.
+    gives them; otherwise short statements spread over the article, in order
+    (a short text lends longer ones; questions and calls for feedback are not
+    points to remember).
     """
     lists = _LIST.findall(html)
     if lists:
         bullets = [clean_title(li) for li in _ITEM.findall(lists[-1])]
         if 2 <= len(bullets) <= 6:
             return tuple(bullets)
-    picked = [s for s in sentences(text) if 6 <= len(s.split()) <= max_words]
+    statements = [s for s in sentences(text) if not _NOT_A_POINT.search(s)]
+    picked = [s for s in statements if 6 <= len(s.split()) <= max_words]
+    if len(picked) < count:
+        picked = [s for s in statements if 6 <= len(s.split()) <= max_words + 12]
     if len(picked) <= count:
         return tuple(picked)
     step = len(picked) / count

@@ -38,6 +38,8 @@ class Tag:
 @dataclass(frozen=True)
 class Taxonomy:
     tags: tuple[Tag, ...]
+    # Core projects whose releases are news (``[releases] notable``), lower case.
+    notable_releases: frozenset[str] = frozenset()
     # Indexes built once: one regex for every keyword of every tag (two scans
     # per item instead of two per tag), and keyword/package/flag -> tag names.
     # The regex is case-sensitive and runs on lower-cased text: with re.I, the
@@ -130,7 +132,11 @@ def parse_taxonomy(data: Mapping[str, object], origin: str) -> Taxonomy:
                 flags=tuple(str(f) for f in spec.get("flags", [])),
             )
         )
-    return Taxonomy(tuple(tags))
+    releases = data.get("releases", {})
+    notable = releases.get("notable", []) if isinstance(releases, dict) else []
+    if not isinstance(notable, list):
+        raise ConfigError(f"{origin}: [releases] notable must be a list of names")
+    return Taxonomy(tuple(tags), frozenset(str(n).lower() for n in notable))
 
 
 def _keyword_pattern(

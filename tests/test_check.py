@@ -46,7 +46,41 @@ def first_pick(path: Path) -> Pick:
 
 def test_a_fresh_draft_passes(desk: Path) -> None:
     out = gz("check")
-    assert out.strip().endswith("0 errors, 0 warnings")
+    # The one warning is by design: the sample's Igniter post on Reddit is a bare
+    # link, so the draft leaves the editor a note rather than the headline again.
+    assert out.strip().endswith("0 errors, 1 warnings")
+    path = draft_file(desk)
+    assert findings(out) == [
+        (
+            line_of(path, "### 🛠️ Igniter"),
+            "warning",
+            "'Igniter - a code generation and project patching framework'"
+            " has no summary yet, only a note for the editor",
+        )
+    ]
+
+
+def test_a_summary_that_repeats_its_headline_warns(desk: Path) -> None:
+    path = draft_file(desk)
+    pick = first_pick(path)
+    replace_in_draft(path, pick.body, pick.headline)
+    found = findings(gz("check"))
+    assert (
+        line_of(path, f"### {pick.emoji} {pick.headline}"),
+        "warning",
+        f"'{pick.headline}': the summary repeats the headline",
+    ) in found
+
+
+def test_a_missing_feature_or_remember_list_warns(desk: Path) -> None:
+    path = draft_file(desk)
+    text = path.read_text("utf-8")
+    remember = text[text.index("Remember:") : text.index("[Read the full post]")]
+    replace_in_draft(path, remember, "")
+    assert any("has no Remember: list" in m for _, _, m in findings(gz("check")))
+    text = path.read_text("utf-8")
+    path.write_text(text[: text.index("## Feature")] + text[text.index("## Quick links") :])
+    assert any(m.startswith("no feature") for _, _, m in findings(gz("check")))
 
 
 def test_broken_structure_names_the_line(desk: Path) -> None:

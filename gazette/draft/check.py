@@ -8,7 +8,9 @@ errors    the draft does not parse, no title, no picks, a story without summary
           link twice in the issue, email HTML over 100 KB (Gmail clips at ~102 KB),
           the email does not render, a link that answers 404/410/5xx or does not
           connect (``--links``)
-warnings  tracking parameters, a link already featured in one of the last 25
+warnings  a summary that repeats its headline or is only a note for the editor,
+          no feature or a feature without its "Remember:" list (the sample
+          issue's shape), tracking parameters, a link already featured in one of the last 25
           published issues, a headline over 90 characters, more than five
           minutes of reading, an image without alt text, email HTML over 80 KB,
           an unsupported claim (when the faithfulness check is available), a
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from gazette.config import Settings
     from gazette.store import Store
 
+_COMMENT_TEXT = re.compile(r"<!--.*?-->", re.S)
 MAX_HEADLINE = 90
 EMAIL_WARN_BYTES = 80_000
 EMAIL_FAIL_BYTES = 100_000  # Gmail clips messages at about 102 KB
@@ -81,6 +84,7 @@ def check_draft(
             )
         )
     findings += _story_findings(draft, shape, lines, published)
+    findings += shape_findings(draft, shape)
     for ref in link_refs(draft.text):
         findings += _link_findings(ref)
     words, minutes = reading_stats(issue)
@@ -150,6 +154,59 @@ def _story_findings(
                     at,
                 )
             )
+    return findings
+
+
+def shape_findings(draft: Draft, shape: Outline) -> list[Finding]:
+    """What the sample issue always has and this draft lacks: a summary that
+    says more than its headline, a feature, and the feature's "Remember:" list."""
+    from gazette.prose import repeats_headline
+
+    findings: list[Finding] = []
+    for block, pick in story_blocks(draft, shape):
+        if block.section == "quick-links" or not pick.body.strip():
+            continue
+        said = _COMMENT_TEXT.sub(" ", pick.body).strip()
+        if not said:
+            findings.append(
+                Finding(
+                    "warning",
+                    f"'{pick.headline}' has no summary yet, only a note for the editor",
+                    block.start + 1,
+                    code="summary-note",
+                )
+            )
+        elif block.section == "picks" and repeats_headline(said, pick.headline):
+            findings.append(
+                Finding(
+                    "warning",
+                    f"'{pick.headline}': the summary repeats the headline",
+                    block.start + 1,
+                    code="summary-repeats-headline",
+                )
+            )
+    feature = draft.issue.feature
+    if draft.issue.picks and feature is None:
+        # Where it belongs: after the picks.
+        section = shape.section("feature") or shape.section("picks")
+        findings.append(
+            Finding(
+                "warning",
+                "no feature: the issue's long read, with its Remember: list",
+                section.heading + 1 if section else None,
+                code="no-feature",
+            )
+        )
+    elif feature is not None and not feature.remember:
+        section = shape.section("feature")
+        findings.append(
+            Finding(
+                "warning",
+                f"the feature '{feature.headline}' has no Remember: list (three or four points)",
+                section.heading + 1 if section else None,
+                code="no-remember",
+            )
+        )
     return findings
 
 

@@ -1,6 +1,9 @@
 """The first draft of a week: composed from the top candidates, written once.
 
-An existing draft is never overwritten: it may hold the editor's words.
+An existing draft is never overwritten: it may hold the editor's words. With
+``[llm] enabled`` the model rewrites the offline draft's words before it is
+written (gazette.llm_writer); a model that fails leaves the offline words, with
+one warning.
 """
 
 from __future__ import annotations
@@ -44,7 +47,15 @@ def create_draft(
         raise DraftExists(str(path))
     candidates = week_candidates(store, settings, week)
     issue = compose_issue(week, candidates, settings.publication, settings.draft)
-    text = write_draft(issue)
+    front: tuple[str, ...] = ()
+    if settings.llm.enabled:
+        from gazette.llm_writer import write_issue
+
+        written = write_issue(store, settings, issue, candidates)
+        issue, front = written.issue, written.front_matter
+        if written.warning:
+            log.warning("%s", written.warning)
+    text = with_front_matter(write_draft(issue), front)
     # Offered before the file is written: a crash in between leaves no draft,
     # and the next run drafts again and offers the same stories (harmless twice).
     store.offer(week, (p.item_id for p in issue.all_picks if p.item_id is not None))
@@ -60,3 +71,12 @@ def create_draft(
         raise DraftExists(str(path), "another run created this draft meanwhile") from None
     log.info("%s: created the draft with %d picks", path, len(issue.picks))
     return DraftOutcome(path, True, parse_draft(text, str(path)))
+
+
+def with_front_matter(text: str, lines: tuple[str, ...]) -> str:
+    """``text`` with ``lines`` (TOML: the writer's model and prompt version)
+    added at the end of its front matter."""
+    if not lines:
+        return text
+    head, sep, rest = text.partition("\n+++\n")
+    return head + "\n" + "\n".join(lines) + sep + rest

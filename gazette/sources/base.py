@@ -77,6 +77,11 @@ class KindTraits(Protocol):
         """Whether the item is a discussion nobody has answered yet."""
         ...
 
+    @classmethod
+    def category(cls, item: Item) -> str:
+        """Where the source filed the item (a forum category's id), or ""."""
+        ...
+
 
 class SourceTraits:
     """The defaults of :class:`KindTraits`: what a source subclasses to declare
@@ -98,6 +103,10 @@ class SourceTraits:
     @classmethod
     def unanswered(cls, metrics: Mapping[str, float]) -> bool:
         return False
+
+    @classmethod
+    def category(cls, item: Item) -> str:
+        return ""
 
 
 class Source(KindTraits, Protocol):

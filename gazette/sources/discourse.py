@@ -47,7 +47,10 @@ class DiscourseSource(SourceTraits):
     (a list of "slug/id" strings), ``top`` (also read /top.json?period=weekly,
     default true), ``details`` (how many of the most-liked new topics get their
     first post read from /t/<id>.json, default 5: the excerpt alone is too thin
-    for a summary)."""
+    for a summary). Ranking options (gazette/forum.py): ``category_roles``
+    (category id -> news, libraries, blogs, events, chat, questions or jobs;
+    Elixir Forum's are built in), ``category_weights`` (a role or a category id ->
+    points) and ``tag_weights`` (a topic tag -> points)."""
 
     kind: ClassVar[str] = "discourse"
     link_text: ClassVar[str] = "Read the thread on Elixir Forum"
@@ -57,6 +60,9 @@ class DiscourseSource(SourceTraits):
         "categories": list,
         "top": bool,
         "details": int,
+        "category_roles": dict,
+        "category_weights": dict,
+        "tag_weights": dict,
     }
     config: SourceConfig
 
@@ -68,6 +74,12 @@ class DiscourseSource(SourceTraits):
     @classmethod
     def unanswered(cls, metrics: Mapping[str, float]) -> bool:
         return metrics.get("posts", 0) <= 1
+
+    @classmethod
+    def category(cls, item: Item) -> str:
+        """The topic's category id, as the forum's topic list gave it."""
+        value = item.raw.get("category_id")
+        return str(value) if isinstance(value, int) else ""
 
     @property
     def site_url(self) -> str:
@@ -204,6 +216,8 @@ def _topic_item(
             "posts": metric(topic, "posts_count"),
             "views": metric(topic, "views"),
             "replies": metric(topic, "reply_count"),
+            # Distinct people in the thread (Discourse lists up to five).
+            "posters": float(len(listed(topic, "posters"))),
         },
         flags=tuple(flags),
         raw={
