@@ -94,14 +94,22 @@ def test_the_page_shows_candidates_issue_findings_and_previews(server: StudioSer
     assert htmx.status_code == 200 and htmx.text.startswith("var htmx=")
 
 
+def summary_line(text: str, item_id: int) -> str:
+    """The first line of a story's summary, as the file has it."""
+    from gazette.draft import outline
+
+    block = outline(text).find(item_id)
+    assert block is not None and block.meta is not None
+    lines = text.split("\n")
+    return next(line for line in lines[block.meta + 1 : block.end] if line.strip())
+
+
 def test_check_findings_sit_beside_their_story(server: StudioServer, desk: Path) -> None:
     path = draft_file(desk)
     text = path.read_text("utf-8")
     # A claim the sources cannot support, in the first story's summary.
-    path.write_text(
-        text.replace("Optimize protocol consolidation", "Optimize Zorblax 9.9.9 consolidation", 1),
-        "utf-8",
-    )
+    first = summary_line(text, 229)
+    path.write_text(text.replace(first, f"Zorblax 9.9.9 ships. {first}", 1), "utf-8")
     page = httpx.get(server.url + "/desk", timeout=60).text
     story = page.split('data-key="s229"')[1].split('data-key="s')[0]
     assert "Zorblax" in story and 'class="warning"' in story
@@ -159,10 +167,16 @@ def test_a_summary_edit_is_write_summary_and_touches_no_other_line(
     path.write_bytes(before)
     write_summary(load_settings(desk / "gazette.toml"), WEEK, 229, body, replace_body=True)
     assert path.read_bytes() == by_page
+    from gazette.draft import outline
+
     old, new = before.decode().split("\n"), by_page.decode().split("\n")
-    at = old.index("\\[Protocol\\] Optimize protocol consolidation to no longer load structs.")
-    assert old[:at] == new[:at] and old[at + 1 :] == new[at + 3 :]  # the summary line alone
-    assert new[at : at + 3] == body.split("\n")
+    block = outline(before.decode()).find(229)
+    assert block is not None and block.meta is not None
+    shift = len(new) - len(old)
+    # Everything before the summary and everything after the story is as it was.
+    assert old[: block.meta + 1] == new[: block.meta + 1]
+    assert old[block.stop :] == new[block.stop + shift :]
+    assert "\n".join(new[block.meta + 1 : block.stop + shift]).strip().startswith(body)
 
 
 def test_a_heading_edit_rewrites_the_heading_line_alone(server: StudioServer, desk: Path) -> None:
@@ -174,8 +188,12 @@ def test_a_heading_edit_rewrites_the_heading_line_alone(server: StudioServer, de
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     assert [after[i] for i in changed] == ["### 🚀 Elixir 1.19.5 is out"]
     # A quick link's text keeps its brackets escaped.
-    post(server, "/story/206/edit", {"headline": "[ANN] ex_aws_dynamo 4.1.0"})
-    assert "- [\\[ANN\\] ex_aws_dynamo 4.1.0](https://hex.pm/" in path.read_text("utf-8")
+    from gazette.draft import read_draft
+
+    link = read_draft(path).issue.quick_links[0]
+    assert link.item_id is not None
+    post(server, f"/story/{link.item_id}/edit", {"headline": "[ANN] A quick link"})
+    assert f"- [\\[ANN\\] A quick link]({link.url})" in path.read_text("utf-8")
     refused = post(server, "/story/229/edit", {"emoji": "not an emoji"})
     assert "takes emoji only" in refused.text
 
