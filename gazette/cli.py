@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -105,7 +106,7 @@ def global_options(func: F) -> F:
     @click.option(
         "--db",
         "db",
-        type=click.Path(path_type=Path, dir_okay=False),
+        type=DatabasePath(),
         help="SQLite database (env GAZETTE_DB, default data/gazette.db).",
     )
     @functools.wraps(func)
@@ -122,6 +123,66 @@ def global_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# SQLite integers are 64-bit: a larger id is no id, not an OverflowError.
+ITEM_ID = click.IntRange(1, 2**63 - 1)
+# A count the user asks for (--limit, --to): at least one, and not absurd.
+COUNT = click.IntRange(1, 10**6)
+PORT = click.IntRange(0, 65535)
+# Weeks whose neighbours (the ranking looks back, the site forward) are dates.
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
+
+class OutFolder(click.Path):
+    """A folder the command writes into: refused at once when it is a file (or
+    /dev/null) or its nearest existing parent is not a folder, rather than
+    after a fetch that took minutes."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, file_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = Path(os.fsdecode(super().convert(value, param, ctx)))
+        if str(value) == "":
+            self.fail("an empty path is not a folder", param, ctx)
+        if path.exists() and not path.is_dir():
+            self.fail(f"{path} exists and is not a folder", param, ctx)
+        for parent in path.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    self.fail(f"{parent} is not a folder", param, ctx)
+                break
+        return path
+
+
+class DatabasePath(click.Path):
+    """--db: a file path; an empty one, a folder or a device (/dev/null) is no
+    database, and SQLite would misread or refuse it only later."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, dir_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if str(value) == "":
+            self.fail("an empty path is not a database file", param, ctx)
+        path = Path(os.fsdecode(super().convert(value, param, ctx)))
+        if path.exists() and not path.is_file():
+            self.fail(f"{path} is not a regular file", param, ctx)
+        return path
+
+
+class InFolder(click.Path):
+    """An existing folder to read (click's own check lets /dev/null through)."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, file_okay=False, exists=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = Path(os.fsdecode(super().convert(value, param, ctx)))
+        if not path.is_dir():
+            self.fail(f"{path} is not a folder", param, ctx)
+        return path
+
+
 def week_option(func: F) -> F:
     return click.option(
         "--week", "week", metavar="YYYY-Www", help="ISO week (default: the current week)."
@@ -133,7 +194,7 @@ def folder_option(name: str, dest: str, default: str, help: str) -> Callable[[F]
     return click.option(
         name,
         dest,
-        type=click.Path(path_type=Path, file_okay=False),
+        type=OutFolder(),
         default=default,
         show_default=True,
         help=help,
@@ -151,10 +212,29 @@ def resolve_week(week: str | None) -> str:
     if week is None:
         return current_week()
     try:
-        week_bounds(week)
-    except ValueError as exc:
+        start, _ = week_bounds(week)
+    except (ValueError, OverflowError) as exc:
         raise click.BadParameter(str(exc), param_hint="--week") from None
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise click.BadParameter(
+            f"{week}: weeks of {FIRST_YEAR} to {LAST_YEAR} only", param_hint="--week"
+        )
     return week
+
+
+def require_known_tags(names: Sequence[str], hint: str) -> None:
+    """The same refusal for `candidates --tag` and `tag ID +t`: a tag the
+    taxonomy does not know would match nothing and tag pages would split."""
+    if not names:
+        return
+    from gazette.tags import load_taxonomy
+
+    known = load_taxonomy().names
+    for name in names:
+        if name not in known:
+            raise click.BadParameter(
+                f"unknown tag {name!r} (known: {', '.join(known)})", param_hint=hint
+            )
 
 
 def obj() -> Context:
@@ -165,11 +245,26 @@ class GazetteGroup(click.Group):
     """Turns library errors into one helpful line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from gazette.faults import from_os_error, from_sqlite_error
+
         try:
             return super().invoke(ctx)
         except GazetteError as exc:
-            click.echo(f"Error: {explain(exc)}", err=True)
-            sys.exit(exc.exit_code)
+            report(exc)
+        except OSError as exc:
+            # The machine, not a bug: a full disk, a read-only mount, a path
+            # that is a file. Atomic writes and transactions left things whole.
+            report(from_os_error(exc))
+        except sqlite3.Error as exc:
+            from gazette.store import BUSY_TIMEOUT
+
+            report(from_sqlite_error(exc, ctx.ensure_object(Context).db_path, BUSY_TIMEOUT))
+
+
+def report(exc: GazetteError) -> NoReturn:
+    """Print ``exc`` as its one line on stderr and exit with its code."""
+    click.echo(f"Error: {explain(exc)}", err=True)
+    sys.exit(exc.exit_code)
 
 
 def explain(exc: GazetteError) -> str:
@@ -202,6 +297,24 @@ def explain(exc: GazetteError) -> str:
             return f"{exc} (create one with `gazette init` or pass --config)"
         case errors.DatabaseMissing():
             return f"{exc} (pass --db)"
+        case errors.DatabaseCorrupt():
+            return (
+                f"{exc}; `gazette doctor` shows the detail, `gazette restore` brings back a backup"
+            )
+        case errors.DatabaseNewer():
+            return f"{exc}; upgrade gazette, or pass another --db"
+        case errors.DatabaseLocked():
+            return f"{exc}; try again when it has finished (`fuser` names it)"
+        case errors.DiskFull():
+            return f"{exc}; free some space and run the command again (nothing was half-written)"
+        case errors.ReadOnlyStorage():
+            return f"{exc}; remount it read-write, or pass another path (--db, --out)"
+        case errors.NotPermitted():
+            return f"{exc}; fix the permissions (an immutable file needs `chattr -i`) or pass another path"
+        case errors.BadPath():
+            return f"{exc}; pass another path"
+        case errors.StorageError():
+            return f"{exc}; check the disk, then run the command again"
         case errors.DatabaseUnusable(foreign=True):
             return f"{exc}; pass another --db"
         case errors.DatabaseUnusable():
@@ -228,9 +341,7 @@ def fail(exc: GazetteError, advice: str) -> NoReturn:
     type=click.Path(path_type=Path, dir_okay=False),
     help="gazette.toml to read.",
 )
-@click.option(
-    "--db", "db", type=click.Path(path_type=Path, dir_okay=False), help="SQLite database file."
-)
+@click.option("--db", "db", type=DatabasePath(), help="SQLite database file.")
 @verbosity_options
 @click.version_option(package_name="gazette")
 @click.pass_context
@@ -252,7 +363,7 @@ def cli(
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.argument("directory", type=OutFolder(), default=".")
 def init(directory: Path) -> None:
     """Write a commented gazette.toml and the data/ skeleton into DIRECTORY."""
     from gazette.workspace import init_workspace
@@ -301,7 +412,9 @@ def fetch(sources: tuple[str, ...], since: datetime | None, as_json: bool) -> No
 @cli.command()
 @global_options
 @week_option
-@click.option("--limit", default=20, show_default=True, help="How many stories to show.")
+@click.option(
+    "--limit", type=COUNT, default=20, show_default=True, help="How many stories to show."
+)
 @click.option("--tag", "tags", multiple=True, help="Only stories with this tag (repeatable).")
 @click.option("--explain", is_flag=True, help="Show every component of every score.")
 @click.option("--json", "as_json", is_flag=True, help="Print the candidates as JSON.")
@@ -313,15 +426,7 @@ def candidates(
     from gazette.output import candidates_json, print_candidates
 
     resolved = resolve_week(week)
-    if tags:
-        from gazette.tags import load_taxonomy
-
-        known = load_taxonomy().names
-        for name in tags:
-            if name not in known:
-                raise click.BadParameter(
-                    f"unknown tag {name!r} (known: {', '.join(known)})", param_hint="--tag"
-                )
+    require_known_tags(tags, "--tag")
     with obj().store() as store:
         found = week_candidates(store, obj().settings(), resolved)
     if tags:
@@ -336,7 +441,7 @@ def candidates(
 @cli.command()
 @global_options
 @week_option
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.option(
     "--llm/--no-llm",
     "use_llm",
@@ -398,6 +503,7 @@ def summarize(
 )
 @click.option(
     "--limit",
+    type=COUNT,
     default=25,
     show_default=True,
     help="With --refresh: how many of the week's top-ranked stories to consider.",
@@ -462,7 +568,7 @@ FINDING_ADVICE = {"no-picks": " (gazette pick ID)"}
 @cli.command()
 @global_options
 @week_option
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.option(
     "--section",
     type=click.Choice(["picks", "feature", "quick-links"]),
@@ -495,7 +601,7 @@ def pick(
 @cli.command()
 @global_options
 @week_option
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 def unpick(week: str | None, item_id: int) -> None:
     """Remove story ID from the draft; it goes back to the Candidates list and
     its text is kept in <week>.md.unpicked beside the draft."""
@@ -508,9 +614,9 @@ def unpick(week: str | None, item_id: int) -> None:
 @cli.command()
 @global_options
 @week_option
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.argument("direction", type=click.Choice(["up", "down", "top", "bottom"]), required=False)
-@click.option("--to", "to", type=int, metavar="N", help="Move to position N (1 = first).")
+@click.option("--to", "to", type=COUNT, metavar="N", help="Move to position N (1 = first).")
 def move(week: str | None, item_id: int, direction: str | None, to: int | None) -> None:
     """Reorder story ID within its section: `move ID up`, `move ID down`,
     `move ID top`, `move ID bottom` or `move ID --to N`."""
@@ -532,7 +638,7 @@ def move(week: str | None, item_id: int, direction: str | None, to: int | None) 
 @cli.command(context_settings={"ignore_unknown_options": True})
 @global_options
 @week_option
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.argument("changes", metavar="+TAG|-TAG...", nargs=-1, required=True)
 def tag(week: str | None, item_id: int, changes: tuple[str, ...]) -> None:
     """Add (+tag) or remove (-tag) tags of story ID: `gazette tag 42 +otp -ecto`.
@@ -540,8 +646,14 @@ def tag(week: str | None, item_id: int, changes: tuple[str, ...]) -> None:
     A tag spelled like an option of this command (-q, -v) goes after "--":
     `gazette tag 42 -- -q`.
     """
-    from gazette.draft.verbs import tag_item
+    from gazette.draft.verbs import parse_tag_changes, tag_item
 
+    # Only additions are checked: removing a tag the taxonomy no longer has is
+    # how a draft gets rid of it.
+    if any(not change.strip("+- ") for change in changes):
+        raise click.BadParameter("an empty tag change (use +tag or -tag)", param_hint="+TAG")
+    added, _ = parse_tag_changes(changes)
+    require_known_tags(added, "+TAG")
     outcome = tag_item(obj().settings(), resolve_week(week), item_id, changes)
     click.echo(outcome.message)
 
@@ -612,7 +724,9 @@ def status_lines(status: DraftStatus) -> list[str]:
 @cli.command()
 @global_options
 @week_option
-@click.option("--port", default=8001, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+@click.option(
+    "--port", type=PORT, default=8001, show_default=True, help="Port on 127.0.0.1 (0: any free)."
+)
 def preview(week: str | None, port: int) -> None:
     """Serve the draft on 127.0.0.1 as the email (desktop and 375 px) and the web
     page; the page reloads when the draft is saved. Ctrl-C stops it."""
@@ -788,7 +902,7 @@ def build_site(out_dir: Path) -> None:
 
 @cli.command("import-archive")
 @global_options
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("directory", type=InFolder())
 @click.option(
     "--base-url",
     default="",
@@ -879,6 +993,8 @@ def weekly(
 
     settings = obj().settings()
     resolved = resolve_week(week)
+    # A folder that cannot be made fails now, not after minutes of fetching.
+    out_dir.mkdir(parents=True, exist_ok=True)
     show_bar = sys.stdout.isatty() and not console.quiet
     with (
         run_lock(obj().db_path),
@@ -970,8 +1086,8 @@ def doctor(out_dir: Path, online: bool) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.argument("directory", type=InFolder())
+@click.option("--port", type=PORT, default=8000, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
 def replay(directory: Path, port: int, host: str) -> None:
     """Serve recorded payloads from DIRECTORY like the real sites (offline runs)."""
@@ -1002,7 +1118,7 @@ def sources_list(as_json: bool) -> None:
     """Show every configured source: name, kind, enabled, weight and address."""
     from rich.table import Table
 
-    from gazette.output import console
+    from gazette.output import console, plain
     from gazette.sources import source_rows
 
     rows = source_rows(obj().settings())
@@ -1015,7 +1131,8 @@ def sources_list(as_json: bool) -> None:
     table.add_column("address", overflow="fold")
     for row in rows:
         enabled = "yes" if row["enabled"] else "no"
-        table.add_row(row["name"], row["kind"], enabled, f"{row['weight']:g}", row["address"])
+        values = (row["name"], row["kind"], enabled, f"{row['weight']:g}", row["address"])
+        table.add_row(*(plain(v) for v in values))
     console.print(table)
 
 
@@ -1051,8 +1168,11 @@ def sources_export_opml(file: Path | None, force: bool) -> None:
     if file is None:
         click.echo(text, nl=False)
     else:
-        from gazette.errors import FileExists
+        from gazette.errors import BadPath, FileExists
 
+        if file.exists() and not file.is_file():
+            # As root, replacing /dev/null would replace the device itself.
+            raise BadPath(file, "is not a regular file")
         try:
             write_opml(file, text, force=force)
         except FileExists as exc:

@@ -27,7 +27,7 @@ from typing import Literal
 import httpx
 
 from gazette.config import DEFAULT_CONFIG_NAME, Settings, load_settings
-from gazette.errors import GazetteError
+from gazette.errors import DatabaseCorrupt, GazetteError, StorageError
 from gazette.lock import lock_holder, lock_path
 
 log = logging.getLogger(__name__)
@@ -134,8 +134,20 @@ def _check_database(report: DoctorReport, db_path: Path) -> dict[str, tuple[str,
         return {}
     try:
         info = inspect_database(db_path)
+    except DatabaseCorrupt as exc:
+        # The CLI's one line names the first finding; here is the detail.
+        shown = "; ".join(exc.findings[:10])
+        more = f" (and {len(exc.findings) - 10} more)" if len(exc.findings) > 10 else ""
+        report.add(
+            "database", "integrity", "fail", f"{db_path}: corrupt: {shown}{more}; restore a backup"
+        )
+        return {}
+    except StorageError as exc:
+        # The disk, not the data: the database is fine once the disk is.
+        report.add("database", "file", "fail", f"{exc}; the data itself is not damaged")
+        return {}
     except GazetteError as exc:
-        report.add("database", "integrity", "fail", f"{exc}; restore a backup")
+        report.add("database", "integrity", "fail", str(exc))
         return {}
     report.add(
         "database",

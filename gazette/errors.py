@@ -63,6 +63,73 @@ class DatabaseMissing(StoreError):
         self.path = path
 
 
+class DatabaseCorrupt(DatabaseUnusable):
+    """SQLite's own check (``integrity_check``/``quick_check``) found damage;
+    ``detail`` is its first finding, cut to one line; ``findings`` all of them
+    (``gazette doctor`` shows them)."""
+
+    def __init__(self, path: Path, detail: str, findings: tuple[str, ...] = ()) -> None:
+        super().__init__(path, f"database is corrupt ({detail})", foreign=False)
+        self.detail = detail
+        self.findings = findings or (detail,)
+
+
+class DatabaseNewer(StoreError):
+    """The database was written by a newer Gazette: it has migrations this one lacks."""
+
+    def __init__(self, path: Path, found: str, known: str, version: str) -> None:
+        super().__init__(
+            f"{path}: written by a newer Gazette (database schema {found};"
+            f" this Gazette {version} knows up to {known})"
+        )
+        self.path = path
+        self.found = found
+        self.known = known
+        self.version = version
+
+
+class DatabaseLocked(StoreError):
+    """Another program kept the database locked for longer than the busy timeout."""
+
+    def __init__(self, path: Path, seconds: float) -> None:
+        super().__init__(f"{path}: locked by another program for more than {seconds:g} s")
+        self.path = path
+        self.seconds = seconds
+
+
+class StorageError(GazetteError):
+    """The disk, not the data: a file could not be written (or read) because the
+    disk is full, the file system is read-only, or permissions forbid it. What
+    was there before is intact (writes are atomic, transactions roll back)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+class DiskFull(StorageError):
+    """No space (or quota) left on the disk that holds ``path``."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(path, "no space left on the disk")
+
+
+class ReadOnlyStorage(StorageError):
+    """``path`` is on a read-only file system."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(path, "the file system is read-only")
+
+
+class NotPermitted(StorageError):
+    """Permissions (or an immutable attribute) forbid writing ``path``."""
+
+
+class BadPath(StorageError):
+    """A path that cannot be used as asked (not a folder, does not exist, ...)."""
+
+
 class ItemNotFound(GazetteError):
     """An item id that is not in the database; ``week`` when one was asked about."""
 

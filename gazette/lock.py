@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gazette.errors import LockHeld
+from gazette.faults import from_os_error
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,11 @@ def run_lock(db_path: Path) -> Iterator[None]:
     say so and stop, not pile up behind it.
     """
     path = lock_path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise from_os_error(exc, path) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -43,8 +47,13 @@ def run_lock(db_path: Path) -> Iterator[None]:
             raise LockHeld(
                 f"another gazette run (pid {holder}) holds {path}; try again when it ends"
             ) from None
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, str(os.getpid()).encode(), 0)
+        try:
+            os.ftruncate(handle, 0)
+            os.pwrite(handle, str(os.getpid()).encode(), 0)
+        except OSError as exc:
+            # The pid is only for the message a second run prints: a full disk
+            # must say so before the run starts, not half way through it.
+            raise from_os_error(exc, path) from None
         log.debug("holding %s", path)
         yield
     finally:

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gazette.errors import DatabaseMissing, FileExists, StoreError
+from gazette.errors import BadPath, DatabaseCorrupt, DatabaseMissing, FileExists, StoreError
+from gazette.faults import from_sqlite_error, storage_problem
 from gazette.files import install, temporary_beside
 from gazette.lock import run_lock
 from gazette.migrations import MIGRATION_SET, migrations
-from gazette.store import SQLITE_MAGIC, connect_readonly
+from gazette.store import BUSY_TIMEOUT, SQLITE_MAGIC, connect_readonly, first_line, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,14 @@ def backup_database(db_path: Path, target: Path, *, overwrite: bool = False) -> 
         target = target / f"{db_path.stem}-{_stamp()}.db"
     if _same_file(db_path, target):
         raise StoreError(f"{target}: that is the database itself; back up to another path")
+    if target.exists() and not target.is_file():
+        # /dev/null or a socket: replacing it (as root) would replace the device.
+        raise BadPath(target, "is not a regular file nor a folder")
     if target.exists() and not overwrite:
         raise FileExists(target)
     _check_sqlite_file(db_path)
+    with closing(connect_readonly(db_path)) as conn:
+        refuse_newer(conn, db_path)  # named here, not as the temporary copy
     target.parent.mkdir(parents=True, exist_ok=True)
     with temporary_beside(target) as temporary, _journal_removed(temporary):
         with (
@@ -77,8 +83,11 @@ def backup_database(db_path: Path, target: Path, *, overwrite: bool = False) -> 
                 # pages=-1: one step, one read transaction, one snapshot. Stepping
                 # in chunks would restart whenever the other process commits.
                 source.backup(copy, pages=-1)
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(f"{db_path}: cannot back up ({exc})") from None
+            except sqlite3.Error as exc:
+                # The copy is the side that writes: a full disk is the target's.
+                raise storage_problem(target) or from_sqlite_error(
+                    exc, db_path, BUSY_TIMEOUT
+                ) from None
             # A backup is one self-contained file, not a database plus a WAL.
             copy.execute("pragma journal_mode = delete")
         info = inspect_database(temporary)
@@ -101,10 +110,11 @@ def inspect_database(path: Path) -> DatabaseInfo:
         with closing(connect_readonly(path)) as conn:
             problems = [row[0] for row in conn.execute("pragma integrity_check")]
             if problems != ["ok"]:
-                raise StoreError(f"{path}: database is corrupt ({'; '.join(problems[:3])})")
+                raise DatabaseCorrupt(path, first_line(problems[0]), tuple(problems))
             tables = {row[0] for row in conn.execute("select name from sqlite_master")}
             if "_sqlite_migrations" not in tables or "items" not in tables:
                 raise StoreError(f"{path}: not a Gazette database (no Gazette tables)")
+            refuse_newer(conn, path)
             applied = tuple(
                 row[0]
                 for row in conn.execute(
@@ -118,15 +128,10 @@ def inspect_database(path: Path) -> DatabaseInfo:
                 if "issues" in tables
                 else 0
             )
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: database is corrupt or unreadable ({exc})") from None
+    except sqlite3.Error as exc:
+        # A full disk or a lock is not damage: only integrity_check says corrupt.
+        raise from_sqlite_error(exc, path, BUSY_TIMEOUT) from None
     known = [m.name for m in migrations._migrations]
-    unknown = [name for name in applied if name not in known]
-    if unknown:
-        raise StoreError(
-            f"{path}: written by a newer Gazette (unknown migrations: {', '.join(unknown)});"
-            " upgrade gazette first"
-        )
     pending = tuple(name for name in known if name not in applied)
     return DatabaseInfo(path, path.stat().st_size, items, issues, applied, pending)
 

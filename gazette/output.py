@@ -21,6 +21,13 @@ if TYPE_CHECKING:  # annotations only: doctor imports httpx, which `candidates` 
 console = Console(highlight=False)
 
 
+def plain(value: object) -> Text:
+    """A table cell that is text, never markup: sources' titles, error pages and
+    JSON messages are the outside world's, and "[/oops]" in one of them must print
+    as itself instead of raising rich's MarkupError."""
+    return Text(str(value))
+
+
 def print_fetch_results(results: Sequence[SourceResult]) -> None:
     table = Table(title="fetch")
     counts = ("new", "updated", "unchanged", "skipped")
@@ -28,13 +35,10 @@ def print_fetch_results(results: Sequence[SourceResult]) -> None:
         table.add_column(column, justify="right" if column in counts else "left")
     for r in results:
         table.add_row(
-            r.source,
-            r.status,
-            str(r.new),
-            str(r.updated),
-            str(r.unchanged),
-            str(r.skipped),
-            r.error,
+            *(
+                plain(v)
+                for v in (r.source, r.status, r.new, r.updated, r.unchanged, r.skipped, r.error)
+            )
         )
     console.print(table)
 
@@ -47,7 +51,11 @@ def print_candidates(week: str, found: Sequence[Candidate], explain: bool) -> No
         sources = ", ".join(sorted({c.lead.item.source, *(r.item.source for r in c.related)}))
         # Titles are scraped text: Text() keeps "[/bold] 1.0" from being read as markup.
         table.add_row(
-            str(c.id), f"{c.score:.1f}", Text(f"{c.emoji} {c.title}"), sources, ", ".join(c.tags)
+            plain(c.id),
+            plain(f"{c.score:.1f}"),
+            plain(f"{c.emoji} {c.title}"),
+            plain(sources),
+            plain(", ".join(c.tags)),
         )
         if explain:
             parts = "  ".join(f"{p.name} {p.value:+.1f} ({p.note})" for p in c.components)
@@ -90,7 +98,7 @@ def print_weekly_report(report: WeeklyReport) -> None:
         console.print(f"  • {headline}", markup=False)
     for finding in report.findings:
         console.print(finding, markup=False)
-    console.print(f"check: {report.errors} errors, {report.warnings} warnings")
+    console.print(f"check: {report.errors} errors, {report.warnings} warnings", markup=False)
     for path in report.outputs:
         console.print(f"wrote {path}", markup=False)
     if report.publish_note:
@@ -112,7 +120,7 @@ def print_doctor_report(report: DoctorReport) -> None:
         section = check.section if check.section != previous else ""
         previous = check.section
         table.add_row(
-            section,
+            plain(section),
             Text(check.name),
             Text(check.level, style=styles[check.level]),
             Text(check.detail),

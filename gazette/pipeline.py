@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from gazette.config import Settings
-from gazette.errors import BadArgument, GazetteError, PublishError
+from gazette.errors import BadArgument, FileChanged, GazetteError, PublishError
 from gazette.files import replace, sweep_temp_files
 from gazette.store import Store
 
@@ -240,7 +240,7 @@ def _draft_for_week(
     frozen issue's source, and changing it would make publishing refuse.
     """
     from gazette.draft.create import DraftOutcome, create_draft
-    from gazette.draft.verbs import refresh_draft
+    from gazette.draft.verbs import load_draft, refresh_draft
 
     outcome = create_draft(store, settings, week, keep_existing=True)
     if not outcome.created and store.issue(week) is not None:
@@ -248,11 +248,33 @@ def _draft_for_week(
     # New stories arrive as commented candidates; the editor's words stay as they
     # are. A new draft gets the runners-up at once, so that the next run, with
     # nothing new fetched, leaves the draft exactly as it is.
-    refreshed = refresh_draft(store, settings, week)
+    try:
+        refreshed = refresh_draft(store, settings, week)
+    except GazetteError as exc:
+        if not _changed_on_disk(exc):
+            raise
+        # The editor saved the draft while this run read it: their words win.
+        # Only the refresh is skipped (the next run offers the new stories);
+        # the rest of the run goes on with the draft as they saved it.
+        _, saved = load_draft(settings, week)
+        note = "the draft changed on disk during the run (an editor saved it); refresh skipped"
+        log.warning("%s: %s", outcome.path, note)
+        status: DraftStatus = "created" if outcome.created else "kept"
+        return DraftOutcome(outcome.path, outcome.created, saved), status, note
     kept = DraftOutcome(outcome.path, outcome.created, refreshed.draft)
     if outcome.created:
         return kept, "created", refreshed.message if refreshed.changed else ""
     return kept, "refreshed" if refreshed.changed else "kept", refreshed.message
+
+
+def _changed_on_disk(exc: BaseException) -> bool:
+    """A FileChanged, or the draft error a verb raised because of one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, FileChanged):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _publish_week(

@@ -54,7 +54,8 @@ def fetch_progress(console: Console, enabled: bool) -> Iterator[FetchProgress]:
         TextColumn("fetching"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.description}"),
+        # The description holds a source's name: text, never markup.
+        TextColumn("{task.description}", markup=False),
         TimeElapsedColumn(),
         console=console,
         transient=True,

@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from gazette.errors import DatabaseUnusable, StoreError
-from gazette.migrations import migrations
+from gazette.errors import DatabaseCorrupt, DatabaseNewer, DatabaseUnusable
+from gazette.faults import from_os_error, from_sqlite_error
+from gazette.migrations import MIGRATION_SET, migrations
 from gazette.models import Item, PublishedIssue, StoredItem, Validators
 from gazette.urls import canonical_url
 
@@ -318,34 +320,51 @@ class Store:
                 self.db.execute(_INSERT_ISSUE, _issue_values(issue))
 
 
+# How long a command waits for another program's write lock before it gives
+# up with DatabaseLocked (a module constant so that tests can shorten it).
+BUSY_TIMEOUT = 30.0
+
+
 def open_store(path: Path) -> Store:
     """Open (or create) the database at ``path`` and bring its schema up to date.
 
     A file that is not SQLite, is corrupt, or is some other application's
-    database is refused, never overwritten.
+    database is refused, never overwritten; so is one written by a newer
+    Gazette (DatabaseNewer). A full disk, a read-only file system, a file that
+    cannot be written or a lock held too long by another program raise the
+    StorageError or DatabaseLocked they are, never "corrupt".
     """
     path = Path(path)
-    if path.exists():
-        _refuse_foreign(path)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(path, timeout=30)
+        if path.exists():
+            _refuse_foreign(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
         db = Database(conn)
-        # Only a new, empty database takes this (an existing one keeps its page
-        # size): an imported or published issue is 30-70 KB of Markdown and
-        # HTML, which 16 KB pages store and commit in a quarter of the pages.
-        db.execute("pragma page_size = 16384")
-        db.execute("pragma journal_mode = wal")
-        db.execute("pragma foreign_keys = on")
-        if db.table_names() and "_sqlite_migrations" not in db.table_names():
+        try:
+            # Only a new, empty database takes this (an existing one keeps its page
+            # size): an imported or published issue is 30-70 KB of Markdown and
+            # HTML, which 16 KB pages store and commit in a quarter of the pages.
+            db.execute("pragma page_size = 16384")
+            db.execute("pragma journal_mode = wal")
+            db.execute("pragma foreign_keys = on")
+            tables = db.table_names()
+            if tables and "_sqlite_migrations" not in tables:
+                raise DatabaseUnusable(
+                    path,
+                    "this SQLite file belongs to something else (no Gazette tables)",
+                    foreign=True,
+                )
+            refuse_newer(conn, path)
+            migrations.apply(db)
+        except BaseException:
             db.close()
-            raise DatabaseUnusable(
-                path, "this SQLite file belongs to something else (no Gazette tables)", foreign=True
-            )
-        migrations.apply(db)
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseUnusable(path, f"database is unusable ({exc})", foreign=False) from None
+            raise
+    except sqlite3.Error as exc:
+        raise from_sqlite_error(exc, path, BUSY_TIMEOUT) from None
+    except OSError as exc:
+        raise from_os_error(exc, path) from None
     return Store(db, path)
 
 
@@ -359,27 +378,63 @@ def open_store_readonly(path: Path) -> Store:
 def connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection to ``path``; never creates the file."""
     # Read-only through a URI so a mistyped path is never created as a new database.
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    return sqlite3.connect(
+        f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT
+    )
+
+
+def gazette_version() -> str:
+    try:
+        return version("gazette")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "(unknown version)"
+
+
+def unknown_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Migrations the database has that this Gazette does not know (a newer
+    Gazette wrote it), in the order they were applied."""
+    tables = {row[0] for row in conn.execute("select name from sqlite_master")}
+    if "_sqlite_migrations" not in tables:
+        return []
+    known = {m.name for m in migrations._migrations}
+    applied = conn.execute(
+        "select name from _sqlite_migrations where migration_set = ? order by rowid",
+        [MIGRATION_SET],
+    )
+    return [row[0] for row in applied if row[0] not in known]
+
+
+def refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
+    """DatabaseNewer if a newer Gazette wrote the database: this one would
+    misread its rows (or migrate it into something neither version knows)."""
+    unknown = unknown_migrations(conn)
+    if unknown:
+        latest = migrations._migrations[-1].name
+        raise DatabaseNewer(path, unknown[-1], latest, gazette_version())
 
 
 def _refuse_foreign(path: Path) -> None:
     if path.is_dir():
-        raise StoreError(f"{path}: is a directory, not a database file")
+        raise DatabaseUnusable(path, "is a directory, not a database file", foreign=True)
+    if not path.is_file():
+        raise DatabaseUnusable(path, "is not a regular file, not a database file", foreign=True)
     with path.open("rb") as handle:
         head = handle.read(len(SQLITE_MAGIC))
     if head and head != SQLITE_MAGIC:
         raise DatabaseUnusable(path, "not a SQLite database; refusing to touch it", foreign=True)
     if head:
-        try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                result = conn.execute("pragma quick_check").fetchone()
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: database is corrupt ({exc}); restore a backup") from None
+        # A sqlite3.Error here (a full disk, a lock) is classified by open_store:
+        # only quick_check's own findings say the file is corrupt.
+        with closing(connect_readonly(path)) as conn:
+            result = conn.execute("pragma quick_check").fetchone()
         if result and result[0] != "ok":
-            raise StoreError(f"{path}: database is corrupt ({result[0]}); restore a backup")
+            raise DatabaseCorrupt(path, first_line(str(result[0])))
+
+
+def first_line(text: str, limit: int = 160) -> str:
+    """One line of a multi-line SQLite finding, for a one-line message."""
+    line = text.strip().splitlines()[0] if text.strip() else text
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 _CONTENT_COLUMNS = (

@@ -8,7 +8,10 @@ time, compression bombs (stacked or not), redirects to file:// and ftp://.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -24,9 +27,10 @@ from gazette.config import Settings, load_settings
 from gazette.errors import ConfigError
 from gazette.fetch import fetch_all
 from gazette.models import SourceResult
+from gazette.ops import inspect_database
 from gazette.replay import Fault, ReplayServer
 from gazette.store import open_store
-from tests.conftest import SAMPLE, run_cli
+from tests.conftest import SAMPLE, run_cli, sqlite_page_size
 from tests.subprocess_cli import child_env, gazette_command
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -453,3 +457,375 @@ def test_a_killed_index_leaves_no_scratch_in_the_temp_folder(tmp_path: Path) -> 
     assert report.ran
     assert not (site / SCRATCH).exists()
     assert b"partial" not in (site / "pagefind" / "pagefind-ui.js").read_bytes()
+
+
+# -- every server fault with a healthy source beside it ---------------------------------
+
+HEALTHY = {"thinkingelixir.com-0", "www.reddit.com-0"}
+MARKUP = "[/oops] [bold]"
+# A body the feed parser cannot make items of: records of the wrong type.
+WRONG_TYPES = b'{"items": [{"title": 5, "link": ["x"], "published": {}}], "version": 7}'
+
+
+def one_line_errors(stderr: str) -> None:
+    """No traceback, and every line of stderr is one whole message (a log
+    record or the final "Error:"), never a fragment of a multi-line one."""
+    assert "Traceback" not in stderr, stderr
+    for line in stderr.splitlines():
+        assert line.startswith(("Error:", "20")), f"not a one-line message: {line!r}\n{stderr}"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(DASHBIT, drip=0.2),
+        Fault(DASHBIT, status=500, body=f"<html><title>{MARKUP}</title></html>".encode()),
+        Fault(
+            DASHBIT,
+            status=403,
+            body=f'{{"message": "{MARKUP}"}}'.encode(),
+            headers={"Content-Type": "application/json"},
+        ),
+        Fault(DASHBIT, redirect_to="file:///etc/passwd", status=302),
+        Fault(DASHBIT, body=WRONG_TYPES, headers={"Content-Type": "application/json"}),
+        Fault(DASHBIT, truncate_at=100),
+        Fault(DASHBIT, reset=True),
+        Fault(DASHBIT, encodings=("gzip", "gzip", "gzip")),
+    ],
+    ids=[
+        "drip",
+        "markup-title",
+        "markup-json",
+        "file-redirect",
+        "wrong-types",
+        "truncated",
+        "reset",
+        "stacked",
+    ],
+)
+def test_a_faulty_source_beside_healthy_ones_ends_in_time_in_one_line_each(
+    tmp_path: Path, replay: ReplayServer, monkeypatch: pytest.MonkeyPatch, fault: Fault
+) -> None:
+    replay.add_fault(fault)
+    feed_config(tmp_path, replay, "timeout = 0.5\nrequest_deadline = 2\nrun_deadline = 5\n")
+    monkeypatch.chdir(tmp_path)
+    started = time.monotonic()
+    result = run_cli("--db", "g.db", "fetch", "--since", "2026-01-01", expect=None)
+    assert time.monotonic() - started < 15
+    assert result.exit_code in (0, 1), result.output
+    one_line_errors(result.stderr)
+    # the table is printed whatever the server said, its words as they are
+    assert "fetch" in result.stdout and "unchanged" in result.stdout  # title and header
+    assert stored_sources(tmp_path / "g.db") >= HEALTHY
+
+
+def test_server_text_is_printed_as_text_in_the_weekly_report_and_doctor(
+    workspace: Path, replay: ReplayServer
+) -> None:
+    replay.add_fault(Fault(DASHBIT, status=500, body=f"<title>{MARKUP}</title>".encode()))
+    result = run_cli(
+        "--db", "g.db", "weekly", "--week", "2026-W02", "--since", "2026-01-01", expect=1
+    )
+    one_line_errors(result.stderr)
+    assert "[/oops]" in result.stdout and "check:" in result.stdout  # the whole report
+    doctor = run_cli("--db", "g.db", "doctor", expect=None)
+    assert "Traceback" not in doctor.output and "dashbit" in doctor.stdout
+    with open_store(workspace / "g.db") as store:
+        assert store.count_items() > 0  # the healthy sources' items
+
+
+def test_a_draft_saved_by_the_editor_during_weekly_skips_only_the_refresh(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gazette.candidates
+
+    run_cli("--db", "g.db", "fetch", "--since", "2026-01-01", "-q")
+    run_cli("--db", "g.db", "draft", "--week", "2026-W02")
+    draft = workspace / "out" / "issues" / "2026-W02.md"
+    if not draft.exists():
+        draft = next(workspace.rglob("2026-W02.md"))
+    ranked = gazette.candidates.week_candidates
+
+    def editor_saves_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        found = ranked(*args, **kwargs)
+        with draft.open("a", encoding="utf-8") as handle:
+            handle.write("\n<!-- the editor's note -->\n")
+        return found
+
+    # Ranking the candidates again is the moment a refresh reads and writes the draft.
+    monkeypatch.setattr(gazette.candidates, "week_candidates", editor_saves_meanwhile)
+    result = run_cli("--db", "g.db", "weekly", "--week", "2026-W02", expect=None)
+    assert result.exit_code in (0, 1), result.output
+    assert "refresh skipped" in result.stdout
+    assert "the editor's note" in draft.read_text("utf-8")
+    assert (workspace / "out" / "2026-W02" / "email.html").exists()  # the run went on
+
+
+# -- the disk: full, read-only, immutable, locked ------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs of its own, to fill or to make read-only."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {made.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def desk_on(folder: Path, sample_db: Path) -> None:
+    """A newsletter folder with the sample week's database and draft in ``folder``."""
+    shutil.copy(SAMPLE / "gazette.toml", folder / "gazette.toml")
+    shutil.copy(sample_db, folder / "g.db")
+    run_cli(
+        "--db",
+        str(folder / "g.db"),
+        "--config",
+        str(folder / "gazette.toml"),
+        "draft",
+        "--week",
+        "2026-W02",
+    )
+
+
+def fill(folder: Path) -> Path:
+    """Fill the file system of ``folder`` to the last byte."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        for block in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * block)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+    return filler
+
+
+def temp_leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
+
+
+DISK_COMMANDS = [
+    ("pick", "--week", "2026-W02", "1"),
+    ("fetch", "--since", "2026-01-01"),
+    ("draft", "--week", "2026-W02", "--refresh"),
+    ("render", "--week", "2026-W02", "--out", "OUT"),
+    ("candidates", "--week", "2026-W02"),
+    ("backup", "OUT"),
+]
+
+
+def disk_command(args: tuple[str, ...], folder: Path) -> list[str]:
+    return [
+        "--db",
+        str(folder / "g.db"),
+        "--config",
+        str(folder / "gazette.toml"),
+        *(str(folder / "out2") if a == "OUT" else a for a in args),
+    ]
+
+
+@pytest.mark.parametrize("args", DISK_COMMANDS, ids=[a[0] for a in DISK_COMMANDS])
+def test_a_full_disk_is_one_line_and_leaves_nothing_behind(
+    small_disk: Path,
+    sample_db: Path,
+    replay: ReplayServer,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+) -> None:
+    monkeypatch.setenv("REPLAY_URL", replay.url)
+    monkeypatch.chdir(small_disk)
+    desk_on(small_disk, sample_db)
+    (small_disk / "out2").mkdir()
+    filler = fill(small_disk)
+    before = temp_leftovers(small_disk)
+    result = run_cli(*disk_command(args, small_disk), expect=None)
+    if result.exit_code != 0:  # reading may still work on a full disk
+        assert result.exit_code == 2, result.output
+        error = result.stderr.strip().splitlines()[-1]
+        assert error.startswith("Error:") and "no space left" in error, result.stderr
+        assert "corrupt" not in result.stderr
+    one_line_errors(result.stderr)
+    assert temp_leftovers(small_disk) == before
+    # Once there is room again, the database is fine: it never was corrupt.
+    filler.unlink()
+    run_cli("--db", str(small_disk / "g.db"), "candidates", "--week", "2026-W02")
+    assert inspect_database(small_disk / "g.db").items > 0
+
+
+def test_pick_on_a_full_disk_says_so_in_one_line(
+    small_disk: Path, sample_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The draft's folder is full; the database is elsewhere and fine.
+    monkeypatch.chdir(small_disk)
+    shutil.copy(SAMPLE / "gazette.toml", small_disk / "gazette.toml")
+    db = small_disk.parent / "g.db"
+    shutil.copy(sample_db, db)
+    run_cli("--db", str(db), "draft", "--week", "2026-W02")
+    draft = next(small_disk.rglob("2026-W02.md"))
+    text = draft.read_text("utf-8")
+    fill(small_disk)
+    ids = json_ids(
+        run_cli(
+            "--db", str(db), "candidates", "--week", "2026-W02", "--json", "--limit", "40"
+        ).stdout
+    )
+    picked = [i for i in ids if not re.search(rf"item: {i}\b", text)]
+    result = run_cli("--db", str(db), "pick", "--week", "2026-W02", str(picked[0]), expect=2)
+    assert result.stderr.count("\n") == 1 and "no space left on the disk" in result.stderr
+    assert draft.read_text("utf-8") == text
+    assert temp_leftovers(small_disk) == []
+
+
+def json_ids(text: str) -> list[int]:
+    import json
+
+    return [entry["id"] for entry in json.loads(text)]
+
+
+@pytest.mark.parametrize("args", DISK_COMMANDS, ids=[a[0] for a in DISK_COMMANDS])
+def test_a_read_only_file_system_is_one_line(
+    small_disk: Path,
+    sample_db: Path,
+    replay: ReplayServer,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+) -> None:
+    monkeypatch.setenv("REPLAY_URL", replay.url)
+    monkeypatch.chdir(small_disk.parent)
+    desk_on(small_disk, sample_db)
+    (small_disk / "out2").mkdir()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    result = run_cli(*disk_command(args, small_disk), expect=None)
+    assert result.exit_code == 2, result.output
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error:") and "read-only" in error, result.stderr
+    assert "corrupt" not in result.stderr
+    one_line_errors(result.stderr)
+
+
+@pytest.fixture
+def immutable_db(tmp_path: Path, sample_db: Path) -> Iterator[Path]:
+    db = tmp_path / "g.db"
+    shutil.copy(sample_db, db)
+    made = subprocess.run(["chattr", "+i", str(db)], capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        pytest.skip(f"cannot make a file immutable here: {made.stderr.strip()}")
+    try:
+        yield db
+    finally:
+        subprocess.run(["chattr", "-i", str(db)], check=False)
+
+
+def test_an_immutable_database_is_one_line(
+    immutable_db: Path, replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPLAY_URL", replay.url)
+    monkeypatch.chdir(immutable_db.parent)
+    shutil.copy(SAMPLE / "gazette.toml", "gazette.toml")
+    result = run_cli("--db", str(immutable_db), "fetch", "--since", "2026-01-01", expect=2)
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("Error:") and "immutable" in error and "corrupt" not in error
+    one_line_errors(result.stderr)
+
+
+def test_a_database_locked_by_another_program_is_one_line(
+    tmp_path: Path, sample_db: Path, replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gazette.store
+
+    db = tmp_path / "g.db"
+    shutil.copy(sample_db, db)
+    monkeypatch.setattr(gazette.store, "BUSY_TIMEOUT", 0.5)
+    monkeypatch.setenv("REPLAY_URL", replay.url)
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SAMPLE / "gazette.toml", "gazette.toml")
+    hold = (
+        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]);"
+        " c.execute('begin exclusive'); print('locked', flush=True); time.sleep(60)"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        result = run_cli("--db", str(db), "fetch", "--since", "2026-01-01", expect=2)
+        assert time.monotonic() - started < 30
+    finally:
+        holder.kill()
+        holder.wait()
+    error = result.stderr.strip().splitlines()[-1]
+    assert "locked by another program for more than 0.5 s" in error, result.stderr
+    one_line_errors(result.stderr)
+
+
+# -- databases: newer, corrupt ------------------------------------------------------------
+
+
+def newer_database(path: Path, sample_db: Path) -> None:
+    shutil.copy(sample_db, path)
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "insert into _sqlite_migrations (migration_set, name, applied_at)"
+        " values ('gazette', 'm999_from_the_future', '2030-01-01')"
+    )
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("fetch", "--since", "2026-01-01"),
+        ("candidates", "--week", "2026-W02"),
+        ("draft", "--week", "2026-W02"),
+        ("weekly", "--week", "2026-W02"),
+        ("build-site", "--out", "site"),
+        ("backup", "copy.db"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_database_of_a_newer_gazette_is_refused_naming_both_versions(
+    workspace: Path, sample_db: Path, args: tuple[str, ...]
+) -> None:
+    newer_database(workspace / "g.db", sample_db)
+    before = (workspace / "g.db").read_bytes()
+    result = run_cli("--db", "g.db", *args, expect=2)
+    assert result.stderr.count("\n") == 1, result.stderr
+    from gazette.migrations import migrations
+
+    latest = migrations._migrations[-1].name
+    assert "m999_from_the_future" in result.stderr and f"knows up to {latest}" in result.stderr
+    assert "g.db" in result.stderr and ".tmp" not in result.stderr
+    assert (workspace / "g.db").read_bytes() == before
+
+
+def test_a_corrupt_database_is_one_line_pointing_at_doctor(
+    workspace: Path, sample_db: Path
+) -> None:
+    db = workspace / "g.db"
+    shutil.copy(sample_db, db)
+    data = bytearray(db.read_bytes())
+    size = sqlite_page_size(data)
+    for page in range(2, len(data) // size):
+        data[page * size : page * size + 8] = b"\xff" * 8
+    db.write_bytes(bytes(data))
+    result = run_cli("--db", "g.db", "candidates", "--week", "2026-W02", expect=2)
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "database is corrupt" in result.stderr and "gazette doctor" in result.stderr
+    doctor = run_cli("--db", "g.db", "doctor", expect=1)
+    assert "corrupt" in doctor.stdout

@@ -183,7 +183,7 @@ def _corrupt(path: Path) -> None:
     [
         (lambda p: p.write_text("not a database"), "not a SQLite database"),
         (_foreign, "not a Gazette database"),
-        (_newer, "newer Gazette (unknown migrations: m999_from_the_future)"),
+        (_newer, "newer Gazette (database schema m999_from_the_future; this Gazette"),
         (_corrupt, "database is corrupt"),
     ],
     ids=["text", "foreign", "newer", "corrupt"],
