@@ -753,7 +753,9 @@ def preview(week: str | None, port: int) -> None:
 @cli.command()
 @global_options
 @week_option
-@click.option("--port", default=8002, show_default=True, help="Port to listen on (0: any free).")
+@click.option(
+    "--port", type=PORT, default=8002, show_default=True, help="Port to listen on (0: any free)."
+)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -774,6 +776,12 @@ def studio(week: str | None, port: int, host: str) -> None:
         port=port,
         password=os.environ.get(PASSWORD_ENV),
     )
+    if not server.session.path.exists():
+        click.echo(
+            f"{server.session.path}: no draft yet; create it with"
+            f" `gazette draft --week {server.session.week}` (the page shows it once it exists)",
+            err=True,
+        )
     click.echo(f"Studio for {server.session.path} on {server.url}/ (Ctrl-C to stop)")
     server.run()
 

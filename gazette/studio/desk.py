@@ -184,7 +184,7 @@ def engagement(candidate: Candidate) -> str:
 def parsed(data: bytes | None, path: str) -> tuple[Draft | None, str]:
     """The draft, or why there is none to show."""
     if data is None:
-        return None, f"{path}: no draft yet; create it with `gazette draft`"
+        return None, f"{path}: no draft yet"
     try:
         return parse_draft(data.decode("utf-8"), path), ""
     except UnicodeDecodeError as exc:

@@ -112,7 +112,7 @@ class Guard:
         if origin is not None and not self._host_ok(_origin_host(origin)):
             return 403, "refused: a request from another site", {}
         if rules.password is not None and not _authorized(headers, rules.password):
-            challenge = {"WWW-Authenticate": 'Basic realm="gazette studio", charset="UTF-8"'}
+            challenge = {"WWW-Authenticate": 'Basic realm="Gazette studio", charset="UTF-8"'}
             return 401, "the studio needs its password", challenge
         if scope["method"] not in SAFE_METHODS:
             sent = headers.get(TOKEN_HEADER, "")
