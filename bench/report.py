@@ -27,8 +27,16 @@ TITLES = {
     "cluster": "Ranking and clustering",
     "email": "Email rendering",
     "site": "Archive (static site)",
+    "draft": "The draft (parse, check, pick)",
 }
 WHAT = {
+    "draft": (
+        "Drafts of 100 KB to 1 MB made of Elixir-like stories (identifiers such as"
+        " `__MODULE__`, names, versions, links with parentheses, HTML quoted as text), quick"
+        " links and a long shortlist. `parse_draft`; `gazette check`'s lint, image lint and"
+        " claim extraction (no email render, no store); a pick (`add_story`). Baseline:"
+        " linear growth from the smallest size; target: a 1 MB draft checked in under 2 s."
+    ),
     "fetch": (
         "1,000 feeds of 20-200 KB (real Atom and RSS payloads repeated) on the replay server,"
         " spread over 50 loopback addresses with 50 ms latency on every response. Baseline: a"

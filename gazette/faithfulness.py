@@ -52,7 +52,9 @@ _VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)([kK]\b)?(?![\w])")
 _PRONOUN = re.compile(r"^I(?:['’](?:m|ve|d|ll))?$")
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w'’-]*")
-_SENTENCE_BREAK = re.compile(r"[.!?:;•—–\]\)]\s*$|^\s*$|[\"'“‘(\[*-]\s*$")
+# The last character before a capitalized word (spaces skipped) that makes it a
+# sentence's first word; so does the start of the text.
+_SENTENCE_BREAK = frozenset(".!?:;•—–])\"'“‘([*-")
 NUMBER_WORDS = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -145,9 +147,12 @@ def unsupported_claims(summary: str, source_text: str) -> list[Claim]:
     order they appear, each once."""
     source = _Source(source_text)
     found: list[Claim] = []
+    seen: set[Claim] = set()
     for claim in extract_claims(summary):
-        if claim not in found and not source.supports(claim):
-            found.append(claim)
+        if claim not in seen:
+            seen.add(claim)
+            if not source.supports(claim):
+                found.append(claim)
     return found
 
 
@@ -221,7 +226,7 @@ def _names(text: str) -> list[tuple[int, Claim]]:
         if word[:1].isupper() and not _PRONOUN.match(word):
             if not run:
                 run_start = match.start()
-                run_starts_sentence = bool(_SENTENCE_BREAK.search(text[: match.start()]))
+                run_starts_sentence = _starts_sentence(text, match.start())
             run.append(word)
             if _possessive(word) != word:
                 close()  # "Kevin Schweikert's Homex" is two names
@@ -230,6 +235,15 @@ def _names(text: str) -> list[tuple[int, Claim]]:
     if run:
         close()
     return claims
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    # Looks back over the spaces only, never the whole text before the word:
+    # that made the check quadratic in a summary's length.
+    index = start
+    while index > 0 and text[index - 1].isspace():
+        index -= 1
+    return index == 0 or text[index - 1] in _SENTENCE_BREAK
 
 
 def _camel(word: str) -> bool:

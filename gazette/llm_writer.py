@@ -137,9 +137,9 @@ def write_issue(
         job = _issue_job(env, context, written, picks[0].item_id, jobs)
         (answer,) = asker.ask_all([job])
         named = asker.apply(answer, job, _Named(written.title, written.subtitle), _written_names)
-        written = replace(written, title=named.title, subtitle=named.subtitle)
-        if named.preheader:
-            front.append(f"preheader = {_toml_string(named.preheader)}")
+        written = replace(
+            written, title=named.title, subtitle=named.subtitle, preheader=named.preheader
+        )
         front += [f"# unsupported: {note}" for note in named.notes]
     if not asker.written:
         return Written(issue, warning=asker.warning(), failed=asker.failed)
@@ -426,8 +426,3 @@ def _comment_safe(text: str) -> str:
 
 def _toml_plain(text: str) -> str:
     return text.replace("\\", "").replace('"', "")
-
-
-def _toml_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{"".join(ch for ch in escaped if ch >= " ")}"'

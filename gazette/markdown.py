@@ -35,16 +35,39 @@ def inline_html(markdown: str, *, trusted: bool = False) -> str:
     return clean_html(_engine().renderInline(markdown), trusted=trusted)
 
 
-_BLOCK_START = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([#>+\-*=])", re.M)
-# Not "_": CommonMark ignores it inside words, and usage\_rules reads badly.
+# A line start Markdown would read as structure: a list item (also an empty one,
+# "2024." alone on a line), a heading, a quote, a fence, a setext underline.
+_BLOCK_START = re.compile(r"^([ \t]*)(\d+)([.)])(\s|$)|^([ \t]*)([#>+\-*=~])", re.M)
 _INLINE = re.compile(r"([\\`*\[\]<>])")
+# "_" only where it could open or close emphasis: CommonMark ignores it between
+# two letters or digits, and usage\_rules reads badly, but __MODULE__ is bold.
+_UNDERSCORES = re.compile(r"_+")
+# "&lt;" as text must stay "&lt;": the entity was decoded once, at the source.
+_ENTITY_LIKE = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
+# Leading blanks would make an indented code block, where escapes show.
+_INDENT = re.compile(r"^[ \t]+", re.M)
+# The line that opens a story's "Remember:" list in the draft.
+_REMEMBER = re.compile(r"^Remember:(?=[ \t]*$)", re.M)
 
 
 def markdown_escape(text: str) -> str:
     """Plain text (say, a sentence from a forum post) as Markdown that renders as
-    the same text: no accidental lists, headings, emphasis, links or raw HTML."""
-    escaped = _INLINE.sub(r"\\\1", text)
-    return _BLOCK_START.sub(_escape_block, escaped)
+    the same text: no accidental lists, headings, emphasis, links, entities or
+    raw HTML, and no line the draft would read as its own structure."""
+    escaped = _INLINE.sub(r"\\\1", _INDENT.sub("", text))
+    escaped = _UNDERSCORES.sub(_escape_underscores, escaped)
+    escaped = _ENTITY_LIKE.sub(r"\\&", escaped)
+    escaped = _BLOCK_START.sub(_escape_block, escaped)
+    return _REMEMBER.sub(r"Remember\\:", escaped)
+
+
+def _escape_underscores(match: re.Match[str]) -> str:
+    text = match.string
+    before = text[match.start() - 1] if match.start() else " "
+    after = text[match.end()] if match.end() < len(text) else " "
+    if before.isalnum() and after.isalnum():
+        return match.group(0)
+    return match.group(0).replace("_", "\\_")
 
 
 def _escape_block(match: re.Match[str]) -> str:

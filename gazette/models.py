@@ -119,6 +119,8 @@ class Issue:
     title: str
     emoji: str = ""
     subtitle: str = ""
+    # The inbox preview line; the email falls back to the subtitle without one.
+    preheader: str = ""
     welcome: str = ""
     picks: tuple[Pick, ...] = ()
     feature: Pick | None = None

@@ -23,19 +23,21 @@ def safe_url(
 ) -> str:
     """Return ``url`` resolved against ``base`` if it is http(s), else "".
 
-    Entities are decoded and control characters dropped first, so
-    ``&#106;avascript:`` and ``java\\tscript:`` are seen for what they are.
-    ``decoded=True`` says an HTML parser has decoded the entities already (an
-    attribute value nh3 hands over): decoding twice would turn the
-    ``&region=`` of a query into ``®ion=``. ``inert_schemes`` (from
-    ``INERT_SCHEMES``) are kept too, for trusted authors' links.
+    Control characters are dropped first, so ``java\\tscript:`` is seen for
+    what it is. The URL is never entity-decoded: it reaches here decoded once
+    already (by the HTML or feed parser at the source), and decoding it again
+    would turn ``?a=1&region=eu&copy=2`` into ``?a=1®ion=eu©=2``. Only to judge
+    it, an encoded scheme is looked through, unless ``decoded=True`` says an HTML
+    parser has decoded the value already (an attribute value nh3 hands over):
+    ``&#106;avascript:`` is refused rather than resolved as a page of the site.
+    ``inert_schemes`` (from ``INERT_SCHEMES``) are kept too, for trusted
+    authors' links.
     """
     if not url:
         return ""
-    candidate = url.strip()
-    if "&" in candidate and not decoded:
-        candidate = html.unescape(candidate)
-    candidate = _CONTROL.sub("", candidate)
+    candidate = _CONTROL.sub("", url.strip())
+    if "&" in candidate and not decoded and _looks_like_other_scheme(candidate):
+        return ""
     if base and not candidate[:8].lower().startswith(("http://", "https://")):
         candidate = urljoin(base, candidate)  # absolute links need no join (the common case)
     parts = urlsplit(candidate)
@@ -45,6 +47,12 @@ def safe_url(
     if scheme not in ("http", "https") or not parts.netloc:
         return ""
     return candidate
+
+
+def _looks_like_other_scheme(url: str) -> bool:
+    decoded = _CONTROL.sub("", html.unescape(url))
+    scheme = urlsplit(decoded).scheme.lower()
+    return bool(scheme) and scheme not in ("http", "https")
 
 
 def tracking_params(url: str) -> list[str]:

@@ -117,7 +117,7 @@ def test_links_that_are_not_http(desk: Path) -> None:
     assert (
         line_of(path, "javascript:"),
         "error",
-        "link is not http(s), the renderers drop it: javascript:alert(1",
+        "link is not http(s), the renderers drop it: javascript:alert(1)",
     ) in found
     assert (
         line_of(path, "ftp://"),

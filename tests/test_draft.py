@@ -184,14 +184,15 @@ def test_the_candidates_section_is_a_shortlist_that_is_never_published() -> None
     from gazette.draft import candidate_line
 
     line = candidate_line(7, "🔥", "A | piped --> title\nwith a break", "https://x.org/a b")
+    # Escaped, not rewritten: no "|" splits a field, no "--" ends the comment.
     assert (
-        line == "<!-- candidate: 7 | 🔥 A | piped —> title with a break | https://x.org/a%20b -->"
+        line == r"<!-- candidate: 7 | 🔥 A \| piped -\-> title with a break | https://x.org/a b -->"
     )
     text = write_draft(SAMPLE) + f"\n## Candidates\n\n<!-- a note -->\n{line}\n"
     draft = parse_draft(text)
     assert draft.issue == SAMPLE  # nothing from the shortlist reaches the issue
     assert [(c.item_id, c.emoji, c.title, c.url) for c in draft.candidates] == [
-        (7, "🔥", "A | piped —> title with a break", "https://x.org/a%20b")
+        (7, "🔥", "A | piped --> title with a break", "https://x.org/a b")
     ]
     assert draft.candidates[0].line == text.split("\n").index(line) + 1
     story = text + "\n### A story written in the wrong place\n"
@@ -235,3 +236,11 @@ def test_quick_link_titles_with_brackets_round_trip() -> None:
     text = write_draft(issue)
     assert "- [\\[ANN\\] Oban 3 \\\\o/ \\[beta\\]](https://x.org/a) Jobs." in text
     assert parse_draft(text).issue == issue
+
+
+def test_the_preheader_round_trips_and_is_optional() -> None:
+    issue = Issue(week="2026-W02", title="T", subtitle="S", preheader='Three "quoted" picks')
+    text = write_draft(issue)
+    assert 'preheader = "Three \\"quoted\\" picks"' in text
+    assert parse_draft(text).issue.preheader == 'Three "quoted" picks'
+    assert "preheader" not in write_draft(Issue(week="2026-W02", title="T"))

@@ -181,6 +181,7 @@ def test_the_model_writes_headlines_summaries_feature_and_title(
     assert issue.title == "Patch Day, Agent Day" and issue.subtitle == "Releases and upgrade toil"
     assert 'writer = "llm:test-model"' in text and "prompt_version = " in text
     assert 'preheader = "A release, an agent that upgrades Phoenix' in text
+    assert issue.preheader.startswith("A release, an agent that upgrades Phoenix")
     assert all(p.headline.endswith("Is Worth Your Monday") for p in issue.picks)
     assert all(50 <= len(p.body.split()) <= 90 for p in issue.picks)
     assert issue.feature is not None and len(issue.feature.remember) == 4

@@ -28,6 +28,7 @@ import gazette.render.site.pages as pages_module
 import gazette.render.site.writing as writing_module
 import gazette.render.web as web_module
 from gazette.config import Settings, load_settings
+from gazette.draft import parse_draft, write_draft
 from gazette.errors import RenderError
 from gazette.importer import import_archive
 from gazette.models import Issue, Pick, PublishedIssue, Sponsor
@@ -72,6 +73,10 @@ def _issue(number: int, **fields: object) -> Issue:
 
 def _published(issue: Issue, tags: tuple[str, ...]) -> PublishedIssue:
     assert issue.number is not None and issue.published_on is not None
+    # Published as the editor's draft file gives it back, which must be the same.
+    drafted = parse_draft(write_draft(issue)).issue
+    assert drafted == issue
+    issue = drafted
     return _row(
         issue,
         number=issue.number,
@@ -160,6 +165,12 @@ def issue_one() -> PublishedIssue:
                     headline="Phoenix 1.8 release notes",
                     url="https://github.com/phoenixframework/phoenix/releases",
                     body="scopes, *magic links* and more",
+                ),
+                Pick(  # a title quoting HTML as text, a URL with parentheses
+                    headline="Why <b> in a title stays text",
+                    url="https://en.wikipedia.org/wiki/Elixir_(programming_language)",
+                    # Scraped text as the draft holds it: identifiers stay text, not bold.
+                    body="on \\_\\_MODULE\\_\\_ and %\\_\\_struct\\_\\_{}",
                 ),
             ),
         ),

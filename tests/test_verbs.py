@@ -106,7 +106,7 @@ def test_pick_with_headline_emoji_and_section(desk: Path) -> None:
     gz("pick", item_id, "--section", "quick-links", "--headline", "A [bracketed] title")
     link = parse_draft(path.read_text("utf-8")).issue.quick_links[-1]
     assert link.item_id == int(item_id)
-    assert link.headline == "A (bracketed) title"  # brackets would end the link text
+    assert link.headline == "A [bracketed] title"  # escaped in the link text, read back as is
     other = unpicked_candidate(path)
     gz("pick", str(other["id"]), "--emoji", "🧪", "--headline", "  My   own words ")
     story = parse_draft(path.read_text("utf-8")).issue.picks[-1]
@@ -233,7 +233,7 @@ def test_verbs_keep_crlf_line_endings(desk: Path) -> None:
 def test_an_unknown_item_id_in_the_draft_does_not_break_the_verbs(desk: Path) -> None:
     path = draft_file(desk)
     own = Pick(headline="Typo", body="Words.", url="https://example.org/typo", item_id=999999)
-    path.write_text(add_story(path.read_text("utf-8"), own, "picks"), "utf-8")
+    path.write_text(add_story(parse_draft(path.read_text("utf-8")), own, "picks").text, "utf-8")
     first = story_ids(path)[0]
     gz("tag", str(first), "+nerves")
     assert 999999 in story_ids(path)
@@ -304,7 +304,7 @@ def test_refresh_skips_stories_already_linked_under_another_id(desk: Path) -> No
     )
     url += "?utm_source=x"
     own = Pick(headline="My take", body="Words.", url=url)
-    path.write_text(add_story(path.read_text("utf-8"), own, "picks"), "utf-8")
+    path.write_text(add_story(parse_draft(path.read_text("utf-8")), own, "picks").text, "utf-8")
     gz("draft", "--refresh", "--limit", "40")
     listed = [c.item_id for c in parse_draft(path.read_text("utf-8")).candidates]
     assert candidate["id"] not in listed and listed
@@ -412,13 +412,13 @@ def test_set_summary_fills_only_an_empty_body() -> None:
             ),
         )
     )
-    filled, changed = set_summary(text, 1, "A fresh summary.")
-    assert changed and parse_draft(filled).issue.picks[0].body == "A fresh summary."
-    assert parse_draft(filled).issue.picks[0].url == "https://x.org/1"
+    filled, changed = set_summary(parse_draft(text), 1, "A fresh summary.")
+    assert changed and filled.issue.picks[0].body == "A fresh summary."
+    assert filled.issue.picks[0].url == "https://x.org/1"
     kept, changed = set_summary(filled, 2, "Other words.")
     assert not changed and kept == filled
     replaced, changed = set_summary(filled, 2, "Other words.", replace_body=True)
-    assert changed and parse_draft(replaced).issue.picks[1].body == "Other words."
+    assert changed and replaced.issue.picks[1].body == "Other words."
 
 
 def test_summarize_write_fills_an_empty_story_body_only(desk: Path) -> None:
@@ -513,30 +513,28 @@ def test_verbs_never_touch_the_editors_bytes_elsewhere(
         b.item_id: "\n".join(lines[b.start : b.end]) for b in shape.blocks if b.item_id != other
     }
 
+    new = Pick(headline="New", url="https://example.org/new", item_id=99)
     if verb == "pick":
-        result = add_story(
-            text, Pick(headline="New", url="https://example.org/new", item_id=99), "picks"
-        )
+        result = add_story(draft, new, "picks").text
     elif verb == "pick-quick":
-        result = add_story(
-            text, Pick(headline="New", url="https://example.org/new", item_id=99), "quick-links"
-        )
+        result = add_story(draft, new, "quick-links").text
     elif verb == "unpick":
-        result = remove_story(text, other)[0]
+        result = remove_story(draft, other)[0].text
     elif verb == "move":
         section = next(b for b in shape.blocks if b.item_id == other).section
         size = sum(1 for b in shape.blocks if b.section == section)
-        result = move_story(text, other, to=min(position, size))[0]
+        result = move_story(draft, other, to=min(position, size))[0].text
     elif verb == "tag":
-        result = retag_story(text, other, ["nerves"], ["otp"])[0]
+        result = retag_story(draft, other, ["nerves"], ["otp"])[0].text
     elif verb == "summary":
         result = (
-            set_summary(text, other, "Fresh words.", replace_body=True)[0] if other < 6 else text
+            set_summary(draft, other, "Fresh words.", replace_body=True)[0].text
+            if other < 6
+            else text
         )
     else:
-        result = add_candidates(
-            text, ["<!-- candidate: 77 | 🔥 Seventy-seven | https://x.org/77 -->"]
-        )
+        line = "<!-- candidate: 77 | 🔥 Seventy-seven | https://x.org/77 -->"
+        result = add_candidates(draft, [line]).text
 
     assert parse_draft(result).text == result
     assert written in result
@@ -561,3 +559,25 @@ def test_verbs_never_touch_the_editors_bytes_elsewhere(
 def _is_subsequence(short: list[str], long: list[str]) -> bool:
     remaining = iter(long)
     return all(any(line == candidate for candidate in remaining) for line in short)
+
+
+def test_a_pick_parses_the_draft_once_to_load_and_once_to_verify(
+    desk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gazette.draft.document as document
+    import gazette.draft.surgery as surgery
+
+    path = draft_file(desk)
+    candidate = unpicked_candidate(path)
+    calls: list[str] = []
+    real = document.parse_draft
+
+    def counted(text: str, where: str | None = None) -> object:
+        calls.append(where or "")
+        return real(text, where)
+
+    monkeypatch.setattr(document, "parse_draft", counted)
+    monkeypatch.setattr(surgery, "parse_draft", counted)
+    gz("pick", str(candidate["id"]))
+    assert len(calls) == 2  # it used to be six
+    assert candidate["id"] in story_ids(path)

@@ -1,6 +1,7 @@
 """The draft stage: the editor's file ``data/issues/<week>.md`` and what works on it.
 
-    document.py   the file format: parse ⇄ write, round-trip safe, and its outline
+    document.py   the file format: parse ⇄ write in one pass, round-trip safe, with its outline
+    syntax.py     the line syntax of links, headings and shortlist fields, both ways
     create.py     the first draft of a week, written once and never over the editor's
     lines.py      a draft's lines with their line endings, for surgery
     surgery.py    pure text edits: add, remove, move, retag a story, set a summary
@@ -26,10 +27,10 @@ from gazette.draft.document import (
     parse_draft,
     quick_link_line,
     read_draft,
-    split_emoji,
     story_lines,
     write_draft,
 )
+from gazette.draft.syntax import split_emoji
 
 __all__ = [
     "SECTION_TITLES",

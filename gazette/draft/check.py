@@ -22,17 +22,15 @@ Issue-wide findings (reading time, email size) have no line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gazette.clean import html_to_text
-from gazette.draft.document import Draft, Outline, draft_path, outline, parse_draft
+from gazette.draft.document import Draft, draft_path, parse_draft
 from gazette.draft.findings import Finding, LinkRef
-from gazette.draft.surgery import story_blocks
+from gazette.draft.links import plain_text, scan
 from gazette.errors import DraftError, DraftMissing, GazetteError
-from gazette.markdown import to_html
 from gazette.models import Issue
 from gazette.urls import canonical_url, safe_url, tracking_params
 
@@ -48,15 +46,6 @@ WORDS_PER_MINUTE = 230
 READING_BUDGET_MINUTES = 5.0  # the newsletter's promise
 RECENT_ISSUES = 25
 
-# Link targets in Markdown and inline HTML: [text](url), ![alt](url), <scheme:...>,
-# [ref]: url, href="..." and src="...".
-_MD_LINK = re.compile(r"(!?)\[((?:[^\]\\]|\\.)*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
-_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.\-]{1,31}:[^<>\s]*)>")
-_REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
-_HTML_ATTR = re.compile(r"""\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
-_ALT = re.compile(r"""\balt\s*=\s*(?:"\s*[^"\s][^"]*"|'\s*[^'\s][^']*'|[^\s>"']+)""", re.I)
-
 
 def check_draft(
     draft: Draft,
@@ -68,7 +57,7 @@ def check_draft(
     and the recently published issues, when given)."""
     findings: list[Finding] = []
     issue = draft.issue
-    shape = outline(draft.text)
+    shape = draft.outline
     lines = draft.text.split("\n")
 
     if not issue.title.strip():
@@ -83,9 +72,9 @@ def check_draft(
                 code="no-picks",
             )
         )
-    findings += _story_findings(draft, shape, lines, published)
-    findings += shape_findings(draft, shape)
-    for ref in link_refs(draft.text):
+    findings += _story_findings(draft, published)
+    findings += shape_findings(draft)
+    for ref in link_refs(draft):
         findings += _link_findings(ref)
     words, minutes = reading_stats(issue)
     if minutes > READING_BUDGET_MINUTES:
@@ -101,9 +90,7 @@ def check_draft(
     return sorted(findings, key=lambda f: (f.line or 0, f.level))
 
 
-def _story_findings(
-    draft: Draft, shape: Outline, lines: list[str], published: Sequence[Issue]
-) -> list[Finding]:
+def _story_findings(draft: Draft, published: Sequence[Issue]) -> list[Finding]:
     issue = draft.issue
     findings: list[Finding] = []
     past: dict[str, Issue] = {}
@@ -114,7 +101,8 @@ def _story_findings(
             if pick.url and safe_url(pick.url):
                 past.setdefault(canonical_url(pick.url), old)
     seen: dict[str, tuple[str, int]] = {}
-    for block, pick in story_blocks(draft, shape):
+    for block in draft.blocks:
+        pick = block.pick
         section = block.section
         heading_line = block.start + 1
         if len(pick.headline) > MAX_HEADLINE:
@@ -130,7 +118,7 @@ def _story_findings(
         if not pick.url:
             findings.append(Finding("error", f"'{pick.headline}' has no link", heading_line))
             continue
-        at = _line_within(lines, block.start, block.end, pick.url) or heading_line
+        at = block.end  # the link is the block's last line (a quick link is one line)
         if not safe_url(pick.url):
             continue  # reported once, by the link scan
         page = canonical_url(pick.url)
@@ -157,13 +145,15 @@ def _story_findings(
     return findings
 
 
-def shape_findings(draft: Draft, shape: Outline) -> list[Finding]:
+def shape_findings(draft: Draft) -> list[Finding]:
     """What the sample issue always has and this draft lacks: a summary that
     says more than its headline, a feature, and the feature's "Remember:" list."""
     from gazette.prose import repeats_headline
 
     findings: list[Finding] = []
-    for block, pick in story_blocks(draft, shape):
+    shape = draft.outline
+    for block in draft.blocks:
+        pick = block.pick
         if block.section == "quick-links" or not pick.body.strip():
             continue
         said = _COMMENT_TEXT.sub(" ", pick.body).strip()
@@ -231,76 +221,18 @@ def _size_findings(size_bytes: int) -> list[Finding]:
     return []
 
 
-def image_findings(text: str) -> list[Finding]:
+def image_findings(draft: Draft) -> list[Finding]:
     """Images without alt text, in Markdown (``![](url)``) or HTML (``<img>``)."""
-    findings = []
-    for number, line in _published_lines(text):
-        for match in _MD_LINK.finditer(line):
-            if match.group(1) and not match.group(2).strip():
-                findings.append(
-                    Finding("warning", f"image without alt text: {match.group(3)}", number)
-                )
-        for tag in _IMG_TAG.findall(line):
-            if not _ALT.search(tag):
-                findings.append(Finding("warning", f"image without alt text: {tag}", number))
-    return findings
+    return [
+        Finding("warning", f"image without alt text: {image.source}", image.line)
+        for image in scan(draft).images
+        if not image.has_alt
+    ]
 
 
-def link_refs(text: str) -> list[LinkRef]:
+def link_refs(draft: Draft) -> list[LinkRef]:
     """Every link target the published issue will contain, with its line."""
-    refs: list[LinkRef] = []
-    for number, line in _published_lines(text):
-        for match in _MD_LINK.finditer(line):
-            refs.append(LinkRef(match.group(3), number, image=bool(match.group(1))))
-        masked = _MD_LINK.sub("", line)
-        for match in _AUTOLINK.finditer(masked):
-            refs.append(LinkRef(match.group(1), number))
-        if reference := _REFERENCE.match(line):
-            refs.append(LinkRef(reference.group(1), number))
-        for attribute in _HTML_ATTR.finditer(masked):
-            refs.append(LinkRef(next(g for g in attribute.groups() if g is not None), number))
-    return refs
-
-
-def _published_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Lines after the front matter, outside code, comments and the (never
-    published) Candidates section."""
-    lines = text.split("\n")
-    shape = outline(text)
-    hidden = {i for s in shape.sections if s.key == "candidates" for i in range(s.heading, s.stop)}
-    fence = comment = False
-    for index in range(shape.body_start, len(lines)):
-        line = lines[index]
-        if not comment and line.lstrip().startswith("```"):
-            fence = not fence
-            continue
-        if fence or index in hidden:
-            continue
-        if comment:  # inside a comment that spans lines
-            if "-->" not in line:
-                continue
-            line, comment = line.split("-->", 1)[1], False
-        line = _strip_comments(line)
-        if "<!--" in line:
-            line, comment = line.split("<!--", 1)[0], True
-        stripped = _strip_code_spans(line)
-        if stripped.strip():
-            yield index + 1, stripped
-
-
-def _strip_comments(line: str) -> str:
-    return re.sub(r"<!--.*?-->", "", line)
-
-
-def _strip_code_spans(line: str) -> str:
-    return re.sub(r"`[^`]*`", "", line)
-
-
-def _line_within(lines: list[str], start: int, end: int, needle: str) -> int | None:
-    for index in range(start, end):
-        if needle in lines[index]:
-            return index + 1
-    return None
+    return list(scan(draft).links)
 
 
 def _front_line(lines: list[str], key: str) -> int:
@@ -319,8 +251,7 @@ def reading_stats(issue: Issue) -> tuple[int, float]:
     if issue.sponsor:
         parts += [issue.sponsor.heading, issue.sponsor.body, issue.sponsor.cta_text]
     parts += [issue.sign_off, issue.editor, issue.ps]
-    text = html_to_text(to_html("\n\n".join(p for p in parts if p)))
-    words = len(text.split())
+    words = len(plain_text("\n\n".join(p for p in parts if p)).split())
     return words, words / WORDS_PER_MINUTE
 
 
@@ -372,7 +303,7 @@ def check_week(store: Store, settings: Settings, week: str, *, links: bool = Fal
         findings.append(Finding("error", f"the email does not render: {exc}"))
     recent = published_issues(store, limit=RECENT_ISSUES + 1)  # may include this week
     findings += check_draft(draft, size, published=recent)
-    findings += image_findings(draft.text)
+    findings += image_findings(draft)
     claims, note = claim_findings(store, settings, draft)
     findings += claims
     if note:
@@ -380,7 +311,7 @@ def check_week(store: Store, settings: Settings, week: str, *, links: bool = Fal
     if links:
         from gazette.draft.linkcheck import check_links
 
-        findings += check_links(link_refs(draft.text), settings)
+        findings += check_links(link_refs(draft), settings)
     ordered = sorted(findings, key=lambda f: (f.line or 0, f.level))
     return CheckReport(path, tuple(ordered), tuple(notes))
 
@@ -395,9 +326,10 @@ def claim_findings(
     except ImportError:
         return [], "unsupported claims not checked (no faithfulness check in this build)"
     findings = []
-    for block, pick in story_blocks(draft, outline(draft.text)):
+    for block in draft.blocks:
         if block.section == "quick-links":
             continue
+        pick = block.pick
         for message in check_pick_faithfulness(store, pick):
             findings.append(Finding("warning", f"'{pick.headline}': {message}", block.start + 1))
     return findings, None

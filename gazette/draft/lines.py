@@ -21,6 +21,21 @@ class Lines:
         self.lines = text.split("\n")
         self.cr = "\r" if self.lines[0].endswith("\r") else ""
         self.ended = text.endswith("\n")
+        # Every insert (+n) and delete (-n) at its index, so that several edits
+        # can be placed from one outline of the original text (see ``at``).
+        self._shifts: list[tuple[int, int]] = []
+
+    def at(self, original: int) -> int | None:
+        """Where the line that was at index ``original`` is now; None if deleted."""
+        index = original
+        for where, count in self._shifts:
+            if count > 0 and index >= where:
+                index += count
+            elif count < 0 and index >= where:
+                if index < where - count:
+                    return None
+                index += count
+        return index
 
     def blank(self) -> str:
         return self.cr
@@ -37,18 +52,18 @@ class Lines:
                 lines[-1] += self.cr
                 lines.append("")
             index = len(lines) - 1
-        before = lines[:index]
-        after = lines[index:]
         block = list(new)
-        if separate and before and before[-1].strip():
+        if separate and index > 0 and lines[index - 1].strip():
             block.insert(0, self.blank())
-        if separate and after and after[0].strip():
+        if separate and index < len(lines) and lines[index].strip():
             block.append(self.blank())
-        self.lines = before + block + after
+        self.lines[index:index] = block
+        self._shifts.append((index, len(block)))
 
     def delete(self, start: int, stop: int) -> list[str]:
         removed = self.lines[start:stop]
         del self.lines[start:stop]
+        self._shifts.append((start, start - stop))
         if not self.lines:
             self.lines = [""]
         if self.ended and self.lines[-1] != "":

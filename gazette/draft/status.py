@@ -8,8 +8,7 @@ from pathlib import Path
 
 from gazette.config import Settings
 from gazette.draft.check import READING_BUDGET_MINUTES, reading_stats
-from gazette.draft.document import SECTION_TITLES, STORY_SECTIONS, outline
-from gazette.draft.surgery import story_blocks
+from gazette.draft.document import SECTION_TITLES, STORY_SECTIONS
 from gazette.draft.verbs import load_draft
 
 
@@ -34,9 +33,9 @@ class DraftStatus:
 def draft_status(settings: Settings, week: str) -> DraftStatus:
     """What is picked per section, the word count and the reading time."""
     path, draft = load_draft(settings, week)
-    shape = outline(draft.text, str(path))
     grouped: dict[str, list[StatusLine]] = {key: [] for key in STORY_SECTIONS}
-    for block, story in story_blocks(draft, shape):
+    for block in draft.blocks:
+        story = block.pick
         grouped[block.section].append(
             StatusLine(story.item_id, story.emoji, story.headline, block.start + 1)
         )

@@ -1,8 +1,14 @@
 """The editor's verbs on the draft file: pick, unpick, move, tag, summary, refresh.
 
-Each reads the week's draft, applies one text edit of ``gazette.draft.surgery``
-and writes the result back atomically, refusing if the file changed meanwhile
-(say because an editor saved it). The draft is the truth about what is picked.
+Each reads the week's draft (one parse), applies one edit of
+``gazette.draft.surgery`` (which parses the result once, to verify it) and
+writes it back atomically, refusing if the file changed meanwhile (say because
+an editor saved it). The draft is the truth about what is picked.
+
+For a caller with its own flow (a web desk): ``load_draft(settings, week)``
+gives the path and the parsed Draft, any function of ``gazette.draft.surgery``
+turns that Draft into the edited one, and ``save_draft(path, before, after)``
+writes it unless the file changed meanwhile.
 """
 
 from __future__ import annotations
@@ -16,24 +22,16 @@ from pathlib import Path
 from gazette.compose import Cluster, item_pick, new_candidates, story_for
 from gazette.compose import headline as candidate_headline
 from gazette.config import Settings
-from gazette.draft.document import (
-    SECTION_TITLES,
-    Draft,
-    candidate_line,
-    draft_path,
-    parse_draft,
-    read_draft,
-    split_emoji,
-)
+from gazette.draft.document import SECTION_TITLES, Draft, candidate_line, draft_path, read_draft
 from gazette.draft.surgery import (
     add_candidates,
     add_story,
     move_story,
-    remove_candidates,
     remove_story,
     retag_story,
     set_summary,
 )
+from gazette.draft.syntax import split_emoji
 from gazette.errors import BadArgument, DraftError, DraftMissing, FileChanged, ItemNotFound
 from gazette.files import replace_if_unchanged
 from gazette.models import Pick, SectionName
@@ -82,9 +80,8 @@ def pick_item(
         if not headline:
             raise BadArgument("headline", "cannot be empty", str(path))
         story = replace(story, headline=headline)
-    text = add_story(draft.text, story, section, str(path))
-    text = remove_candidates(text, cluster.ids, cluster.urls, str(path))
-    saved = _save(path, draft.text, text)
+    edited = add_story(draft, story, section, drop_ids=cluster.ids, drop_urls=cluster.urls)
+    saved = save_draft(path, draft, edited)
     return EditOutcome(
         path, saved, f"picked {item_id} into {SECTION_TITLES[section]}: {story.headline}"
     )
@@ -94,11 +91,8 @@ def unpick_item(settings: Settings, week: str, item_id: int) -> EditOutcome:
     """Remove a story; it goes back to the Candidates list, and its text is
     appended to ``<week>.md.unpicked`` beside the draft so no word is lost."""
     path, draft = load_draft(settings, week)
-    text, story, removed = remove_story(draft.text, item_id, str(path))
-    if story.item_id is not None and all(c.item_id != story.item_id for c in draft.candidates):
-        line = candidate_line(story.item_id, story.emoji, story.headline, story.url)
-        text = add_candidates(text, [line], str(path))
-    saved = _save(path, draft.text, text)
+    edited, story, removed = remove_story(draft, item_id, shortlist=True)
+    saved = save_draft(path, draft, edited)
     kept = path.with_name(path.name + ".unpicked")
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with kept.open("a", encoding="utf-8") as handle:
@@ -120,12 +114,12 @@ def move_item(
 ) -> EditOutcome:
     """Reorder a story within its section: to a position, or up/down by places."""
     path, draft = load_draft(settings, week)
-    text, position, count = move_story(draft.text, item_id, to=to, by=by, path=str(path))
-    if text == draft.text:
+    edited, position, count = move_story(draft, item_id, to=to, by=by)
+    if edited.text == draft.text:
         return EditOutcome(
             path, draft, f"{item_id} stays at position {position} of {count}", changed=False
         )
-    saved = _save(path, draft.text, text)
+    saved = save_draft(path, draft, edited)
     return EditOutcome(path, saved, f"moved {item_id} to position {position} of {count}")
 
 
@@ -133,11 +127,11 @@ def tag_item(settings: Settings, week: str, item_id: int, changes: Sequence[str]
     """Apply ``+tag`` / ``-tag`` changes (a bare ``tag`` adds) to a story's tags."""
     add, remove = parse_tag_changes(changes)
     path, draft = load_draft(settings, week)
-    text, tags = retag_story(draft.text, item_id, add, remove, str(path))
+    edited, tags = retag_story(draft, item_id, add, remove)
     shown = ", ".join(tags) or "no tags"
-    if text == draft.text:
+    if edited.text == draft.text:
         return EditOutcome(path, draft, f"{item_id} keeps {shown}", changed=False)
-    saved = _save(path, draft.text, text)
+    saved = save_draft(path, draft, edited)
     return EditOutcome(path, saved, f"{item_id} is tagged {shown}")
 
 
@@ -168,9 +162,7 @@ def write_summary(
 ) -> EditOutcome:
     """Put a summary into a story's body when it is empty (or ``replace_body``)."""
     path, draft = load_draft(settings, week)
-    text, changed = set_summary(
-        draft.text, item_id, body, replace_body=replace_body, path=str(path)
-    )
+    edited, changed = set_summary(draft, item_id, body, replace_body=replace_body)
     if not changed:
         return EditOutcome(
             path,
@@ -178,7 +170,7 @@ def write_summary(
             f"{item_id} already has a summary in the draft; left as is",
             changed=False,
         )
-    saved = _save(path, draft.text, text)
+    saved = save_draft(path, draft, edited)
     return EditOutcome(path, saved, f"wrote the summary of {item_id} into {path}")
 
 
@@ -198,8 +190,7 @@ def refresh_draft(
     if not fresh:
         return EditOutcome(path, draft, "no new stories since the draft was made", changed=False)
     lines = [candidate_line(c.id, c.emoji, candidate_headline(c), c.lead.item.url) for c in fresh]
-    text = add_candidates(draft.text, lines, str(path))
-    saved = _save(path, draft.text, text)
+    saved = save_draft(path, draft, add_candidates(draft, lines))
     store.offer(week, (c.item_id for c in saved.candidates))
     return EditOutcome(path, saved, f"added {len(lines)} candidates to {path}")
 
@@ -228,16 +219,16 @@ def load_draft(settings: Settings, week: str) -> tuple[Path, Draft]:
     return path, read_draft(path)
 
 
-def _save(path: Path, before: str, after: str) -> Draft:
-    """Write ``after`` unless the file changed since it was read as ``before``."""
-    draft = parse_draft(after, str(path))
-    if after != before:
+def save_draft(path: Path, before: Draft, after: Draft) -> Draft:
+    """Write ``after`` (already parsed by the edit) unless the file changed
+    since it was read as ``before``."""
+    if after.text != before.text:
         try:
-            replace_if_unchanged(path, after, before)
+            replace_if_unchanged(path, after.text, before.text)
         except FileChanged:
             raise DraftError(
                 "the draft changed on disk while this command ran (saved from an editor?);"
                 " nothing written, run the command again",
                 str(path),
             ) from None
-    return draft
+    return after

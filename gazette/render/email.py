@@ -100,7 +100,9 @@ def render_email(issue: Issue, settings: Settings, web_url: str | None = None) -
         language=_language(settings.publication.language),
         theme=theme,
         web_url=href(web_url),
-        preheader=issue.subtitle or (issue.picks[0].headline if issue.picks else ""),
+        preheader=issue.preheader
+        or issue.subtitle
+        or (issue.picks[0].headline if issue.picks else ""),
         preview_padding=_PREVIEW_PADDING,
         merge=merge,
         # How the href and markdown filters write links (gazette.render.filters).

@@ -23,8 +23,7 @@ from gazette.models import Issue, Pick
 from gazette.providers import footer_links, inert_template_syntax
 from gazette.render.email import link_policy
 from gazette.render.filters import cta_text, link_text
-from gazette.render.links import LinkPolicy
-from gazette.urls import safe_url
+from gazette.render.links import LinkPolicy, href
 
 WIDTH = 72
 # Holds a reference to the word before it while wrapping ("library [2]" stays on
@@ -87,33 +86,38 @@ def render_text(issue: Issue, settings: Settings, web_url: str | None = None) ->
     footer += merge.postal_address.splitlines()
     blocks.append("\n".join(_wrap(line) for line in footer))
 
-    if links.urls:
+    text = "\n\n".join(block for block in blocks if block).replace(_GLUE, " ")
+    if links.numbers:
+        # After the glue is gone: a URL keeps its own characters (a non-breaking
+        # space in it is encoded, like every character a reader cannot see).
         listed = [f"[{number}] {url}" for number, url in enumerate(links.urls, start=1)]
-        blocks.append("Links:\n" + "\n".join(listed))
-    text = "\n\n".join(block for block in blocks if block).replace(_GLUE, " ") + "\n"
-    return inert_template_syntax(text, merge, html=False)
+        text += "\n\nLinks:\n" + "\n".join(listed)
+    return inert_template_syntax(text + "\n", merge, html=False)
 
 
 class _References:
     """Numbered link references in order of first use; one number per URL."""
 
     def __init__(self, policy: LinkPolicy | None = None) -> None:
-        self.urls: list[str] = []
+        self.numbers: dict[str, int] = {}  # a dict, not a list scan: an issue may have thousands
         self.policy = policy or LinkPolicy()
+
+    @property
+    def urls(self) -> list[str]:
+        return list(self.numbers)
 
     def ref(self, url: str | None, tracked: bool = True) -> str:
         """``"[n]"`` for a safe URL, "" for one that is not http(s).
 
         ``tracked`` links get the policy's UTM parameters, like in the HTML part.
         """
-        cleaned = safe_url(url)
+        cleaned = href(url)  # the same encoded URL as the HTML part's href
         if not cleaned:
             return ""
         if tracked and self.policy.utm:
             cleaned = self.policy.utm.apply(cleaned)
-        if cleaned not in self.urls:
-            self.urls.append(cleaned)
-        return f"[{self.urls.index(cleaned) + 1}]"
+        number = self.numbers.setdefault(cleaned, len(self.numbers) + 1)
+        return f"[{number}]"
 
 
 def _label(text: str) -> str:
