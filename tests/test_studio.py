@@ -390,3 +390,13 @@ def test_a_heading_edit_keeps_crlf_line_endings(desk: Path) -> None:
     changed = heading_edit(text, 229, "", "Elixir 1.19.5", None)
     assert "\n### Elixir 1.19.5\r\n" in changed
     assert changed.replace("### Elixir 1.19.5", "### 📦 Elixir v1.19.5 released", 1) == text
+
+
+def test_a_headline_that_starts_with_an_emoji_reads_back_as_written(
+    server: StudioServer, desk: Path
+) -> None:
+    from gazette.draft import read_draft
+
+    post(server, "/story/229/edit", {"emoji": "", "headline": "🚀 Launch day"})
+    story = next(p for p in read_draft(draft_file(desk)).issue.picks if p.item_id == 229)
+    assert (story.emoji, story.headline) == ("", "🚀 Launch day")

@@ -3,7 +3,8 @@
 No CLI verb renames a story (the editor does it in ``$EDITOR``), so the studio
 makes the same kind of surgical edit the verbs make: it rewrites the one line
 that holds the heading (``### emoji Headline``, or the link text of a quick
-link), keeps that line's ending, and leaves every other byte where it was. The
+link), written by the draft's own syntax (``gazette.draft.syntax``), keeps
+that line's ending, and leaves every other byte where it was. The
 result is parsed again and must read back as exactly the emoji and headline
 asked for, else nothing is written.
 """
@@ -14,11 +15,11 @@ import re
 from pathlib import Path
 
 from gazette.draft import outline, parse_draft, read_draft, split_emoji
+from gazette.draft.syntax import write_heading, write_link_text
 from gazette.errors import BadArgument, DraftError, FileChanged, NotInDraft
 from gazette.files import replace_if_unchanged
 
 _QUICK_TEXT = re.compile(r"^([-*] +\[)((?:\\.|[^\]\\])+)(\]\(.*)$", re.S)
-_LINK_TEXT_ESCAPE = re.compile(r"([\\\[\]])")
 
 
 def set_heading(path: Path, item_id: int, emoji: str, headline: str) -> str:
@@ -55,16 +56,14 @@ def heading_edit(text: str, item_id: int, emoji: str, headline: str, path: str |
         match = _QUICK_TEXT.match(line)
         if match is None:
             raise DraftError("not a quick link line", path, block.start + 1)
-        escaped = _LINK_TEXT_ESCAPE.sub(r"\\\1", headline)
-        lines[block.start] = match.group(1) + escaped + match.group(3)
+        lines[block.start] = match.group(1) + write_link_text(headline) + match.group(3)
     else:
-        lines[block.start] = (
-            f"### {emoji} {headline}{ending}" if emoji else f"### {headline}{ending}"
-        )
+        lines[block.start] = f"### {write_heading(emoji, headline)}{ending}"
     changed = "\n".join(lines)
     story = next(p for p in parse_draft(changed, path).issue.all_picks if p.item_id == item_id)
     wanted_emoji = "" if block.section == "quick-links" else emoji
     if (story.emoji, story.headline) != (wanted_emoji, headline):
-        # A headline that starts with an emoji would be read back as the emoji.
+        # The draft's syntax writers make a headline read back as written; this
+        # guard keeps a mismatch between writer and parser from reaching the file.
         raise BadArgument("headline", f"{headline!r} would read back as {story.headline!r}", path)
     return changed
