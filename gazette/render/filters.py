@@ -75,13 +75,15 @@ def _href(context: jinja2.runtime.Context, url: str | None) -> str:
 
 @jinja2.pass_context
 def _markdown(context: jinja2.runtime.Context, text: str, link_color: str = "") -> Markup:
-    """Sanitized HTML of a Markdown body, its links and images fit for email."""
-    return Markup(_email_html(to_html(text), link_color, _links(context)))
+    """Sanitized HTML of a Markdown body, its links and images fit for email.
+
+    The draft is the editor's: as on the web page, their ``mailto:`` links stay."""
+    return Markup(_email_html(to_html(text, trusted=True), link_color, _links(context)))
 
 
 @jinja2.pass_context
 def _inline_markdown(context: jinja2.runtime.Context, text: str, link_color: str = "") -> Markup:
-    return Markup(_email_html(inline_html(text), link_color, _links(context)))
+    return Markup(_email_html(inline_html(text, trusted=True), link_color, _links(context)))
 
 
 def _email_html(html: str, color: str, links: LinkPolicy) -> str:
@@ -90,7 +92,7 @@ def _email_html(html: str, color: str, links: LinkPolicy) -> str:
 
     # nh3 output always spells "<a " and quotes attributes with double quotes.
     def rewrite(match: re.Match[str]) -> str:
-        url = links.outbound(html_lib.unescape(match.group(2)))
+        url = links.editor_link(html_lib.unescape(match.group(2)))
         return match.group(1) + html_lib.escape(url, quote=True) + match.group(3)
 
     html = _HREF.sub(rewrite, html)

@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from gazette.urls import safe_url
+from gazette.urls import INERT_SCHEMES, safe_url
 
 # Keep a URL's own delimiters and escapes; encode quotes, angle brackets, spaces.
 _URL_SAFE = "/:?#[]@!$&()*+,;=%~-._"
@@ -78,6 +78,15 @@ class LinkPolicy:
             return url
         cleaned = href(url)
         return self.utm.apply(cleaned) if cleaned and self.utm else cleaned
+
+    def editor_link(self, url: str | None) -> str:
+        """A link in the editor's own words: an inert ``mailto:`` (``irc:``,
+        ``xmpp:``…) stays as written, encoded and without UTM; anything else is
+        an :meth:`outbound` link."""
+        inert = safe_url(url, decoded=True, inert_schemes=INERT_SCHEMES)
+        if inert and not inert.lower().startswith(("http://", "https://")):
+            return quote(inert, safe=_URL_SAFE)
+        return self.outbound(url)
 
 
 def site_name(url: str | None) -> str:
