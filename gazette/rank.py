@@ -16,7 +16,8 @@ can show exactly why a story sits where it does:
   data/taxonomy.toml: Elixir, Erlang/OTP, Phoenix, LiveView, Ecto, Nx...);
 - novelty: a major release, a new package, a minor release;
 - breadth: how many sources carry the story;
-- recency: how late in the ISO week it appeared;
+- recency: how late in the ISO week it appeared (none for an entry its feed
+  left undated: Gazette dated it when it first saw it);
 - long_read: a long-form article;
 - penalties: a pinned or meta thread nothing else carries (a pinned
   announcement is news, not housekeeping), a forum topic nobody answered, a help
@@ -254,11 +255,13 @@ def _components(
     span = (week_end - week_start).total_seconds()
     age = (week_end - item.published_at).total_seconds()
     freshness = max(0.0, min(1.0, 1 - age / span))
-    parts.append(
-        ScoreComponent(
-            "recency", round(w.recency * freshness, 2), item.published_at.date().isoformat()
-        )
-    )
+    when = item.published_at.date().isoformat()
+    if not item.dated:
+        # The feed gave no date: published_at is when Gazette first saw the
+        # entry, and a first fetch of such a feed "sees" its whole back
+        # catalogue at once, so being seen lately is no sign of being new.
+        freshness, when = 0.0, f"undated, first seen {when}"
+    parts.append(ScoreComponent("recency", round(w.recency * freshness, 2), when))
     if any(
         traits_of(s.item.kind).long_form and len(s.item.text.split()) >= LONG_READ_WORDS
         for s in cluster

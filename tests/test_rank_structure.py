@@ -3,6 +3,7 @@ releases, and sources without engagement numbers (the real Elixir Forum capture)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -144,3 +145,18 @@ def test_a_discussion_naming_a_version_is_not_a_release(forum_week: list[StoredI
     # An older release resurfacing the week a newer one is out is not the news.
     assert component(find(candidates, "Elixir v1.18.0")[1], "notable_release") == 0
     assert component(find(candidates, "Elixir v1.19.5")[1], "notable_release") > 0
+
+
+def test_an_undated_entry_gets_no_recency_for_being_seen_late(
+    forum_week: list[StoredItem],
+) -> None:
+    """A feed without dates is dated when first seen: its whole back catalogue
+    arrives "new" on the first fetch, so being seen is not being recent."""
+    dated = blog_post(905, "A dated note", 6)
+    undated = blog_post(906, "An undated note", 6)
+    undated = StoredItem(906, dataclasses.replace(undated.item, dated=False), undated.fetched_at)
+    candidates = ranked([*forum_week, dated, undated])
+    _, seen = find(candidates, "An undated note")
+    assert component(find(candidates, "A dated note")[1], "recency") > 0
+    assert component(seen, "recency") == 0
+    assert any(c.name == "recency" and c.note.startswith("undated") for c in seen.components)
