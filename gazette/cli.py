@@ -753,6 +753,42 @@ def preview(week: str | None, port: int) -> None:
 @cli.command()
 @global_options
 @week_option
+@click.option(
+    "--port", type=PORT, default=8002, show_default=True, help="Port to listen on (0: any free)."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; beyond loopback it needs GAZETTE_STUDIO_PASSWORD set.",
+)
+def studio(week: str | None, port: int, host: str) -> None:
+    """The editor's desk in the browser: the week's candidates beside the draft
+    and its email; pick, order, tag and edit with clicks and keys (? lists them).
+    Every change is the verb's change of the draft file. Ctrl-C stops it."""
+    from gazette.studio.server import PASSWORD_ENV, StudioServer
+
+    server = StudioServer(
+        obj().settings(),
+        resolve_week(week),
+        obj().db_path,
+        host=host,
+        port=port,
+        password=os.environ.get(PASSWORD_ENV),
+    )
+    if not server.session.path.exists():
+        click.echo(
+            f"{server.session.path}: no draft yet; create it with"
+            f" `gazette draft --week {server.session.week}` (the page shows it once it exists)",
+            err=True,
+        )
+    click.echo(f"Studio for {server.session.path} on {server.url}/ (Ctrl-C to stop)")
+    server.run()
+
+
+@cli.command()
+@global_options
+@week_option
 @folder_option(
     "--out", "out_dir", "out", "Folder for email.html, email.txt, email.eml and web.html."
 )
