@@ -7,16 +7,14 @@ JSON). Nothing is mocked inside Gazette.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from gazette.store import Store, open_store
 from gazette.summarize import extractive_summary, summarize_item
 from gazette.timeutil import week_bounds
 from tests.conftest import SAMPLE_WEEK, run_cli
+from tests.fake_llm import ReplyingHandler, completion, serving
 
 ANSWER = (
     "LiveVue v1.0 is out: it renders Vue components from Phoenix LiveView with"
@@ -50,10 +49,9 @@ class FakeOpenAI:
 
 
 def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(ReplyingHandler):
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = json.loads(self.rfile.read(length))
+            body = self._json_body()
             fake.requests.append(body)
             fake.headers.append(dict(self.headers))
             if fake.mode == "slow":
@@ -69,30 +67,7 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 return
             system = body["messages"][0]["content"]
             content = "- a note" if "take notes" in system else fake.answer
-            completion = {
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "model": body["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": content},
-                        "finish_reason": "stop",
-                    }
-                ],
-            }
-            self._send(200, json.dumps(completion).encode())
-
-        def _send(self, status: int, payload: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            with contextlib.suppress(OSError):  # the client gave up (the timeout test)
-                self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+            self._send(200, completion(body["model"], content))
 
     return Handler
 
@@ -100,16 +75,8 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
     state = FakeOpenAI()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as state.port:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ answers with recorded completions (and fails the ways real servers fail)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import shutil
@@ -11,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from gazette.draft.create import create_draft
 from gazette.draft.document import parse_draft
 from gazette.store import Store, open_store
 from tests.conftest import SAMPLE, SAMPLE_WEEK
+from tests.fake_llm import ReplyingHandler, completion, serving
 
 # Recorded completions, one per prompt, in the newsletter's voice.
 PICK = (
@@ -74,9 +74,9 @@ class FakeModel:
 
 
 def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(ReplyingHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            body = self._json_body()
             with model.lock:
                 model.requests.append(body)
                 model.in_flight += 1
@@ -104,29 +104,7 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
                 )
                 self._send(200, (events + "data: [DONE]\n\n").encode(), "text/event-stream")
             else:
-                completion = {
-                    "object": "chat.completion",
-                    "model": body["model"],
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": model.answer(body)},
-                            "finish_reason": "stop",
-                        }
-                    ],
-                }
-                self._send(200, json.dumps(completion).encode())
-
-        def _send(self, status: int, payload: bytes, kind: str = "application/json") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            with contextlib.suppress(OSError):  # the client gave up (the timeout test)
-                self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+                self._send(200, completion(body["model"], model.answer(body)))
 
     return Handler
 
@@ -134,16 +112,8 @@ def _handler(model: FakeModel) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def model() -> Iterator[FakeModel]:
     state = FakeModel()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as state.port:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
