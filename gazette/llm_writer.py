@@ -256,25 +256,32 @@ def _job(
     return _Job(item_id, prompt, prompt_hash([prompt], name), story_source_text(story))
 
 
+def _item_fields(source: StoredItem) -> dict[str, Any]:
+    """What the pick and feature prompts both say about the story's source item."""
+    item = source.item
+    return {
+        "title": item.title,
+        "kind": item.kind,
+        "source_name": item.source,
+        "author": item.author,
+        "source": _excerpt(source),
+    }
+
+
 def _pick_job(
     env: jinja2.Environment, context: dict[str, Any], pick: Pick, story: Sequence[StoredItem]
 ) -> _Job:
     assert pick.item_id is not None
     source = _source(story, pick.item_id)
-    item = source.item
-    related = sorted({s.item.title for s in story if s.item.title != item.title})
+    related = sorted({s.item.title for s in story if s.item.title != source.item.title})
     return _job(
         env,
         PICK_PROMPT,
         pick.item_id,
         story,
         **context,
-        title=item.title,
-        kind=item.kind,
-        source_name=item.source,
-        author=item.author,
+        **_item_fields(source),
         related=related,
-        source=_excerpt(source),
         min_words=MIN_WORDS,
     )
 
@@ -284,18 +291,13 @@ def _feature_job(
 ) -> _Job:
     assert pick.item_id is not None
     source = next((s for s in story if s.id == pick.item_id), story[0])
-    item = source.item
     return _job(
         env,
         FEATURE_PROMPT,
         pick.item_id,
         story,
         **context,
-        title=item.title,
-        kind=item.kind,
-        source_name=item.source,
-        author=item.author,
-        source=_excerpt(source),
+        **_item_fields(source),
         body_words=FEATURE_BODY_WORDS,
     )
 
