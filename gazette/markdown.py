@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import re
 from functools import cache
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from gazette.clean import clean_html
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 
 @cache
 def _engine() -> MarkdownIt:
+    # Imported on first use: markdown-it-py takes 60 ms to import, and the
+    # commands that only place stored HTML (build-site) never convert Markdown.
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
 
 

@@ -11,13 +11,13 @@ inert ``mailto:``/``irc:``/``ircs:``/``xmpp:`` that an editor writes (never
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import html as html_lib
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import jinja2
 import nh3
@@ -56,6 +56,17 @@ _NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.I)
 # nh3's output for a link whose href it refused: no href, no id, only its rel.
 _A_WITHOUT_HREF = re.compile(r'<a rel="noopener noreferrer nofollow">(.*?)</a>', re.S)
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\bsrc=)(?:\s[^>]*)?>")
+# A start tag of a link or an image as nh3 writes it: name="value" pairs, each
+# value double-quoted, with no '"', "<" or ">" inside (each is escaped).
+_LINK_TAG = re.compile(r'<(a|img)((?: [^\s="<>/]+="[^"]*")*)>')
+# How it escapes an attribute value ("&" first).
+_ATTRIBUTE_ESCAPES = (
+    ("&", "&amp;"),
+    ("\u00a0", "&nbsp;"),
+    ('"', "&quot;"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
+)
 
 # What the body template produces, and nothing more: the stored HTML is sanitized
 # again here, so an HTML override template or an imported archive cannot bring
@@ -70,6 +81,15 @@ _BODY_ATTRIBUTES = {
     "*": {"class", "id", "aria-hidden", "aria-label", "aria-labelledby", "title"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height", "loading"},
+}
+# nh3's options for a body: links are http(s), the inert schemes, or relative
+# (those are checked by _check_links).
+NH3_OPTIONS: dict[str, Any] = {
+    "tags": _BODY_TAGS,
+    "attributes": _BODY_ATTRIBUTES,
+    "url_schemes": {"http", "https", *INERT_SCHEMES},
+    "link_rel": "noopener noreferrer nofollow",
+    "strip_comments": True,
 }
 
 
@@ -135,34 +155,55 @@ def sanitize_body_html(html: str, *, strict_links: bool = True, base_url: str = 
     if "noscript" in html or "NOSCRIPT" in html or "Noscript" in html:
         html = _NOSCRIPT.sub("", html)
     if not strict_links:
-        return _clean(html, None)
-    # nh3 calls a Python filter for every attribute it keeps, which costs a third
-    # of the cleaning; most bodies hold plain absolute links only, which the
-    # filter would keep as they are. So: clean without it, and when every link
-    # left in the output is plain (as serialized: escaping would bring in a "&"),
-    # that is the result the filter gives (a link with "&" in its query, most
-    # links of a real archive, included). Any other body is cleaned with it.
-    cleaned = _clean(html, None)
+        return _clean(html)
+    # nh3 can call a Python filter for every attribute it keeps, but that costs
+    # a third of the cleaning, and most links are plain absolute ones the filter
+    # would keep as they are. So nh3 cleans without it, and the links left that
+    # are not plain (relative ones, which most real archives have) are checked
+    # in its output, whose tags it wrote in one exact form (double-quoted
+    # values, "&", '"', "<" and ">" escaped in them; never a raw "<" in text).
+    cleaned = _clean(html)
     if not any(pattern.search(cleaned) for pattern in _LINKS_NOT_PLAIN):
         return cleaned
-    return _clean(html, functools.partial(_keep_safe_links, base=base_url or None))
+    return _check_links(cleaned, base_url or None)
 
 
-def _clean(html: str, attribute_filter: Callable[[str, str, str], str | None] | None) -> str:
-    cleaned = nh3.clean(
-        html,
-        tags=_BODY_TAGS,
-        attributes=_BODY_ATTRIBUTES,
-        url_schemes={"http", "https", *INERT_SCHEMES},
-        attribute_filter=attribute_filter,
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    ).strip()
+def _check_links(cleaned: str, base: str | None) -> str:
+    """nh3's output with every <a href> and <img src> as ``_keep_safe_links``
+    leaves it: resolved, kept or removed (the link then unwrapped, the image
+    dropped, as ``_clean`` does)."""
+
+    def check(match: re.Match[str]) -> str:
+        element, attributes = match.group(1), match.group(2)
+        name = "href" if element == "a" else "src"
+        found = re.search(f' {name}="([^"]*)"', attributes)
+        if found is None:
+            return match.group(0)
+        value = _keep_safe_links(element, name, html_lib.unescape(found.group(1)), base)
+        replacement = "" if value is None else f' {name}="{_attribute(value)}"'
+        start, end = found.span()
+        return f"<{element}{attributes[:start]}{replacement}{attributes[end:]}>"
+
+    return _finish(_LINK_TAG.sub(check, cleaned))
+
+
+def _attribute(value: str) -> str:
+    """A value as nh3 (html5ever) serializes it inside double quotes."""
+    for raw, escaped in _ATTRIBUTE_ESCAPES:
+        value = value.replace(raw, escaped)
+    return value
+
+
+def _clean(html: str) -> str:
+    return _finish(nh3.clean(html, **NH3_OPTIONS))
+
+
+def _finish(cleaned: str) -> str:
     # A link or image whose URL was refused is left without it, which no
     # browser can use and the HTML checker reports: unwrap the one, drop the other.
     if "<a" in cleaned or "<img" in cleaned:
         cleaned = _IMG_WITHOUT_SRC.sub("", _A_WITHOUT_HREF.sub(r"\1", cleaned))
-    return cleaned + "\n"
+    return cleaned.strip() + "\n"
 
 
 def body_digest(html: str | bytes) -> str:
@@ -190,8 +231,10 @@ def _policy_key() -> bytes:
         _IN_PAGE.pattern,
         INERT_SCHEMES,
         _NOSCRIPT.pattern,
-        # The schemes, rel and options passed to nh3, the elements whose links are checked.
-        _clean.__code__.co_consts,
+        sorted(
+            (k, repr(sorted(v) if isinstance(v, set | dict) else v)) for k, v in NH3_OPTIONS.items()
+        ),
+        # The elements whose links are checked.
         _keep_safe_links.__code__.co_consts,
         2,  # bumped when sanitize_body_html's rules change in a way none of the above shows
     )
