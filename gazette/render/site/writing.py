@@ -23,7 +23,7 @@ from gazette.writer import Writer
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-PARALLEL_MIN_PAGES = 200
+PARALLEL_MIN_PAGES = 40
 
 
 def write_all(todo: list[Output], writer: Writer) -> Entries:
