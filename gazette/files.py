@@ -55,7 +55,7 @@ def replace_if_unchanged(path: Path, content: str | bytes, expected: str | bytes
     """
     path = Path(path)
     before = _bytes(expected)
-    with _temporary_holding(path, _bytes(content), _mode_of(path)) as temporary:
+    with _temporary_holding(path, _bytes(content), mode_for(path)) as temporary:
         if _current(path) != before:
             raise FileChanged(path)
         install(temporary, path, sync=False)
@@ -70,7 +70,7 @@ def replace(path: Path, content: str | bytes, *, sync: bool = True) -> None:
     write whole or absent for a killed process, only a power cut may lose it.
     """
     path = Path(path)
-    with _temporary_holding(path, _bytes(content), _mode_of(path), sync=sync) as temporary:
+    with _temporary_holding(path, _bytes(content), mode_for(path), sync=sync) as temporary:
         install(temporary, path, sync=False)
 
 
@@ -161,9 +161,9 @@ def _sync(path: Path) -> None:
         os.close(fd)
 
 
-def _mode_of(path: Path) -> int:
-    """The permission bits a replacement keeps: the existing regular file's, else
-    those of a new file (a symbolic link is replaced, not followed)."""
+def mode_for(path: Path) -> int:
+    """The permission bits a file written at ``path`` gets: the existing regular
+    file's, else those of a new file (a symbolic link is replaced, not followed)."""
     try:
         found = os.lstat(path)
     except FileNotFoundError:

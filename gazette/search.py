@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -33,7 +35,7 @@ from pathlib import Path
 from gazette.config import Settings
 from gazette.models import PublishedIssue
 from gazette.render.site import SiteReport, build_site
-from gazette.render.site.views import IssueView, archive_of
+from gazette.render.site.views import Archive, IssueView, archive_of
 from gazette.search_records import StoryRecord, issue_records
 from gazette.search_service import SearchError, run_service
 from gazette.writer import Writer
@@ -48,6 +50,9 @@ STAMP_NAME = ".gazette-stamp"
 RECORDS_CACHE = ".gazette-search.json"
 SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
 DEFAULT_TIMEOUT = 300.0
+# Pagefind processes run at once (one per core, at most this many): each holds
+# its bundles' index in memory until it has written them.
+MAX_INDEXERS = 2
 FORMAT = 6  # bumped when what a record holds changes
 _INSTALL_HINT = "install it with `pip install 'pagefind[bin]'` or set [site] search = false"
 
@@ -83,11 +88,13 @@ def update_search(
     *,
     force: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
+    archive: Archive | None = None,
 ) -> SearchReport:
     """Index the stories of ``issues`` into ``site_dir/pagefind/``: one bundle
-    a year, and only the years whose records changed are indexed again."""
+    a year, and only the years whose records changed are indexed again.
+    ``archive`` is their views, when the caller has them."""
     site_dir = Path(site_dir)
-    archive = archive_of(issues, settings)
+    archive = archive or archive_of(issues, settings)
     language = archive.site.language
     by_year: dict[str, list[StoryRecord]] = {}
     for record in cached_records(site_dir, archive.issues):
@@ -141,7 +148,15 @@ def _index_bundles(
     remove_scratch(site_dir)  # one a killed run left; the run lock keeps two runs apart
     scratch.mkdir(parents=True, exist_ok=True)
     try:
-        run_service(binary, todo, language, scratch, timeout, site_dir)
+        groups = _groups(todo, min(MAX_INDEXERS, os.cpu_count() or 1))
+        # Pagefind indexes on one core: a process per group uses the others.
+        with ThreadPoolExecutor(len(groups)) as pool:
+            runs = [
+                pool.submit(run_service, binary, group, language, scratch, timeout, site_dir)
+                for group in groups
+            ]
+            for run in runs:
+                run.result()
         for year in todo:
             folder = scratch / year
             produced = sorted(
@@ -151,9 +166,23 @@ def _index_bundles(
                 raise SearchError(f"pagefind finished without writing {ENTRY_NAME}")
             # The entry file names every other file, so it goes in after them.
             for rel in sorted(produced, key=lambda r: r == ENTRY_NAME):
-                writer.write(f"{_bundle(year)}/{rel}", (folder / rel).read_bytes())
+                writer.move_in(f"{_bundle(year)}/{rel}", folder / rel)
     finally:
         remove_scratch(site_dir)
+
+
+def _groups(
+    bundles: dict[str, list[StoryRecord]], count: int
+) -> list[dict[str, list[StoryRecord]]]:
+    """``bundles`` in at most ``count`` groups of about as many records each
+    (the largest bundle first, into the group with the fewest so far)."""
+    groups: list[dict[str, list[StoryRecord]]] = [{} for _ in range(min(count, len(bundles)))]
+    sizes = [0] * len(groups)
+    for name in sorted(bundles, key=lambda n: (-len(bundles[n]), n)):
+        smallest = sizes.index(min(sizes))
+        groups[smallest][name] = bundles[name]
+        sizes[smallest] += len(bundles[name])
+    return [group for group in groups if group]
 
 
 def remove_scratch(site_dir: Path) -> None:
@@ -263,7 +292,11 @@ def build_searchable_site(
 ) -> ArchiveReport:
     """``build_site`` with the configured subscribe form, then the search index
     when ``[site] search`` is on."""
-    site = build_site(issues, settings, out_dir, subscribe_url=settings.publication.subscribe_url)
+    archive = archive_of(issues, settings)  # the views both need, made once
+    subscribe_url = settings.publication.subscribe_url
+    site = build_site(issues, settings, out_dir, subscribe_url=subscribe_url, archive=archive)
     remove_scratch(out_dir)  # also when search is off now, but was on for a killed run
-    search = update_search(out_dir, issues, settings) if settings.site.search else None
+    search = (
+        update_search(out_dir, issues, settings, archive=archive) if settings.site.search else None
+    )
     return ArchiveReport(site, search)

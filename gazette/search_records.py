@@ -15,7 +15,6 @@ records and ``gazette.search`` can skip the index when nothing changed.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import re
 from collections.abc import Iterator
@@ -74,7 +73,9 @@ class StoryRecord:
         return {"year": [self.date_iso[:4]]}
 
     def to_json(self) -> dict[str, object]:
-        return {**dataclasses.asdict(self), "tags": list(self.tags)}
+        # Not dataclasses.asdict, which deep-copies every field: a record cache
+        # of thousands of stories is written at every build that changes one.
+        return {**vars(self), "tags": list(self.tags)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StoryRecord:
@@ -140,6 +141,31 @@ def _marked_stories(body: str) -> Iterator[_Story]:
             yield _Story(anchor, "link", _text(label), note_text, html.unescape(href))
 
 
+def _leading_text(fragment: str) -> str:
+    """``_text(fragment)``, or its start when that is longer than a record keeps.
+
+    A list of hundreds of links is 30 KB of HTML, of which a record keeps the
+    first 2,000 characters of text: the HTML is read in growing pieces until
+    one gives more text than that. A piece ends before a tag or an entity it
+    would cut in two, so its text is the whole text's start (the last word
+    perhaps cut short, past what is kept).
+    """
+    if 'class="emoji"' in fragment or "remember-label" in fragment:
+        return _text(fragment)  # the parts _text leaves out may straddle a cut
+    size = 4 * TEXT_LIMIT
+    while size < len(fragment):
+        piece = fragment[:size]
+        if (tag := piece.rfind("<")) > piece.rfind(">"):
+            piece = piece[:tag]
+        if (entity := piece.rfind("&")) > piece.rfind(";"):
+            piece = piece[:entity]
+        text = _text(piece)
+        if len(text) > TEXT_LIMIT + 1:
+            return text
+        size *= 4
+    return _text(fragment)
+
+
 def _plain_stories(body: str) -> Iterator[_Story]:
     """Stories of an imported body: each headed section, a list of links too.
 
@@ -151,11 +177,11 @@ def _plain_stories(body: str) -> Iterator[_Story]:
         end = headings[number + 1].start() if number + 1 < len(headings) else len(body)
         section = body[heading.end() : end]
         headline = _text(heading.group(1))
-        text = _text(section)
+        text = _leading_text(section)
         if not headline or not text:
             continue  # a section label: its stories have headings of their own
-        links = _LINK.findall(section)
-        source = html.unescape(links[-1]) if links else ""
+        last = _LINK.search(section, section.rfind('<a href="'))
+        source = html.unescape(last.group(1)) if last else ""
         yield _Story(_fragment(headline), "pick", headline, text, source)
 
 
@@ -174,7 +200,7 @@ def issue_records(view: IssueView) -> Iterator[StoryRecord]:
     """The stories of one published issue, in the order the issue shows them."""
     body = view.source.html
     stories = list(_marked_stories(body) if 'class="story"' in body else _plain_stories(body))
-    if not stories and (whole := _text(body)):
+    if not stories and (whole := _leading_text(body)):
         # An imported issue with no headings: the issue itself is the one result.
         stories = [_Story("", "issue", view.title, whole, "")]
     tags = tuple(tag.name for tag in view.tags)

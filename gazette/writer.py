@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from gazette.errors import RenderError
-from gazette.files import replace
+from gazette.files import mode_for, replace
 
 
 class DuplicateWriteError(RenderError):
@@ -49,23 +50,44 @@ class Writer:
         key = self._claim(relpath)
         data = content.encode("utf-8") if isinstance(content, str) else content
         target = self.out_dir / key
-        try:
-            existing: os.stat_result | None = os.lstat(target)
-        except FileNotFoundError:
-            existing = None
-        if existing is None:
-            self._make_folder(target.parent)
-        elif (
-            stat.S_ISREG(existing.st_mode)
-            and existing.st_size == len(data)
-            and target.read_bytes() == data
-        ):
+        if self._holds(target, len(data), lambda: data):
             self.unchanged.append(key)
             return False
         # Whole or not at all: a reader (or a crash) sees the old file or the new one.
         replace(target, data, sync=self.sync)
         self.written.append(key)
         return True
+
+    def move_in(self, relpath: str, source: Path) -> bool:
+        """Give ``source``, a finished file another program wrote in a scratch
+        folder on the same file system, the name ``out_dir/relpath``: what
+        ``write`` would do with its bytes, by a rename (atomic, and no second
+        copy of the data). A target already holding these bytes is left alone
+        and ``source`` deleted. Returns True when the file was (re)placed."""
+        key = self._claim(relpath)
+        target = self.out_dir / key
+        if self._holds(target, os.stat(source).st_size, source.read_bytes):
+            source.unlink()
+            self.unchanged.append(key)
+            return False
+        os.chmod(source, mode_for(target))
+        os.replace(source, target)
+        self.written.append(key)
+        return True
+
+    def _holds(self, target: Path, size: int, data: Callable[[], bytes]) -> bool:
+        """True when ``target`` is a regular file of these bytes (read only
+        when the size matches); makes a missing target's folder."""
+        try:
+            existing = os.lstat(target)
+        except FileNotFoundError:
+            self._make_folder(target.parent)
+            return False
+        return (
+            stat.S_ISREG(existing.st_mode)
+            and existing.st_size == size
+            and target.read_bytes() == data()
+        )
 
     def _make_folder(self, folder: Path) -> None:
         # A build writes many files into few folders: each is made (or found) once.
@@ -117,7 +139,7 @@ class Writer:
         removed: list[str] = []
         if not self.out_dir.is_dir():
             return removed
-        for rel in _files_under(self.out_dir):
+        for rel in _files_within(self.out_dir, scope):
             # Most files are this build's own: one set lookup, no glob matching.
             if rel in self._claimed or not any(fnmatch.fnmatchcase(rel, p) for p in scope):
                 continue
@@ -133,6 +155,27 @@ class Writer:
             if inside and directory.is_dir() and not any(directory.iterdir()):
                 directory.rmdir()
         return removed
+
+
+def _files_within(out_dir: Path, globs: tuple[str, ...]) -> Iterator[str]:
+    """Paths of the files under ``out_dir`` that ``globs`` may match: only the
+    folders named before each glob's first wildcard are walked (a search
+    index's year, not the whole site)."""
+    roots = sorted({_literal_folder(glob) for glob in globs})
+    for root in roots:
+        if any(root.startswith(f"{other}/") or other == "" for other in roots if other != root):
+            continue  # inside another root, which is walked whole
+        folder = out_dir / root if root else out_dir
+        if folder.is_dir() and not folder.is_symlink():
+            prefix = f"{root}/" if root else ""
+            yield from (prefix + rel for rel in _files_under(folder))
+
+
+def _literal_folder(glob: str) -> str:
+    """The folder part of ``glob`` before its first wildcard: "pagefind/2024"
+    for "pagefind/2024/*", "" (the whole folder) for "*" or "*.html"."""
+    literal = re.split(r"[*?\[]", glob, maxsplit=1)[0]
+    return literal.rsplit("/", 1)[0] if "/" in literal else ""
 
 
 def _files_under(folder: Path) -> Iterator[str]:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ import gazette.render.site as site_module
 import gazette.render.site.feeds as feeds_module
 import gazette.render.site.pages as pages_module
 import gazette.render.site.writing as writing_module
+import gazette.writer as writer_module
 from gazette.config import Settings, load_settings
 from gazette.draft import parse_draft, write_draft
 from gazette.errors import RenderError
@@ -888,6 +890,7 @@ def test_writer(tmp_path: Path) -> None:
     other.write("c.txt", "new")
     third.adopt(other.written, other.unchanged)
     assert third.unchanged == ["a/b.txt", "c.txt"] and third.written == []
+
     # Only files within the given globs are candidates for removal.
     (tmp_path / "issues" / "9-old").mkdir(parents=True)
     (tmp_path / "issues" / "9-old" / "index.html").write_text("old")
@@ -953,6 +956,46 @@ def served_site(tmp_path: Path, settings: Settings) -> Iterator[str]:
 
 
 WIDTHS = (375, 1280)  # a phone, a desktop
+
+
+@pytest.mark.parametrize(
+    ("glob", "folder"),
+    [("*", ""), ("*.html", ""), ("issues/*", "issues"), ("pagefind/2024/*", "pagefind/2024"),
+     ("tags/[a-z]*/x", "tags"), ("search.js", "")],
+)  # fmt: skip
+def test_stale_files_are_looked_for_only_where_a_glob_can_match(glob: str, folder: str) -> None:
+    """A search index update walks its year's folder, not the whole site."""
+    assert writer_module._literal_folder(glob) == folder
+
+
+def test_writer_moves_in_another_programs_files(tmp_path: Path) -> None:
+    """Pagefind's files are renamed into place from its scratch folder: the
+    same result as writing their bytes, without a second copy."""
+    out, scratch = tmp_path / "site", tmp_path / "site" / ".scratch"
+    scratch.mkdir(parents=True)
+    previous = os.umask(0o077)  # pagefind then creates 0600 files
+    try:
+        (scratch / "new.pf").write_bytes(b"fresh")
+        (scratch / "same.pf").write_bytes(b"same")
+        (scratch / "kept-mode.pf").write_bytes(b"changed")
+    finally:
+        os.umask(previous)
+    Writer(out).write("p/same.pf", b"same")
+    Writer(out).write("p/kept-mode.pf", b"old")
+    (out / "p/kept-mode.pf").chmod(0o640)
+    before = (out / "p/same.pf").stat().st_mtime_ns
+    writer = Writer(out)
+    assert writer.move_in("p/q/new.pf", scratch / "new.pf") is True
+    assert writer.move_in("p/same.pf", scratch / "same.pf") is False
+    assert writer.move_in("p/kept-mode.pf", scratch / "kept-mode.pf") is True
+    assert (out / "p/q/new.pf").read_bytes() == b"fresh"
+    assert stat.S_IMODE((out / "p/q/new.pf").stat().st_mode) == 0o644  # readable by a web server
+    assert stat.S_IMODE((out / "p/kept-mode.pf").stat().st_mode) == 0o640
+    assert (out / "p/same.pf").stat().st_mtime_ns == before
+    assert list(scratch.iterdir()) == []  # moved or, when unchanged, deleted
+    assert writer.written == ["p/q/new.pf", "p/kept-mode.pf"] and writer.unchanged == ["p/same.pf"]
+    with pytest.raises(DuplicateWriteError):
+        writer.move_in("p/same.pf", scratch / "none.pf")
 
 
 def _failed(request: Any, failed: list[str]) -> None:

@@ -47,6 +47,7 @@ from gazette.render.site.manifest import (
     still_built,
 )
 from gazette.render.site.pages import Output, gather
+from gazette.render.site.views import Archive
 from gazette.render.site.writing import write_all
 from gazette.urls import safe_url
 from gazette.writer import Writer
@@ -80,13 +81,16 @@ def build_site(
     out_dir: Path,
     *,
     subscribe_url: str = "",
+    archive: Archive | None = None,
 ) -> SiteReport:
     """Build the archive of ``issues`` into ``out_dir``.
 
     ``subscribe_url`` is the action of the subscribe form; the form is shown only
-    when it is an http(s) URL.
+    when it is an http(s) URL. ``archive`` is the views of ``issues``
+    (``archive_of``), when the caller has made them already.
     """
-    outputs = gather(issues, settings, template_env(settings), safe_url(subscribe_url))
+    env = template_env(settings)
+    outputs = gather(issues, settings, env, safe_url(subscribe_url), archive)
     out_dir = Path(out_dir)
     previous = read_manifest(out_dir / MANIFEST)
     manifest: Entries = {}

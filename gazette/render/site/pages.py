@@ -46,9 +46,12 @@ def gather(
     settings: Settings,
     env: jinja2.Environment,
     subscribe_url: str,
+    archive: Archive | None = None,
 ) -> list[Output]:
-    """Every file of the archive of ``issues``, none rendered yet."""
-    pages = SitePages(archive_of(issues, settings), settings.publication, env, subscribe_url)
+    """Every file of the archive of ``issues`` (whose views are ``archive``
+    when the caller has them), none rendered yet."""
+    archive = archive or archive_of(issues, settings)
+    pages = SitePages(archive, settings.publication, env, subscribe_url)
     return [
         pages.index(),
         *pages.issues(),
