@@ -134,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     first = measured[0]
     for entry in measured:
         factor = entry["bytes"] / first["bytes"]
-        label = f"{entry['bytes'] / KB / KB:.2f} MB" if entry["bytes"] >= KB * KB else f"{entry['bytes'] // KB} KB"
+        label = (
+            f"{entry['bytes'] / KB / KB:.2f} MB"
+            if entry["bytes"] >= KB * KB
+            else f"{entry['bytes'] // KB} KB"
+        )
         for step in ("parse", "check", "pick"):
             seconds = entry[f"{step}_s"]
             linear = first[f"{step}_s"] * factor

@@ -61,7 +61,7 @@ _ITEM_AFTER_TEXT = re.compile(
     r"^(?! {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]+\S)[^\S\n]*+\S[^\n]*+\n {0,3}(?:[-*+]|\d{1,9}[.)])[ \t]",
     re.M,
 )
-_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # each found by a fast str scan
 # The first characters a fence, a lone tag or a definition line can have
 # (each may be indented by up to three spaces).
 _FENCE_STARTS, _TAG_STARTS, _DEFINITION_STARTS = " `~", " <", " ["
@@ -86,8 +86,8 @@ def needs_rewrite(body: str) -> bool:
     return (
         "]:" in body
         or "<" in body
-        or _OTHER_BREAKS.search(body) is not None
         or _ITEM_AFTER_TEXT.search(body) is not None
+        or any(other in body for other in _OTHER_BREAKS)
     )
 
 

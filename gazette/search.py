@@ -48,7 +48,16 @@ ENTRY_NAME = "pagefind-entry.json"
 STAMP_NAME = ".gazette-stamp"
 # What each issue gave search last time, so an unchanged issue is not read again.
 RECORDS_CACHE = ".gazette-search.json"
-SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
+SCRATCH = ".pagefind-scratch"
+# What Pagefind writes into every bundle for its own search widgets, which the
+# site does not use (search.js talks to pagefind.js): 420 KB a bundle, left
+# out of the site (the scratch folder that holds them is removed).
+UNUSED = (
+    "pagefind-ui.",
+    "pagefind-component-ui.",
+    "pagefind-modular-ui.",
+    "pagefind-highlight.",
+)  # under the site folder; no page links to it
 DEFAULT_TIMEOUT = 300.0
 # Pagefind processes run at once (one per core, at most this many): each holds
 # its bundles' index in memory until it has written them.
@@ -160,7 +169,9 @@ def _index_bundles(
         for year in todo:
             folder = scratch / year
             produced = sorted(
-                p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+                rel
+                for p in folder.rglob("*")
+                if p.is_file() and not (rel := p.relative_to(folder).as_posix()).startswith(UNUSED)
             )
             if ENTRY_NAME not in produced:
                 raise SearchError(f"pagefind finished without writing {ENTRY_NAME}")
