@@ -113,13 +113,16 @@ def sweep_temp_files(root: Path) -> list[Path]:
     would upload them. Call only while no other run writes into ``root``.
     """
     removed: list[Path] = []
-    if not Path(root).is_dir():
-        return removed
-    for path in sorted(Path(root).rglob(f".*{TEMP_SUFFIX}")):
-        if path.is_file() and not path.is_symlink():
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
+    # os.walk and names, not Path.rglob: a site has a folder per issue, and
+    # every build sweeps it.
+    for parent, _, names in os.walk(root):
+        for name in names:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                path = Path(parent, name)
+                if path.is_file() and not path.is_symlink():
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+    return sorted(removed)
 
 
 @contextmanager

@@ -181,11 +181,14 @@ def _literal_folder(glob: str) -> str:
 def _files_under(folder: Path) -> Iterator[str]:
     """Paths ("a/b.html") of the files and symbolic links under ``folder``; links
     to folders are not followed."""
-    for parent, folders, files in os.walk(folder):
-        prefix = PurePosixPath(Path(parent).relative_to(folder)).as_posix()
+    root = os.fspath(folder)
+    for parent, folders, files in os.walk(root):
+        # Strings, not Paths: a site has a folder per issue.
+        prefix = os.path.relpath(parent, root).replace(os.sep, "/")
+        prefix = "" if prefix == "." else f"{prefix}/"
         links = [name for name in folders if os.path.islink(os.path.join(parent, name))]
         for name in (*files, *links):
-            yield name if prefix == "." else f"{prefix}/{name}"
+            yield prefix + name
 
 
 def _normalize(relpath: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,14 @@ SAMPLE = ROOT / "data" / "sample"
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 SAMPLE_WEEK = "2026-W02"
 CHROMIUM = os.environ.get("GAZETTE_CHROMIUM", "/usr/bin/chromium")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' caches (compiled templates, site build stats) go to a folder
+    of their own, not the user's ~/.cache; child processes inherit it."""
+    if "GAZETTE_TEST_CACHE" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="gazette-test-cache-")
+        os.environ["GAZETTE_TEST_CACHE"] = os.environ["XDG_CACHE_HOME"] = folder
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import sqlite3
 import stat
 import threading
@@ -26,6 +27,7 @@ import pytest
 
 import gazette.render.site as site_module
 import gazette.render.site.feeds as feeds_module
+import gazette.render.site.manifest as manifest_module
 import gazette.render.site.pages as pages_module
 import gazette.render.site.writing as writing_module
 import gazette.writer as writer_module
@@ -755,6 +757,39 @@ def test_pages_edited_or_deleted_by_hand_are_rebuilt(tmp_path: Path, settings: S
     assert page.read_bytes() == original
     (tmp_path / MANIFEST).write_text("{not json")  # a damaged manifest: everything is checked
     assert build(tmp_path, settings).written == ()
+
+
+def test_a_rebuild_trusts_pages_whose_stat_is_unchanged(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A no-change rebuild of hundreds of issues read and hashed every page
+    (0.15 s of 0.5 s). The stat of each file as the build left it is kept in
+    the user's cache, outside the site: a page whose size, time and inode are
+    unchanged is trusted without reading it; any other is read."""
+    out = tmp_path / "site"
+    build(out, settings)
+    hashed: list[int] = []
+    original = manifest_module.digest
+
+    def counting(data: bytes) -> str:
+        hashed.append(len(data))
+        return original(data)
+
+    monkeypatch.setattr(manifest_module, "digest", counting)
+    assert build(out, settings).written == ()
+    assert hashed == []
+    assert not [p for p in out.rglob("*") if "stat" in p.name]  # nothing of it in the site
+    # A hand edit of the same size (a new modification time) is still found.
+    page = out / ISSUE_DIRS[1] / "index.html"
+    original_page = page.read_bytes()
+    page.write_bytes(original_page.replace(b"Drain", b"Brain"))
+    assert build(out, settings).written == (f"{ISSUE_DIRS[1]}/index.html",)
+    assert page.read_bytes() == original_page
+    # Without the cache (another machine, a cleared ~/.cache) every page is read.
+    shutil.rmtree(Path(os.environ["XDG_CACHE_HOME"]) / "gazette" / "builds")
+    hashed.clear()
+    assert build(out, settings).written == ()
+    assert len(hashed) > 5
 
 
 def test_a_template_override_rebuilds_every_page(tmp_path: Path) -> None:

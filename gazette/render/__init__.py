@@ -12,7 +12,6 @@ overridden by name.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,7 @@ import jinja2
 from gazette.config import Settings
 from gazette.errors import RenderError
 from gazette.render import filters
+from gazette.user_cache import cache_folder
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 # Plain text for a model, not a page: see _autoescape.
@@ -147,16 +147,9 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     configured = os.environ.get("GAZETTE_TEMPLATE_CACHE", "")
     if configured == "off":
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    folder = Path(configured or Path(base) / "gazette" / "templates")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        folder = Path(tempfile.gettempdir()) / f"gazette-templates-{os.getuid()}"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return None  # read-only everywhere: compile every time
+    folder = cache_folder("templates", configured)
+    if folder is None:
+        return None  # read-only everywhere: compile every time
     return jinja2.FileSystemBytecodeCache(str(folder), f"gazette-{_COMPILED_FORMAT}-%s.cache")
 
 

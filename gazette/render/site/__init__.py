@@ -41,10 +41,10 @@ from gazette.models import PublishedIssue
 from gazette.render import template_env
 from gazette.render.site.manifest import (
     MANIFEST,
+    BuildStats,
     Entries,
     manifest_text,
     read_manifest,
-    still_built,
 )
 from gazette.render.site.pages import Output, gather
 from gazette.render.site.views import Archive
@@ -93,11 +93,12 @@ def build_site(
     outputs = gather(issues, settings, env, safe_url(subscribe_url), archive)
     out_dir = Path(out_dir)
     previous = read_manifest(out_dir / MANIFEST)
+    stats = BuildStats(out_dir)
     manifest: Entries = {}
     writer = Writer(out_dir)
     todo: list[Output] = []
     for output in outputs:
-        if output.key and still_built(out_dir, output.path, output.key, previous):
+        if output.key and stats.still_built(output.path, output.key, previous):
             writer.keep(output.path)
             manifest[output.path] = previous[output.path]
         else:
@@ -107,6 +108,7 @@ def build_site(
     # Written last: a build killed before this point leaves the old manifest,
     # whose keys no longer match the new pages, so the next build redoes them.
     Writer(out_dir).write(MANIFEST, manifest_text(manifest))
+    stats.save(manifest)
     return SiteReport(
         written=tuple(sorted(writer.written)),
         unchanged=tuple(sorted(writer.unchanged)),

@@ -11,13 +11,17 @@ holds no times, so two builds of the same issues stay byte-identical.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import jinja2
 
+from gazette.files import replace
 from gazette.render.site.views import SiteView
+from gazette.user_cache import cache_folder
 
 MANIFEST = ".gazette-build.json"
 # Bumped when the manifest's shape changes; an old manifest then matches nothing.
@@ -72,13 +76,67 @@ def manifest_text(files: Entries) -> str:
     return json.dumps({"format": _FORMAT, "files": files}, indent=0, sort_keys=True) + "\n"
 
 
-def still_built(out_dir: Path, path: str, key: str, previous: Entries) -> bool:
-    """True when the file at ``path`` was built from exactly these inputs and is intact."""
-    entry = previous.get(path)
-    if entry is None or entry[0] != key:
-        return False
-    try:
-        data = (out_dir / path).read_bytes()
-    except OSError:
-        return False
-    return digest(data) == entry[1]
+# A file's size, modification time, inode and the digest its bytes had then.
+FileStat = list[int | str]
+
+
+class BuildStats:
+    """What each file of the site looked like when a build last wrote or checked
+    it, so the next build trusts a file whose stat is unchanged without reading
+    it (as make, git and rsync do); any other file is read and hashed.
+
+    Kept in the user's cache (``gazette.user_cache``), keyed by the site
+    folder, not in the site: it differs from machine to machine, and the site's
+    own files stay byte-identical from one build to the next. Without a cache
+    folder, or with a damaged file, every file is simply read.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        folder = cache_folder("builds")
+        name = hashlib.blake2b(str(out_dir.resolve()).encode("utf-8"), digest_size=16)
+        self.path = folder / f"{name.hexdigest()}.json" if folder else None
+        self.files: dict[str, FileStat] = {}
+        if self.path is not None:
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                loaded = json.loads(self.path.read_bytes())
+                if isinstance(loaded, dict) and loaded.get("format") == _FORMAT:
+                    self.files = dict(loaded.get("files", {}))
+
+    def still_built(self, path: str, key: str, previous: Entries) -> bool:
+        """True when the file at ``path`` was built from exactly these inputs and is intact."""
+        entry = previous.get(path)
+        if entry is None or entry[0] != key:
+            return False
+        try:
+            found = os.stat(self.out_dir / path)
+        except OSError:
+            return False
+        if self.files.get(path) == _stat_of(found, entry[1]):
+            return True
+        try:
+            data = (self.out_dir / path).read_bytes()
+        except OSError:
+            return False
+        return digest(data) == entry[1]
+
+    def save(self, manifest: Entries) -> None:
+        """Record every file of ``manifest`` as it is now: each was just written
+        or found intact by this build."""
+        if self.path is None:
+            return
+        files: dict[str, FileStat] = {}
+        for path, (_, file_digest) in manifest.items():
+            try:
+                files[path] = _stat_of(os.stat(self.out_dir / path), file_digest)
+            except OSError:
+                continue
+        if files != self.files:
+            text = json.dumps({"format": _FORMAT, "files": files}, separators=(",", ":"))
+            # A cache: when it cannot be written, the next build reads the files.
+            with contextlib.suppress(OSError):
+                replace(self.path, text, sync=False)
+
+
+def _stat_of(found: os.stat_result, file_digest: str) -> FileStat:
+    return [found.st_size, found.st_mtime_ns, found.st_ino, file_digest]
