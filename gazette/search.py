@@ -48,7 +48,7 @@ ENTRY_NAME = "pagefind-entry.json"
 STAMP_NAME = ".gazette-stamp"
 # What each issue gave search last time, so an unchanged issue is not read again.
 RECORDS_CACHE = ".gazette-search.json"
-SCRATCH = ".pagefind-scratch"
+SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
 # What Pagefind writes into every bundle for its own search widgets, which the
 # site does not use (search.js talks to pagefind.js): 420 KB a bundle, left
 # out of the site (the scratch folder that holds them is removed).
@@ -57,7 +57,7 @@ UNUSED = (
     "pagefind-component-ui.",
     "pagefind-modular-ui.",
     "pagefind-highlight.",
-)  # under the site folder; no page links to it
+)
 DEFAULT_TIMEOUT = 300.0
 # Pagefind processes run at once (one per core, at most this many): each holds
 # its bundles' index in memory until it has written them.
@@ -158,7 +158,7 @@ def _index_bundles(
     scratch.mkdir(parents=True, exist_ok=True)
     try:
         groups = _groups(todo, min(MAX_INDEXERS, os.cpu_count() or 1))
-        # Pagefind indexes on one core: a process per group uses the others.
+        # One pagefind process keeps about one core busy: one per group uses the others.
         with ThreadPoolExecutor(len(groups)) as pool:
             runs = [
                 pool.submit(run_service, binary, group, language, scratch, timeout, site_dir)
