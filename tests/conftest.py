@@ -29,6 +29,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if "GAZETTE_TEST_CACHE" not in os.environ:
         folder = tempfile.mkdtemp(prefix="gazette-test-cache-")
         os.environ["GAZETTE_TEST_CACHE"] = os.environ["XDG_CACHE_HOME"] = folder
+        config.stash[_OWN_CACHE] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The cache folder made for this run goes with it."""
+    folder = config.stash.get(_OWN_CACHE, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_OWN_CACHE = pytest.StashKey[str]()
 
 
 @pytest.fixture

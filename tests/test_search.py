@@ -265,3 +265,18 @@ def test_searchable_site_uses_the_configured_subscribe_url(tmp_path: Path) -> No
     again = build_searchable_site(three_issues(), load_settings(config), tmp_path / "out")
     assert again.written == () and again.search is not None and not again.search.ran
     assert "0 files written" in again.summary(Path("out"))
+
+
+def test_bundles_are_shared_between_the_indexers_by_their_size() -> None:
+    """A full build's years go to two pagefind processes with about as many
+    records each; never more groups than bundles."""
+    from gazette.search import _groups
+
+    sizes = {"2021": 50, "2022": 40, "2023": 30, "2024": 20, "2025": 10}
+    bundles = {year: [object()] * n for year, n in sizes.items()}
+    groups = _groups(bundles, 2)  # type: ignore[arg-type]
+    assert sorted(name for group in groups for name in group) == sorted(sizes)
+    totals = sorted(sum(len(records) for records in group.values()) for group in groups)
+    assert totals == [70, 80]
+    assert len(_groups(bundles, 8)) == 5  # type: ignore[arg-type]
+    assert _groups({}, 2) == []
