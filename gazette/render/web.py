@@ -59,6 +59,7 @@ _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\bsrc=)(?:\s[^>]*)?>")
 # A start tag of a link or an image as nh3 writes it: name="value" pairs, each
 # value double-quoted, with no '"', "<" or ">" inside (each is escaped).
 _LINK_TAG = re.compile(r'<(a|img)((?: [^\s="<>/]+="[^"]*")*)>')
+_LINK_ATTRIBUTE = {name: re.compile(f' {name}="([^"]*)"') for name in ("href", "src")}
 # How it escapes an attribute value ("&" first).
 _ATTRIBUTE_ESCAPES = (
     ("&", "&amp;"),
@@ -176,7 +177,7 @@ def _check_links(cleaned: str, base: str | None) -> str:
     def check(match: re.Match[str]) -> str:
         element, attributes = match.group(1), match.group(2)
         name = "href" if element == "a" else "src"
-        found = re.search(f' {name}="([^"]*)"', attributes)
+        found = _LINK_ATTRIBUTE[name].search(attributes)
         if found is None:
             return match.group(0)
         value = _keep_safe_links(element, name, html_lib.unescape(found.group(1)), base)
