@@ -3,7 +3,8 @@
 ``gazette preview`` and the replay server (``gazette replay``, the tests, the
 benchmarks) both run one; this is the part they share: bind, serve in a daemon
 thread, stop and release the port, wait for Ctrl-C, and the context manager.
-Each subclass says only how its server is made (``_bind``).
+Each subclass says only how its server is made (``_bind``). ``Background``,
+the context manager alone, is also the studio's (uvicorn runs its own loop).
 """
 
 from __future__ import annotations
@@ -27,7 +28,35 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         super().__init__(address, handler)
 
 
-class LoopbackServer:
+class Background:
+    """Something started in a background thread and stopped again (a server):
+    the context manager both kinds of server share. Subclasses give ``start``,
+    ``stop`` and ``running``."""
+
+    @property
+    def running(self) -> bool:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        # Accept an already started one: `with Server(...).start() as server`.
+        return self if self.running else self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class LoopbackServer(Background):
     """A server running in a background thread.
 
     Use as a context manager (``with Server(...) as server: server.url``) or call
@@ -77,17 +106,9 @@ class LoopbackServer:
         while self._thread is not None and self._thread.is_alive():
             self._thread.join(0.5)  # a timed join keeps Ctrl-C responsive
 
-    def __enter__(self) -> Self:
-        # Accept an already started server: `with Server(...).start() as server`.
-        return self if self._httpd is not None else self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+    @property
+    def running(self) -> bool:
+        return self._httpd is not None
 
     @property
     def port(self) -> int:

@@ -8,20 +8,20 @@ import socket
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import uvicorn
 
 from gazette.config import Settings
 from gazette.errors import BadArgument, PortUnavailable
+from gazette.loopback import Background
 from gazette.studio.guard import Rules, allowed_hosts, is_loopback, new_token
 from gazette.studio.session import Session
 
 PASSWORD_ENV = "GAZETTE_STUDIO_PASSWORD"
 
 
-class StudioServer:
+class StudioServer(Background):
     """``with StudioServer(settings, week, db) as server: server.url``."""
 
     def __init__(
@@ -98,16 +98,9 @@ class StudioServer:
             thread.join(10)
         self._socket.close()
 
-    def __enter__(self) -> Self:
-        return self if self._thread is not None else self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
 
 
 def _bind(host: str, port: int) -> socket.socket:
