@@ -129,3 +129,13 @@ def store(sample_db: Path) -> Iterator[Store]:
     """The sample week's database, opened (for reading)."""
     with open_store(sample_db) as opened:
         yield opened
+
+
+@pytest.fixture
+def own_store(sample_db: Path, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the sample week's database for this test alone, to write to
+    (an empty summary cache at the start of each test)."""
+    copy = tmp_path / "g.db"
+    shutil.copy(sample_db, copy)
+    with open_store(copy) as opened:
+        yield opened

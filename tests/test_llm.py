@@ -80,12 +80,9 @@ def fake() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def store(sample_db: Path, tmp_path: Path) -> Iterator[Store]:
-    """A copy of the sample database per test: each test starts with an empty cache."""
-    copy = tmp_path / "g.db"
-    shutil.copy(sample_db, copy)
-    with open_store(copy) as opened:
-        yield opened
+def store(own_store: Store) -> Store:
+    """Each test writes to a copy of its own (an empty summary cache)."""
+    return own_store
 
 
 def settings_for(

@@ -20,7 +20,7 @@ from gazette.compose import NO_SUMMARY
 from gazette.config import Settings, load_settings
 from gazette.draft.create import create_draft
 from gazette.draft.document import parse_draft
-from gazette.store import Store, open_store
+from gazette.store import Store
 from tests.conftest import SAMPLE, SAMPLE_WEEK
 from tests.fake_llm import ReplyingHandler, completion, serving
 
@@ -117,11 +117,9 @@ def model() -> Iterator[FakeModel]:
 
 
 @pytest.fixture
-def store(sample_db: Path, tmp_path: Path) -> Iterator[Store]:
-    copy = tmp_path / "g.db"
-    shutil.copy(sample_db, copy)
-    with open_store(copy) as opened:
-        yield opened
+def store(own_store: Store) -> Store:
+    """Each test writes to a copy of its own (an empty summary cache)."""
+    return own_store
 
 
 def settings_for(tmp_path: Path, port: int, timeout: float = 5.0, concurrency: int = 3) -> Settings:
