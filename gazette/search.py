@@ -10,14 +10,12 @@ Pagefind rebuilds a bundle whole, so the index is one bundle a year
 (``pagefind/<year>/``, listed newest first in ``pagefind/bundles.json``) and
 search.js merges them in the browser: publishing an issue indexes its year
 again and leaves the other years' files alone. Each bundle's stamp records
-what it was built from, so a rebuild with nothing new runs nothing. Files land
-through the site's Writer: atomically, only when their bytes changed, the
-entry file after the files it names, the stamp last.
-
-Pagefind writes into the hidden ``.pagefind-scratch`` inside the site folder,
-not the system's temporary folder: a run killed mid-index (kill -9, a cron
-timeout) leaves it where the next run looks, and the next run removes it, so
-scratch copies cannot pile up in /tmp.
+what it was built from, so a rebuild with nothing new runs nothing. Pagefind
+sends each bundle's files back rather than writing them, and they land through
+the site's Writer: atomically, only when their bytes changed, the entry file
+after the files it names, the stamp last. A run killed mid-index (kill -9, a
+cron timeout) leaves at most a hidden temporary file, which the next build
+sweeps away.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -48,10 +46,9 @@ ENTRY_NAME = "pagefind-entry.json"
 STAMP_NAME = ".gazette-stamp"
 # What each issue gave search last time, so an unchanged issue is not read again.
 RECORDS_CACHE = ".gazette-search.json"
-SCRATCH = ".pagefind-scratch"  # under the site folder; no page links to it
-# What Pagefind writes into every bundle for its own search widgets, which the
+# What Pagefind makes for every bundle for its own search widgets, which the
 # site does not use (search.js talks to pagefind.js): 420 KB a bundle, left
-# out of the site (the scratch folder that holds them is removed).
+# out of the site.
 UNUSED = (
     "pagefind-ui.",
     "pagefind-component-ui.",
@@ -153,33 +150,25 @@ def _index_bundles(
     timeout: float,
 ) -> None:
     binary = pagefind_binary()
-    scratch = site_dir / SCRATCH
-    remove_scratch(site_dir)  # one a killed run left; the run lock keeps two runs apart
-    scratch.mkdir(parents=True, exist_ok=True)
-    try:
-        groups = _groups(todo, min(MAX_INDEXERS, os.cpu_count() or 1))
-        # One pagefind process keeps about one core busy: one per group uses the others.
-        with ThreadPoolExecutor(len(groups)) as pool:
-            runs = [
-                pool.submit(run_service, binary, group, language, scratch, timeout, site_dir)
-                for group in groups
-            ]
-            for run in runs:
-                run.result()
-        for year in todo:
-            folder = scratch / year
-            produced = sorted(
-                rel
-                for p in folder.rglob("*")
-                if p.is_file() and not (rel := p.relative_to(folder).as_posix()).startswith(UNUSED)
-            )
-            if ENTRY_NAME not in produced:
-                raise SearchError(f"pagefind finished without writing {ENTRY_NAME}")
+    writing = threading.Lock()  # the Writer is shared by the pagefind runs' threads
+
+    def deliver(year: str, files: dict[str, bytes]) -> None:
+        if ENTRY_NAME not in files:
+            raise SearchError(f"pagefind finished without writing {ENTRY_NAME}")
+        with writing:
             # The entry file names every other file, so it goes in after them.
-            for rel in sorted(produced, key=lambda r: r == ENTRY_NAME):
-                writer.move_in(f"{_bundle(year)}/{rel}", folder / rel)
-    finally:
-        remove_scratch(site_dir)
+            for rel in sorted(files, key=lambda r: r == ENTRY_NAME):
+                writer.write(f"{_bundle(year)}/{rel}", files[rel])
+
+    groups = _groups(todo, min(MAX_INDEXERS, os.cpu_count() or 1))
+    # One pagefind process keeps about one core busy: one per group uses the others.
+    with ThreadPoolExecutor(len(groups)) as pool:
+        runs = [
+            pool.submit(run_service, binary, group, language, deliver, timeout, site_dir, UNUSED)
+            for group in groups
+        ]
+        for run in runs:
+            run.result()
 
 
 def _groups(
@@ -194,11 +183,6 @@ def _groups(
         groups[smallest][name] = bundles[name]
         sizes[smallest] += len(bundles[name])
     return [group for group in groups if group]
-
-
-def remove_scratch(site_dir: Path) -> None:
-    """Remove pagefind's scratch folder, left behind when a run was killed."""
-    shutil.rmtree(Path(site_dir) / SCRATCH, ignore_errors=True)
 
 
 def _bundle(year: str) -> str:
@@ -306,7 +290,6 @@ def build_searchable_site(
     archive = archive_of(issues, settings)  # the views both need, made once
     subscribe_url = settings.publication.subscribe_url
     site = build_site(issues, settings, out_dir, subscribe_url=subscribe_url, archive=archive)
-    remove_scratch(out_dir)  # also when search is off now, but was on for a killed run
     search = (
         update_search(out_dir, issues, settings, archive=archive) if settings.site.search else None
     )

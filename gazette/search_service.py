@@ -1,4 +1,4 @@
-"""Talks to ``pagefind --service``: custom records in, an index folder out.
+"""Talks to ``pagefind --service``: custom records in, the index's files out.
 
 Pagefind's own Python client (``pagefind.index``) reads one reply per tenth of
 a second, so an archive of thousands of stories would take minutes. The
@@ -6,6 +6,12 @@ protocol is small (base64 JSON messages, each followed by a comma), so this
 module speaks it directly: a thread writes every request while the caller reads
 the replies as fast as pagefind sends them. Pagefind then reads no HTML at all:
 it indexes only the records it is given.
+
+The index comes back in pagefind's reply (GetFiles), not written by pagefind
+into a folder: the caller writes only the files the site serves, where they
+belong, and nothing is left behind when a run is killed. (Pagefind's own
+WriteFiles also answers before some of its writes are done, and writes 420 KB
+of search widgets a bundle that the site does not use.)
 """
 
 from __future__ import annotations
@@ -17,8 +23,7 @@ import json
 import subprocess
 import tempfile
 import threading
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,17 +35,23 @@ class SearchError(RenderError):
     """Pagefind is missing, failed or took too long."""
 
 
+# Called with a bundle's name and its files (path in the bundle -> bytes).
+Deliver = Callable[[str, dict[str, bytes]], None]
+
+
 def run_service(
     binary: Path,
     bundles: Mapping[str, Sequence[StoryRecord]],
     language: str,
-    output: Path,
+    deliver: Deliver,
     timeout: float,
     site_dir: Path,
+    unused: tuple[str, ...] = (),
 ) -> None:
-    """Index each bundle's records and write it into ``output/<name>/``, all in
-    one pagefind process; a SearchError (one line) when pagefind fails or does
-    not finish within ``timeout``."""
+    """Index each bundle's records, all in one pagefind process, and hand each
+    bundle's files to ``deliver`` as soon as pagefind sends them (files whose
+    path starts with one of ``unused`` left out); a SearchError (one line) when
+    pagefind fails or does not finish within ``timeout``."""
     with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(
@@ -60,8 +71,8 @@ def run_service(
         watchdog = threading.Timer(timeout, stop)
         watchdog.start()
         try:
-            _converse(process, bundles, language, output)
-        except (_Failed, OSError) as failure:  # OSError: a broken pipe to a pagefind that quit
+            _converse(process, bundles, language, deliver, unused)
+        except _Failed as failure:
             process.kill()
             process.wait()
             if timed_out.is_set():
@@ -73,42 +84,60 @@ def run_service(
             lines = [line.strip() for line in lines if line.strip()]
             detail = lines[-1] if lines else str(failure)
             raise SearchError(f"pagefind failed on {site_dir}: {detail}") from None
+        except BaseException:  # ``deliver`` failed (a full disk): it says why
+            process.kill()
+            process.wait()
+            raise
         finally:
             watchdog.cancel()
         _close(process)
 
 
 class _Failed(Exception):
-    pass
+    """Pagefind failed, went away or sent what it should not."""
 
 
 def _converse(
     process: subprocess.Popen[bytes],
     bundles: Mapping[str, Sequence[StoryRecord]],
     language: str,
-    output: Path,
+    deliver: Deliver,
+    unused: tuple[str, ...],
 ) -> None:
     stdin, stdout = process.stdin, process.stdout
     assert stdin is not None and stdout is not None
     replies = _Replies(stdout)
     ids = itertools.count()
     for name, records in bundles.items():
-        _index_one(stdin, replies, ids, records, language, output / name)
-    _settle(output)
+        index_id = _index_one(stdin, replies, ids, records, language)
+        _send(stdin, next(ids), {"type": "GetFiles", "index_id": index_id})
+        reply = replies.next()
+        # Each bundle's index is dropped once its files are out: a process that
+        # indexes several bundles holds one at a time.
+        _send(stdin, next(ids), {"type": "DeleteIndex", "index_id": index_id})
+        deliver(name, _files(reply, unused))
+        if (deleted := replies.next()).get("type") != "DeleteIndex":
+            raise _Failed(f"pagefind did not drop the index: {deleted.get('type')}")
 
 
-def _settle(output: Path, limit: float = 5.0) -> None:
-    """Wait until pagefind's files stop changing. It answers WriteFiles while
-    some of its writes (the wasm, the highlight script) are still under way,
-    and it drops them when its input closes: copied then, a file can be empty."""
-    deadline = time.monotonic() + limit
-    before: dict[str, int] | None = None
-    while time.monotonic() < deadline:
-        sizes = {p.as_posix(): p.stat().st_size for p in output.rglob("*") if p.is_file()}
-        if sizes == before and all(sizes.values()):
-            return
-        before = sizes
-        time.sleep(0.05)
+def _files(reply: dict[str, Any], unused: tuple[str, ...]) -> dict[str, bytes]:
+    """The files of a GetFiles reply, decoded, but those starting with ``unused``."""
+    listed = reply.get("files") if reply.get("type") == "GetFiles" else None
+    if not isinstance(listed, list):
+        raise _Failed(f"pagefind did not send the index: {reply.get('type')}")
+    files: dict[str, bytes] = {}
+    for file in listed:
+        path = file.get("path") if isinstance(file, dict) else None
+        content = file.get("content") if isinstance(file, dict) else None
+        if not isinstance(path, str) or not isinstance(content, str):
+            raise _Failed("pagefind sent a file without a path or content")
+        path = path.lstrip("/")
+        if path.startswith(unused):
+            continue
+        if not path or ".." in path.split("/"):
+            raise _Failed(f"pagefind sent a file outside its bundle: {path!r}")
+        files[path] = base64.b64decode(content)
+    return files
 
 
 def _index_one(
@@ -117,8 +146,8 @@ def _index_one(
     ids: Iterator[int],
     records: Sequence[StoryRecord],
     language: str,
-    output: Path,
-) -> None:
+) -> int:
+    """A new index of ``records``; returns its id."""
     # Pagefind does not detect a language from custom records; every record
     # carries the site's, and the bundle has one index for it.
     _send(stdin, next(ids), {"type": "NewIndex", "config": {"force_language": language}})
@@ -138,7 +167,6 @@ def _index_one(
                 "meta": record.meta(),
                 "filters": record.filters(),
             }
-        yield {"type": "WriteFiles", "index_id": index_id, "output_path": str(output)}
 
     failed: list[BaseException] = []
 
@@ -146,26 +174,28 @@ def _index_one(
         try:
             for request in requests():
                 _send(stdin, next(ids), request)
-        except (OSError, ValueError) as exc:  # pagefind went away; the reader says why
+        except _Failed as exc:  # pagefind went away; the reader says why
             failed.append(exc)
 
     writer = threading.Thread(target=write_all, daemon=True)
     writer.start()
     try:
-        for _ in range(len(records) + 1):
+        for _ in records:
             reply = replies.next()
-            if reply.get("type") == "Error":
+            if reply.get("type") != "IndexedFile":
                 raise _Failed(str(reply.get("message") or reply))
     finally:
         writer.join()
-    if reply.get("type") != "WriteFiles":
-        raise _Failed(f"pagefind did not write the index: {reply.get('type')}")
+    return index_id
 
 
 def _send(stdin: IO[bytes], message_id: int, payload: dict[str, Any]) -> None:
     message = json.dumps({"message_id": message_id, "payload": payload}).encode("utf-8")
-    stdin.write(base64.b64encode(message) + b",")
-    stdin.flush()
+    try:
+        stdin.write(base64.b64encode(message) + b",")
+        stdin.flush()
+    except (OSError, ValueError) as exc:  # a broken pipe, or closed when it was stopped
+        raise _Failed(f"pagefind stopped reading: {exc}") from None
 
 
 class _Replies:
@@ -177,8 +207,15 @@ class _Replies:
         self._buffer = bytearray()
 
     def next(self) -> dict[str, Any]:
-        while (end := self._buffer.find(b",")) < 0:
-            chunk = self._stdout.read1(1 << 16)  # type: ignore[attr-defined]
+        # A bundle's files are one reply of megabytes: each chunk is searched
+        # for the comma, not the whole buffer again.
+        searched = 0
+        while (end := self._buffer.find(b",", searched)) < 0:
+            searched = len(self._buffer)
+            try:
+                chunk = self._stdout.read1(1 << 20)  # type: ignore[attr-defined]
+            except (OSError, ValueError) as exc:
+                raise _Failed(f"pagefind's answer cannot be read: {exc}") from None
             if not chunk:
                 raise _Failed("pagefind stopped before it answered")
             self._buffer += chunk

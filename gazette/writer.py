@@ -13,11 +13,11 @@ import fnmatch
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from gazette.errors import RenderError
-from gazette.files import mode_for, replace
+from gazette.files import replace
 
 
 class DuplicateWriteError(RenderError):
@@ -50,7 +50,7 @@ class Writer:
         key = self._claim(relpath)
         data = content.encode("utf-8") if isinstance(content, str) else content
         target = self.out_dir / key
-        if self._holds(target, len(data), lambda: data):
+        if self._holds(target, data):
             self.unchanged.append(key)
             return False
         # Whole or not at all: a reader (or a crash) sees the old file or the new one.
@@ -58,24 +58,7 @@ class Writer:
         self.written.append(key)
         return True
 
-    def move_in(self, relpath: str, source: Path) -> bool:
-        """Give ``source``, a finished file another program wrote in a scratch
-        folder on the same file system, the name ``out_dir/relpath``: what
-        ``write`` would do with its bytes, by a rename (atomic, and no second
-        copy of the data). A target already holding these bytes is left alone
-        and ``source`` deleted. Returns True when the file was (re)placed."""
-        key = self._claim(relpath)
-        target = self.out_dir / key
-        if self._holds(target, os.stat(source).st_size, source.read_bytes):
-            source.unlink()
-            self.unchanged.append(key)
-            return False
-        os.chmod(source, mode_for(target))
-        os.replace(source, target)
-        self.written.append(key)
-        return True
-
-    def _holds(self, target: Path, size: int, data: Callable[[], bytes]) -> bool:
+    def _holds(self, target: Path, data: bytes) -> bool:
         """True when ``target`` is a regular file of these bytes (read only
         when the size matches); makes a missing target's folder."""
         try:
@@ -85,8 +68,8 @@ class Writer:
             return False
         return (
             stat.S_ISREG(existing.st_mode)
-            and existing.st_size == size
-            and target.read_bytes() == data()
+            and existing.st_size == len(data)
+            and target.read_bytes() == data
         )
 
     def _make_folder(self, folder: Path) -> None:

@@ -40,7 +40,6 @@ from gazette.config import load_settings
 from gazette.draft import read_draft
 from gazette.publish import publish
 from gazette.replay import ReplayServer
-from gazette.search import SCRATCH
 from gazette.store import open_store
 from tests.conftest import SAMPLE, SAMPLE_WEEK
 from tests.subprocess_cli import child_env, new_workspace, run_gazette, tree
@@ -189,8 +188,6 @@ def assert_old_or_new(
         rel = path.relative_to(site).as_posix()
         if path.name.startswith(".") and path.name.endswith(".tmp"):
             continue  # an interrupted write: hidden, never served as a page
-        if rel.startswith(f"{SCRATCH}/"):
-            continue  # pagefind's scratch folder: hidden, and the next build removes it
         assert rel in old or rel in new, f"{context}: stray file {rel}"
         data = path.read_bytes()
         assert data in (old.get(rel), new.get(rel)), f"{context}: {rel} is neither old nor new"

@@ -417,9 +417,11 @@ def test_kill_9_leaves_no_parser_worker_behind(tmp_path: Path, command: str) -> 
         assert left == [], f"still running after the parent's kill -9: {left}"
 
 
-def test_a_killed_index_leaves_no_scratch_in_the_temp_folder(tmp_path: Path) -> None:
+def test_a_killed_index_leaves_nothing_behind(tmp_path: Path) -> None:
+    """kill -9 while pagefind indexes: no file in the temporary folder, none
+    in the site but what the build wrote, and the next run indexes."""
     from gazette.render.site import build_site
-    from gazette.search import SCRATCH, update_search
+    from gazette.search import update_search
     from tests.test_search import fake_pagefind
     from tests.test_site import BASE_URL, three_issues
 
@@ -427,18 +429,12 @@ def test_a_killed_index_leaves_no_scratch_in_the_temp_folder(tmp_path: Path) -> 
     config.write_text(f'[publication]\nbase_url = "{BASE_URL}/"\n', "utf-8")
     site = tmp_path / "site"
     build_site(three_issues(), load_settings(config), site)
+    built = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
     temp = tmp_path / "temp"
     temp.mkdir()
     started = tmp_path / "pagefind-started"
-    # A pagefind service that writes part of its output into the scratch
-    # folder (its working folder is not told; the scratch folder exists before
-    # it starts), then hangs until it is killed.
-    hanging = fake_pagefind(
-        tmp_path,
-        f'mkdir -p "{site}/{SCRATCH}/2026" && echo gazette-partial-output > "{site}/{SCRATCH}/2026/pagefind.js"'
-        f" && touch {started}\n"
-        "exec sleep 60",
-    )
+    # A pagefind service that starts, then hangs until it is killed.
+    hanging = fake_pagefind(tmp_path, f"touch {started}\nexec sleep 60")
     index = (
         "import sys; from pathlib import Path; from gazette.config import load_settings; "
         "from gazette.search import update_search; from tests.test_site import three_issues; "
@@ -458,14 +454,12 @@ def test_a_killed_index_leaves_no_scratch_in_the_temp_folder(tmp_path: Path) -> 
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     assert sorted(p.name for p in temp.iterdir()) == []
-    assert (site / SCRATCH).exists()  # left where the next run looks
-    # The next run (the real pagefind) finds and removes what the killed one left.
+    left = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+    # The records cache is written before pagefind starts; nothing else is new.
+    assert [rel for rel in left if rel not in built] == [".gazette-search.json"]
     report = update_search(site, three_issues(), load_settings(config))
     assert report.ran
-    assert not (site / SCRATCH).exists()
-    assert (
-        b"gazette-partial-output" not in (site / "pagefind" / "2026" / "pagefind.js").read_bytes()
-    )
+    assert (site / "pagefind" / "2026" / "pagefind-entry.json").is_file()
 
 
 # -- every server fault with a healthy source beside it ---------------------------------

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import sqlite3
-import stat
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -1001,36 +1000,6 @@ WIDTHS = (375, 1280)  # a phone, a desktop
 def test_stale_files_are_looked_for_only_where_a_glob_can_match(glob: str, folder: str) -> None:
     """A search index update walks its year's folder, not the whole site."""
     assert writer_module._literal_folder(glob) == folder
-
-
-def test_writer_moves_in_another_programs_files(tmp_path: Path) -> None:
-    """Pagefind's files are renamed into place from its scratch folder: the
-    same result as writing their bytes, without a second copy."""
-    out, scratch = tmp_path / "site", tmp_path / "site" / ".scratch"
-    scratch.mkdir(parents=True)
-    previous = os.umask(0o077)  # pagefind then creates 0600 files
-    try:
-        (scratch / "new.pf").write_bytes(b"fresh")
-        (scratch / "same.pf").write_bytes(b"same")
-        (scratch / "kept-mode.pf").write_bytes(b"changed")
-    finally:
-        os.umask(previous)
-    Writer(out).write("p/same.pf", b"same")
-    Writer(out).write("p/kept-mode.pf", b"old")
-    (out / "p/kept-mode.pf").chmod(0o640)
-    before = (out / "p/same.pf").stat().st_mtime_ns
-    writer = Writer(out)
-    assert writer.move_in("p/q/new.pf", scratch / "new.pf") is True
-    assert writer.move_in("p/same.pf", scratch / "same.pf") is False
-    assert writer.move_in("p/kept-mode.pf", scratch / "kept-mode.pf") is True
-    assert (out / "p/q/new.pf").read_bytes() == b"fresh"
-    assert stat.S_IMODE((out / "p/q/new.pf").stat().st_mode) == 0o644  # readable by a web server
-    assert stat.S_IMODE((out / "p/kept-mode.pf").stat().st_mode) == 0o640
-    assert (out / "p/same.pf").stat().st_mtime_ns == before
-    assert list(scratch.iterdir()) == []  # moved or, when unchanged, deleted
-    assert writer.written == ["p/q/new.pf", "p/kept-mode.pf"] and writer.unchanged == ["p/same.pf"]
-    with pytest.raises(DuplicateWriteError):
-        writer.move_in("p/same.pf", scratch / "none.pf")
 
 
 def _failed(request: Any, failed: list[str]) -> None:
