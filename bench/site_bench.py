@@ -41,7 +41,9 @@ What it does:
    Pelican's headers, since Pelican reads no TOML), and against the archive's
    own generator where it is installed (Hugo for Redox news); then Gazette's
    full build again with search on. Targets: Gazette's full build at most a
-   tenth of Pelican's with search off, a fifth with search on.
+   tenth of Pelican's with search off, a fifth with search on. Beside it, the
+   least Pagefind itself can take: the CPU time it spends indexing all the
+   archive's search text as one record (``pagefind_floor``).
 
     python bench/site_bench.py            # 650 issues, then the real archives
     python bench/site_bench.py --quick    # 60 issues (well under a minute), no real archives
@@ -66,7 +68,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -287,6 +289,8 @@ def child(step: str, work: Path) -> dict[str, float]:
         start = time.perf_counter()
         Pelican(settings).run()
         timings["build"] = time.perf_counter() - start
+    elif step == "pagefind-floor":
+        timings["pagefind_cpu"] = pagefind_floor(work / "site-search")
     elif step == "hugo":
         start = time.perf_counter()
         subprocess.run(
@@ -298,6 +302,29 @@ def child(step: str, work: Path) -> dict[str, float]:
     else:
         raise SystemExit(f"unknown step {step}")
     return timings
+
+
+def pagefind_floor(site: Path) -> float:
+    """Seconds of CPU Pagefind takes to index all the search text of the site
+    built with search in ``site`` as one record of one index: the least it can
+    cost, without the cost of a record, of a bundle or of Gazette's side."""
+    import resource
+
+    from gazette.search import RECORDS_CACHE, pagefind_binary
+    from gazette.search_records import StoryRecord
+    from gazette.search_service import run_service
+
+    cached = json.loads((site / RECORDS_CACHE).read_text("utf-8"))["issues"]
+    records = [StoryRecord.from_json(r) for entry in cached.values() for r in entry["records"]]
+    whole = replace(records[0], text=" ".join(r.content for r in records))
+
+    def used() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    before = used()
+    run_service(pagefind_binary(), {"all": [whole]}, "en", lambda name, files: None, 300, site)
+    return used() - before
 
 
 @dataclass(frozen=True)
@@ -436,6 +463,8 @@ def prepare_real(name: str, content: str, base_url: str, work: Path) -> dict[str
 
 
 def bench_real_archives(work: Path, pelican: bool) -> dict[str, Any]:
+    from gazette.search import MAX_INDEXERS
+
     results: dict[str, Any] = {}
     for name, content, base_url in REAL:
         folder = work / "real" / name
@@ -454,6 +483,9 @@ def bench_real_archives(work: Path, pelican: bool) -> dict[str, Any]:
             )
         print(f"{name}: gazette with search, full build (best of {REPEATS})", flush=True)
         entry["gazette_search"] = asdict(fastest_of(partial(gazette_full_build, folder, "+search")))
+        print(f"{name}: pagefind alone, all the text as one record (best of {REPEATS})", flush=True)
+        entry["pagefind_floor"] = asdict(fastest_of(partial(run_step, "pagefind-floor", folder)))
+        entry["indexers"] = min(MAX_INDEXERS, os.cpu_count() or 1)  # pagefind processes at once
         if pelican:
             print(f"{name}: pelican, full build (best of {REPEATS})", flush=True)
             entry["pelican"] = asdict(fastest_of(partial(pelican_full_build, folder)))
@@ -475,7 +507,7 @@ def real_report(real: dict[str, Any]) -> str:
     lines = [
         "real archives (import + build; with search: Pagefind index too):",
         f"{'':32}{'posts':>6}{'gazette':>10}{'pelican':>10}{'ratio':>8}"
-        f"{'+search':>10}{'ratio':>8}{'own generator':>22}",
+        f"{'+search':>10}{'ratio':>8}{'pagefind alone':>16}{'own generator':>22}",
     ]
     for name, entry in real.items():
         pelican = entry.get("pelican")
@@ -488,6 +520,11 @@ def real_report(real: dict[str, Any]) -> str:
                 f"{search:>8.2f} s{entry['search_ratio']:>8.3f}"
                 if pelican
                 else f"{'-':>10}{'-':>8}{search:>8.2f} s{'-':>8}"
+            )
+            + (
+                f"{entry['pagefind_floor']['seconds']:>10.2f} s CPU"
+                if "pagefind_floor" in entry
+                else f"{'-':>16}"
             )
             + (f"{own['name']:>14} {own['seconds']:.2f} s" if own else f"{'-':>22}")
         )
