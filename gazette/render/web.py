@@ -44,17 +44,19 @@ _PLAIN_HTTP = rf"[hH][tT][tT][pP][sS]?://[A-Za-z0-9.-]++(?::[0-9]++)?+(?:[/?#]{_
 _PLAIN_INERT = rf"(?i:{'|'.join(INERT_SCHEMES)}):{_SERIALIZED}"
 # A link to a place in the same page: a footnote, a heading.
 _IN_PAGE = re.compile(r"#[^\s\x00-\x1f\x7f]*")
-# One scan of a cleaned body finds the first link that is none of these. (The
-# possessive quantifiers keep the scan linear: a real archive has 250 links an issue.)
-_LINK_NOT_PLAIN = re.compile(
-    f'href="(?!(?:{_PLAIN_HTTP}|{_PLAIN_INERT}|#{_SERIALIZED})")|src="(?!{_PLAIN_HTTP}")'
-)
+# A scan of a cleaned body for each finds the first link that is none of these.
+# (Two scans, each from its literal start, take half the time of one scan for
+# either; the possessive quantifiers keep them linear: a real archive has 250
+# links an issue.)
+_HREF_NOT_PLAIN = re.compile(f'href="(?!(?:{_PLAIN_HTTP}|{_PLAIN_INERT}|#{_SERIALIZED})")')
+_SRC_NOT_PLAIN = re.compile(f'src="(?!{_PLAIN_HTTP}")')
 # <noscript> content is parsed as text (scripting on), so raw HTML inside one
 # would show as literal markup; the site runs no script of the post's, so the
 # fallback inside is what a reader should see: the element is unwrapped.
 _NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.I)
 # nh3's output for a link whose href it refused: no href, no id, only its rel.
-_A_WITHOUT_HREF = re.compile(r'<a rel="noopener noreferrer nofollow">(.*?)</a>', re.S)
+_BARE_A = '<a rel="noopener noreferrer nofollow">'  # what nh3 leaves of a refused link
+_A_WITHOUT_HREF = re.compile(f"{_BARE_A}(.*?)</a>", re.S)
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\bsrc=)(?:\s[^>]*)?>")
 # A start tag of a link or an image as nh3 writes it: name="value" pairs, each
 # value double-quoted, with no '"', "<" or ">" inside (each is escaped).
@@ -164,7 +166,7 @@ def sanitize_body_html(html: str, *, strict_links: bool = True, base_url: str = 
     # in its output, whose tags it wrote in one exact form (double-quoted
     # values, "&", '"', "<" and ">" escaped in them; never a raw "<" in text).
     cleaned = _clean(html)
-    if _LINK_NOT_PLAIN.search(cleaned) is None:
+    if _HREF_NOT_PLAIN.search(cleaned) is None and _SRC_NOT_PLAIN.search(cleaned) is None:
         return cleaned
     return _check_links(cleaned, base_url or None)
 
@@ -202,8 +204,12 @@ def _clean(html: str) -> str:
 def _finish(cleaned: str) -> str:
     # A link or image whose URL was refused is left without it, which no
     # browser can use and the HTML checker reports: unwrap the one, drop the other.
-    if "<a" in cleaned or "<img" in cleaned:
-        cleaned = _IMG_WITHOUT_SRC.sub("", _A_WITHOUT_HREF.sub(r"\1", cleaned))
+    # (A substring test first: most bodies have neither, and it is ten times
+    # faster than the patterns' own scan.)
+    if _BARE_A in cleaned:
+        cleaned = _A_WITHOUT_HREF.sub(r"\1", cleaned)
+    if "<img" in cleaned:
+        cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
     return cleaned.strip() + "\n"
 
 
