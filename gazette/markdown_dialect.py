@@ -182,8 +182,8 @@ _ENTITY_END = re.compile(r"&[A-Za-z]+$")
 # attribute values). Matched whole, so the regex engine, not Python, skips them.
 _NOT_TEXT = r"<a\b.*?</a>|<code\b.*?</code>|<pre\b.*?</pre>|<[^>]*>"
 _SKIPPED = re.compile(_NOT_TEXT, re.S | re.I)
+_SKIPPED_KEPT = re.compile(f"({_NOT_TEXT})", re.S | re.I)  # for split: the skipped parts kept
 _CANDIDATE = re.compile(r"://|www\.|@[A-Za-z0-9-]+\.[A-Za-z0-9]", re.I)
-_TEXT_OR_URL = re.compile(f"({_NOT_TEXT})|{_BARE_URL.pattern}", re.S | re.I)
 
 
 def linkify_html(html: str) -> str:
@@ -195,11 +195,15 @@ def linkify_html(html: str) -> str:
     # with its look-behinds, costs ten times more a byte).
     if not _CANDIDATE.search(_SKIPPED.sub(" ", html)):
         return html
-    return _TEXT_OR_URL.sub(_link_or_keep, html)
-
-
-def _link_or_keep(match: re.Match[str]) -> str:
-    return match.group(0) if match.group(1) is not None else _link(match)
+    # Text and what is skipped, in turn (text at even places): only the text
+    # with a candidate in it is searched. Each piece of text follows a ">" (or
+    # starts the body), which the look-behinds accept as they would there, and
+    # a URL never runs into a tag, as it stops at "<".
+    parts = _SKIPPED_KEPT.split(html)
+    for at in range(0, len(parts), 2):
+        if _CANDIDATE.search(parts[at]):
+            parts[at] = _BARE_URL.sub(_link, parts[at])
+    return "".join(parts)
 
 
 def _link(match: re.Match[str]) -> str:

@@ -1,13 +1,32 @@
-"""The Python-Markdown bridge's quick check (``needs_rewrite``) never skips a
-body the line-by-line walk would change: the walk is the reference."""
+"""The quick paths of the dialect bridges against their plain forms.
+
+The Python-Markdown bridge's quick check (``needs_rewrite``) never skips a
+body the line-by-line walk would change: the walk is the reference. The
+goldmark linkify searches only the text between tags, and gives what one pass
+over the whole body (every tag, link and code matched and kept) gives."""
 
 from __future__ import annotations
 
+import re
+
+import pyromark
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gazette.importer import find_issue_files, split_front_matter
-from gazette.markdown_dialect import _rewrite, needs_rewrite
+from gazette.importer import (
+    _MARKDOWN_OPTIONS,
+    UnreadableFile,
+    find_issue_files,
+    split_front_matter,
+)
+from gazette.markdown_dialect import (
+    _BARE_URL,
+    _NOT_TEXT,
+    _link,
+    _rewrite,
+    linkify_html,
+    needs_rewrite,
+)
 from tests.generators import ARCHIVES
 
 # Lines built from the pieces the walk looks at: list markers, indents, fences,
@@ -45,3 +64,51 @@ def test_every_real_pelican_body_the_check_skips_is_kept_by_the_walk() -> None:
     assert len(bodies) > 50
     skipped = [body for body in bodies if not needs_rewrite(body)]
     assert all(_rewrite(body) == body for body in skipped)
+
+
+# One pass over the whole body: each tag, link or code is matched and kept as
+# it is, each bare URL in between made a link.
+_TEXT_OR_URL = re.compile(f"({_NOT_TEXT})|{_BARE_URL.pattern}", re.S | re.I)
+
+
+def _linkify_in_one_pass(html: str) -> str:
+    return _TEXT_OR_URL.sub(
+        lambda match: match.group(0) if match.group(1) is not None else _link(match), html
+    )
+
+
+_HTML_PIECES = st.sampled_from(
+    ["<p>", "</p>", "<a href=\"https://x.example/\">", "</a>", "<code>", "</code>", "<pre>",
+     "</pre>", "<img src=\"https://i.example/a.png\">", "https://a.example/path", "www.b.example",
+     "http://c.example/(x)", "me@d.example", "&amp;", "&quot;", "&lt;", ".", ",", ")", "(", ":",
+     " ", "\n", "word", "/", "@", "&", "ftp://e.example", "<br>", "<em>", "</em>"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_HTML_PIECES, max_size=16).map("".join))
+@example('<p>see https://a.example/x.</p><a href="https://b.example/">www.b.example</a>')
+@example("<pre>https://a.example/</pre>me@d.example")
+def test_linkify_finds_what_one_pass_over_the_body_finds(html: str) -> None:
+    assert linkify_html(html) == _linkify_in_one_pass(html)
+
+
+def _real_bodies() -> list[str]:
+    """Every post of the four real archives, as pyromark renders it."""
+    bodies = []
+    for archive in sorted(p for p in ARCHIVES.iterdir() if p.is_dir()):
+        for path in find_issue_files(archive):
+            try:
+                body = split_front_matter(path.read_text("utf-8"))[1]
+            except UnreadableFile:
+                continue  # a README, a section file: not a post
+            bodies.append(pyromark.html(body, options=_MARKDOWN_OPTIONS))
+    return bodies
+
+
+def test_linkify_on_every_real_body_finds_what_one_pass_finds() -> None:
+    bodies = _real_bodies()
+    assert len(bodies) > 500
+    linked = [body for body in bodies if linkify_html(body) != body]
+    assert linked  # the Redox news has bare URLs
+    assert all(linkify_html(body) == _linkify_in_one_pass(body) for body in bodies)
