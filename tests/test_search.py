@@ -7,6 +7,7 @@ test_site.py."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import stat
@@ -17,10 +18,13 @@ import pytest
 from gazette.config import Settings, load_settings
 from gazette.models import PublishedIssue
 from gazette.render.site import build_site
+from gazette.render.site.manifest import MANIFEST
 from gazette.render.site.views import archive_of
 from gazette.search import (
     BUNDLES,
+    RECORDS_CACHE,
     STAMP_NAME,
+    UNUSED,
     SearchError,
     build_searchable_site,
     pagefind_binary,
@@ -280,3 +284,35 @@ def test_bundles_are_shared_between_the_indexers_by_their_size() -> None:
     assert totals == [70, 80]
     assert len(_groups(bundles, 8)) == 5  # type: ignore[arg-type]
     assert _groups({}, 2) == []
+
+
+def test_only_the_files_the_site_serves_are_written(tmp_path: Path, settings: Settings) -> None:
+    """Pagefind's own search widgets (420 KB a bundle) are not written, and
+    nothing is left beside the index: no scratch folder, no temporary file."""
+    build_site(three_issues(), settings, tmp_path)
+    update_search(tmp_path, three_issues(), settings)
+    bundle = tmp_path / "pagefind" / "2026"
+    names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
+    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json"} <= names
+    assert not [name for name in names if name.startswith(UNUSED)]
+    ours = {STAMP_NAME, RECORDS_CACHE, MANIFEST}  # the build's and the index's own records
+    assert [p.name for p in tmp_path.rglob(".*") if p.name not in ours] == []
+
+
+def test_a_file_pagefind_sends_outside_its_bundle_is_refused() -> None:
+    from gazette.search_service import _Failed, _files
+
+    content = base64.b64encode(b"x").decode("ascii")
+    reply = {
+        "type": "GetFiles",
+        "files": [
+            {"path": "pagefind.js", "content": content},
+            {"path": "pagefind-ui.js", "content": content},
+        ],
+    }
+    assert _files(reply, UNUSED) == {"pagefind.js": b"x"}
+    for path in ("../index.html", "fragment/../../index.html"):
+        with pytest.raises(_Failed, match="outside its bundle"):
+            _files({"type": "GetFiles", "files": [{"path": path, "content": content}]}, ())
+    with pytest.raises(_Failed, match="did not send the index"):
+        _files({"type": "Error", "message": "no"}, ())
