@@ -78,11 +78,15 @@ WHAT = {
         " HTML by its digest instead of sanitizing it again; the build renders and writes"
         " its pages in two processes, each file atomically and only when it changed."
         " With search on, the same steps also index one Pagefind record per story, a"
-        " bundle a year (two `pagefind` processes at once). Then the four real archives"
-        " of ../shared/corpora/archives (Jekyll, Hugo, Pelican and Zola blogs), each"
+        " bundle a year (two `pagefind` processes at once, each sending its files back)."
+        " Then the four real archives of ../shared/corpora/archives (Jekyll, Hugo,"
+        " Pelican and Zola blogs), each"
         " imported and built with search off and on, against Pelican building the same"
-        " posts (and Hugo, for the Hugo archive). Gazette is compiled to bytecode first,"
-        " as pip compiles the baselines."
+        " posts (and Hugo, for the Hugo archive); beside each, what Pagefind alone takes"
+        " to index all of the archive's text as one record (its CPU time shared by the"
+        " two indexing processes: the least any arrangement of records can cost) against"
+        " what the search target leaves for indexing. Gazette is compiled to bytecode"
+        " first, as pip compiles the baselines."
     ),
 }
 
