@@ -157,8 +157,11 @@ class _Facts:
     id: int
     source: str
     registry_release: bool  # a package registry's release, matched by package name
-    urls: frozenset[str]
-    releases: frozenset[tuple[str, str]]  # (squashed name, normalized version)
+    # Sorted, not sets: the order in which an item's links are tried decides
+    # which of two conflicting groups it joins, and a set's order changes with
+    # each process's string hashing (PYTHONHASHSEED).
+    urls: tuple[str, ...]
+    releases: tuple[tuple[str, str], ...]  # (squashed name, normalized version)
     versions: frozenset[str]
     numbers: frozenset[str]
     repo: str
@@ -221,8 +224,8 @@ def item_facts(stored: StoredItem) -> _Facts:
         id=stored.id,
         source=item.source,
         registry_release=traits.package_registry,
-        urls=frozenset(urls),
-        releases=frozenset(releases),
+        urls=tuple(sorted(urls)),
+        releases=tuple(sorted(releases)),
         versions=frozenset(versions),
         numbers=frozenset(numbers),
         repo=repo,
@@ -257,14 +260,24 @@ class _Groups:
             self.named[f.id] = named
 
     def find(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
+        # Path halving. (A group's root is always its smallest id, see union,
+        # so the shape of the trees never changes which groups merge.)
+        parent = self.parent
+        while (up := parent[x]) != x:
+            parent[x] = x = parent[up]
         return x
 
     def conflict(self, a: int, b: int) -> bool:
         left, right = self.named[self.find(a)], self.named[self.find(b)]
-        return any(not (versions & right[name]) for name, versions in left.items() if name in right)
+        if not left or not right:
+            return False  # most items name no release
+        if len(left) > len(right):
+            left, right = right, left
+        for name, versions in left.items():
+            other = right.get(name)
+            if other is not None and not (versions & other):
+                return True
+        return False
 
     def union(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
@@ -313,11 +326,19 @@ def _link_by_repo(groups: _Groups, facts: Sequence[_Facts]) -> None:
     for f in facts:
         if f.repo:
             by_repo.setdefault(f.repo, []).append(f)
+    find, union = groups.find, groups.union
     for members in by_repo.values():
         for i, left in enumerate(members):
+            # A repository of a year of items links each to its next MAX_BLOCK:
+            # most of those pairs are in one group already, which one find
+            # says without a union.
+            root = find(left.id)
             for right in members[i + 1 : i + 1 + MAX_BLOCK]:
-                if not (left.versions and right.versions) or left.versions & right.versions:
-                    groups.union(left.id, right.id)
+                if left.versions and right.versions and not left.versions & right.versions:
+                    continue
+                if find(right.id) != root:
+                    union(left.id, right.id)
+                    root = find(left.id)
 
 
 def _link_by_package(

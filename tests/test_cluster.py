@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -266,3 +270,29 @@ def test_titles_that_differ_only_in_their_number_stay_apart() -> None:
     b = item(2, "Thinking Elixir 286 - News from the week")
     c = item(3, "Thinking Elixir 286 - News from the week", "reddit", "reddit")
     assert groups([a, b, c]) == [[1], [2, 3]]
+
+
+def test_an_item_between_two_conflicting_releases_joins_the_same_one_in_every_process() -> None:
+    """A post linking to two releases of one package can join only one of them;
+    which one must not depend on the process's string hashing (PYTHONHASHSEED),
+    or the same week clusters differently from one run to the next."""
+    older = hex_release(10, "oban", "2.11.2")
+    newer = hex_release(11, "oban", "2.11.3")
+    post = item(
+        20, "Two Oban releases", "reddit", "reddit", {"link_url": newer.item.url}, older.item.url
+    )
+    program = (
+        "import json, sys; from tests.test_cluster import groups, hex_release, item; "
+        "older = hex_release(10, 'oban', '2.11.2'); newer = hex_release(11, 'oban', '2.11.3'); "
+        "post = item(20, 'Two Oban releases', 'reddit', 'reddit', {'link_url': newer.item.url}, older.item.url); "
+        "print(json.dumps(groups([older, newer, post])))"
+    )
+    seen = set()
+    for seed in range(8):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        out = subprocess.run(
+            [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+        )
+        seen.add(out.stdout.strip())
+    assert len(seen) == 1, seen
+    assert json.loads(seen.pop()) == groups([older, newer, post]) == [[10, 20], [11]]
