@@ -83,8 +83,9 @@ WHAT = {
         " Pelican and Zola blogs), each"
         " imported and built with search off and on, against Pelican building the same"
         " posts (and Hugo, for the Hugo archive); beside each, what Pagefind alone takes"
-        " to index all of the archive's text as one record (its CPU time shared by the"
-        " two indexing processes: the least any arrangement of records can cost) against"
+        " to index all of the archive's search text as one record (its CPU time shared"
+        " by the two indexing processes: about the least any arrangement of records can"
+        " cost) against"
         " what the search target leaves for indexing. Gazette is compiled to bytecode"
         " first, as pip compiles the baselines."
     ),
@@ -101,7 +102,7 @@ MISSED_HINTS = {
     ),
     ("site", "import + build with search"): (
         'Pagefind\'s own indexing is most of it. The row "Pagefind alone" below is'
-        " the CPU time Pagefind takes for all of the archive's text as one record,"
+        " the CPU time Pagefind takes for all of the archive's search text as one record,"
         " shared by the two indexing processes, against what the target leaves once the"
         " build without search is done: where its ratio nears or passes 1, no"
         " arrangement of records or bundles meets the target with Pagefind on this"

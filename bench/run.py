@@ -245,7 +245,7 @@ def _pagefind_floor(
     budget = pelican * targets.get("real_search_full_vs_pelican", 0.2) - entry["gazette"]["seconds"]
     return Row(
         benchmark="site",
-        name=f"real archive {name}: Pagefind alone, all its text as one record (CPU / processes)",
+        name=f"real archive {name}: Pagefind alone, all its search text as one record (CPU / processes)",
         gazette=round(floor, 3),
         baseline=round(budget, 3) if budget > 0 else None,
         baseline_name="what the search target leaves for indexing" if budget > 0 else "",
