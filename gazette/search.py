@@ -153,8 +153,7 @@ def _index_bundles(
     writing = threading.Lock()  # the Writer is shared by the pagefind runs' threads
 
     def deliver(year: str, files: dict[str, bytes]) -> None:
-        if ENTRY_NAME not in files:
-            raise SearchError(f"pagefind finished without writing {ENTRY_NAME}")
+        files = _served(files)
         with writing:
             # The entry file names every other file, so it goes in after them.
             for rel in sorted(files, key=lambda r: r == ENTRY_NAME):
@@ -169,6 +168,28 @@ def _index_bundles(
         ]
         for run in runs:
             run.result()
+
+
+def _served(files: dict[str, bytes]) -> dict[str, bytes]:
+    """A bundle's files but the search code of languages it has no index in:
+    pagefind.js loads the wasm its entry names for the index's language (or
+    "unknown" when it names none), and Pagefind sends another for "unknown"
+    in every bundle (68 KB) that an English index never loads."""
+    try:
+        entry = json.loads(files[ENTRY_NAME])
+        wasm = {
+            f"wasm.{language.get('wasm') or 'unknown'}.pagefind"
+            for language in entry["languages"].values()
+        }
+    except KeyError:
+        raise SearchError(f"pagefind finished without writing {ENTRY_NAME}") from None
+    except (ValueError, TypeError, AttributeError):
+        raise SearchError(f"pagefind wrote a {ENTRY_NAME} that cannot be read") from None
+    return {
+        rel: data
+        for rel, data in files.items()
+        if not (rel.startswith("wasm.") and rel.endswith(".pagefind")) or rel in wasm
+    }
 
 
 def _groups(

@@ -295,6 +295,8 @@ def test_only_the_files_the_site_serves_are_written(tmp_path: Path, settings: Se
     names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
     assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json"} <= names
     assert not [name for name in names if name.startswith(UNUSED)]
+    # The search code of the index's language only (the browser test searches with it).
+    assert [name for name in names if name.startswith("wasm.")] == ["wasm.en.pagefind"]
     ours = {STAMP_NAME, RECORDS_CACHE, MANIFEST}  # the build's and the index's own records
     assert [p.name for p in tmp_path.rglob(".*") if p.name not in ours] == []
 
@@ -316,3 +318,19 @@ def test_a_file_pagefind_sends_outside_its_bundle_is_refused() -> None:
             _files({"type": "GetFiles", "files": [{"path": path, "content": content}]}, ())
     with pytest.raises(_Failed, match="did not send the index"):
         _files({"type": "Error", "message": "no"}, ())
+
+
+def test_the_search_code_kept_is_the_one_the_entry_names() -> None:
+    """pagefind.js loads wasm.<the entry's wasm>.pagefind, or wasm.unknown
+    for a language Pagefind has no stemmer for (Esperanto, Chinese)."""
+    from gazette.search import _served
+
+    wasm = {"wasm.en.pagefind": b"en", "wasm.unknown.pagefind": b"?", "pagefind.js": b"js"}
+    english = {"pagefind-entry.json": b'{"languages": {"en": {"wasm": "en"}}}', **wasm}
+    assert sorted(_served(english)) == ["pagefind-entry.json", "pagefind.js", "wasm.en.pagefind"]
+    other = {"pagefind-entry.json": b'{"languages": {"eo": {"wasm": null}}}', **wasm}
+    assert sorted(_served(other)) == ["pagefind-entry.json", "pagefind.js", "wasm.unknown.pagefind"]
+    with pytest.raises(SearchError, match="cannot be read"):
+        _served({"pagefind-entry.json": b"{not json", **wasm})
+    with pytest.raises(SearchError, match=r"without writing pagefind-entry\.json"):
+        _served(wasm)
