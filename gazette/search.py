@@ -163,7 +163,7 @@ def _index_bundles(
     # One pagefind process keeps about one core busy: one per group uses the others.
     with ThreadPoolExecutor(len(groups)) as pool:
         runs = [
-            pool.submit(run_service, binary, group, language, deliver, timeout, site_dir, UNUSED)
+            pool.submit(run_service, binary, group, language, deliver, timeout, site_dir)
             for group in groups
         ]
         for run in runs:
@@ -171,10 +171,11 @@ def _index_bundles(
 
 
 def _served(files: dict[str, bytes]) -> dict[str, bytes]:
-    """A bundle's files but the search code of languages it has no index in:
-    pagefind.js loads the wasm its entry names for the index's language (or
-    "unknown" when it names none), and Pagefind sends another for "unknown"
-    in every bundle (68 KB) that an English index never loads."""
+    """The files of a bundle the site serves: not Pagefind's widgets (UNUSED),
+    nor the search code of a language the bundle has no index in (pagefind.js
+    loads the wasm its entry names for the index's language, or "unknown" when
+    it names none; Pagefind sends one for "unknown" too, 68 KB a bundle that an
+    English index never loads)."""
     try:
         entry = json.loads(files[ENTRY_NAME])
         wasm = {
@@ -188,7 +189,8 @@ def _served(files: dict[str, bytes]) -> dict[str, bytes]:
     return {
         rel: data
         for rel, data in files.items()
-        if not (rel.startswith("wasm.") and rel.endswith(".pagefind")) or rel in wasm
+        if not rel.startswith(UNUSED)
+        and (not (rel.startswith("wasm.") and rel.endswith(".pagefind")) or rel in wasm)
     }
 
 

@@ -46,12 +46,10 @@ def run_service(
     deliver: Deliver,
     timeout: float,
     site_dir: Path,
-    unused: tuple[str, ...] = (),
 ) -> None:
     """Index each bundle's records, all in one pagefind process, and hand each
-    bundle's files to ``deliver`` as soon as pagefind sends them (files whose
-    path starts with one of ``unused`` left out); a SearchError (one line) when
-    pagefind fails or does not finish within ``timeout``."""
+    bundle's files to ``deliver`` as soon as pagefind sends them; a SearchError
+    (one line) when pagefind fails or does not finish within ``timeout``."""
     with tempfile.TemporaryFile() as errors:
         try:
             process = subprocess.Popen(
@@ -71,7 +69,7 @@ def run_service(
         watchdog = threading.Timer(timeout, stop)
         watchdog.start()
         try:
-            _converse(process, bundles, language, deliver, unused)
+            _converse(process, bundles, language, deliver)
         except _Failed as failure:
             process.kill()
             process.wait()
@@ -102,7 +100,6 @@ def _converse(
     bundles: Mapping[str, Sequence[StoryRecord]],
     language: str,
     deliver: Deliver,
-    unused: tuple[str, ...],
 ) -> None:
     stdin, stdout = process.stdin, process.stdout
     assert stdin is not None and stdout is not None
@@ -115,13 +112,13 @@ def _converse(
         # Each bundle's index is dropped once its files are out: a process that
         # indexes several bundles holds one at a time.
         _send(stdin, next(ids), {"type": "DeleteIndex", "index_id": index_id})
-        deliver(name, _files(reply, unused))
+        deliver(name, _files(reply))
         if (deleted := replies.next()).get("type") != "DeleteIndex":
             raise _Failed(f"pagefind did not drop the index: {deleted.get('type')}")
 
 
-def _files(reply: dict[str, Any], unused: tuple[str, ...]) -> dict[str, bytes]:
-    """The files of a GetFiles reply, decoded, but those starting with ``unused``."""
+def _files(reply: dict[str, Any]) -> dict[str, bytes]:
+    """The files of a GetFiles reply (path in the bundle -> bytes)."""
     listed = reply.get("files") if reply.get("type") == "GetFiles" else None
     if not isinstance(listed, list):
         raise _Failed(f"pagefind did not send the index: {reply.get('type')}")
@@ -132,8 +129,6 @@ def _files(reply: dict[str, Any], unused: tuple[str, ...]) -> dict[str, bytes]:
         if not isinstance(path, str) or not isinstance(content, str):
             raise _Failed("pagefind sent a file without a path or content")
         path = path.lstrip("/")
-        if path.startswith(unused):
-            continue
         if not path or ".." in path.split("/"):
             raise _Failed(f"pagefind sent a file outside its bundle: {path!r}")
         files[path] = base64.b64decode(content)
@@ -168,14 +163,11 @@ def _index_one(
                 "filters": record.filters(),
             }
 
-    failed: list[BaseException] = []
-
     def write_all() -> None:
-        try:
+        # When pagefind goes away, the reader below says why.
+        with contextlib.suppress(_Failed):
             for request in requests():
                 _send(stdin, next(ids), request)
-        except _Failed as exc:  # pagefind went away; the reader says why
-            failed.append(exc)
 
     writer = threading.Thread(target=write_all, daemon=True)
     writer.start()

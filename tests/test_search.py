@@ -312,12 +312,12 @@ def test_a_file_pagefind_sends_outside_its_bundle_is_refused() -> None:
             {"path": "pagefind-ui.js", "content": content},
         ],
     }
-    assert _files(reply, UNUSED) == {"pagefind.js": b"x"}
+    assert _files(reply) == {"pagefind.js": b"x", "pagefind-ui.js": b"x"}
     for path in ("../index.html", "fragment/../../index.html"):
         with pytest.raises(_Failed, match="outside its bundle"):
-            _files({"type": "GetFiles", "files": [{"path": path, "content": content}]}, ())
+            _files({"type": "GetFiles", "files": [{"path": path, "content": content}]})
     with pytest.raises(_Failed, match="did not send the index"):
-        _files({"type": "Error", "message": "no"}, ())
+        _files({"type": "Error", "message": "no"})
 
 
 def test_the_search_code_kept_is_the_one_the_entry_names() -> None:
@@ -325,7 +325,12 @@ def test_the_search_code_kept_is_the_one_the_entry_names() -> None:
     for a language Pagefind has no stemmer for (Esperanto, Chinese)."""
     from gazette.search import _served
 
-    wasm = {"wasm.en.pagefind": b"en", "wasm.unknown.pagefind": b"?", "pagefind.js": b"js"}
+    wasm = {
+        "wasm.en.pagefind": b"en",
+        "wasm.unknown.pagefind": b"?",
+        "pagefind.js": b"js",
+        "pagefind-ui.js": b"widget",  # Pagefind's own widgets: never served
+    }
     english = {"pagefind-entry.json": b'{"languages": {"en": {"wasm": "en"}}}', **wasm}
     assert sorted(_served(english)) == ["pagefind-entry.json", "pagefind.js", "wasm.en.pagefind"]
     other = {"pagefind-entry.json": b'{"languages": {"eo": {"wasm": null}}}', **wasm}
