@@ -237,7 +237,7 @@ def _pagefind_floor(
     name: str, entry: dict[str, Any], pelican: float, targets: dict[str, float]
 ) -> Row:
     """What Pagefind alone needs for a real archive (its CPU time for all the
-    text as one record, shared by the indexing processes) against what the
+    search text as one record, shared by the indexing processes) against what the
     search target leaves for it: Pelican's time times the target, less
     Gazette's build without search. A ratio above 1: no design of records or
     bundles meets the target with Pagefind on this machine."""

@@ -176,22 +176,22 @@ def _served(files: dict[str, bytes]) -> dict[str, bytes]:
     loads the wasm its entry names for the index's language, or "unknown" when
     it names none; Pagefind sends one for "unknown" too, 68 KB a bundle that an
     English index never loads)."""
+    if ENTRY_NAME not in files:
+        raise SearchError(f"pagefind finished without writing {ENTRY_NAME}")
     try:
-        entry = json.loads(files[ENTRY_NAME])
-        wasm = {
-            f"wasm.{language.get('wasm') or 'unknown'}.pagefind"
-            for language in entry["languages"].values()
-        }
-    except KeyError:
-        raise SearchError(f"pagefind finished without writing {ENTRY_NAME}") from None
-    except (ValueError, TypeError, AttributeError):
+        languages = json.loads(files[ENTRY_NAME])["languages"].values()
+        loaded = {f"wasm.{language.get('wasm') or 'unknown'}.pagefind" for language in languages}
+    except (ValueError, TypeError, KeyError, AttributeError):
         raise SearchError(f"pagefind wrote a {ENTRY_NAME} that cannot be read") from None
-    return {
-        rel: data
-        for rel, data in files.items()
-        if not rel.startswith(UNUSED)
-        and (not (rel.startswith("wasm.") and rel.endswith(".pagefind")) or rel in wasm)
-    }
+
+    def served(rel: str) -> bool:
+        if rel.startswith(UNUSED):
+            return False
+        if rel.startswith("wasm.") and rel.endswith(".pagefind"):
+            return rel in loaded
+        return True
+
+    return {rel: data for rel, data in files.items() if served(rel)}
 
 
 def _groups(
