@@ -83,8 +83,30 @@ def html_to_text(fragment: str | None, *, cleaned: bool = False) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+# What would run if some consumer of the stored text forgot to escape it: a
+# script element, an event handler or a script link inside a tag.
+_SCRIPTY = re.compile(r"<\s*/?\s*script\b|<[^>]*\son[a-z]+\s*=|<[^>]*(?:java|vb)script:", re.I)
+
+
+def plain_title(text: str | None) -> str:
+    """A title its source sends as plain text (an Atom ``type="text"`` title,
+    a forum, Hacker News or GitHub title): its characters are its words, so
+    "Vec<T>", "<.link>" and a literal "&amp;" stay as they are, on one line
+    (the templates escape them on output). Only a title that would run as
+    script if some consumer forgot the escaping is cleaned as HTML instead
+    (``clean_title``): the one case where the text is not kept exactly.
+    """
+    if not text:
+        return ""
+    if _SCRIPTY.search(text):
+        return clean_title(text)
+    # The characters no HTML or XML output can carry, which clean_title's parser drops.
+    return _WHITESPACE.sub(" ", text.replace("\x00", "").replace("\ufeff", "")).strip()
+
+
 def clean_title(text: str | None) -> str:
-    """A title as plain text on one line: markup removed, entities decoded."""
+    """A title sent as HTML, as plain text on one line: markup removed,
+    entities decoded (once). A title sent as plain text is ``plain_title``'s."""
     if not text:
         return ""
     if not _NEEDS_CLEANING.search(text):

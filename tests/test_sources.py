@@ -725,3 +725,56 @@ def test_a_refetched_undated_feed_keeps_its_first_seen_dates(
             items = store.items_between(first - timedelta(days=1), first + timedelta(days=1))
     assert len(items) == 60
     assert all(i.item.published_at == first and not i.item.dated for i in items)
+
+
+# -- a plain-text title keeps its characters ------------------------------------
+
+# What plain-text titles of the Elixir world really hold: a component, a type
+# parameter, an operator, an entity written out as text.
+PLAIN = "Phoenix <.link> and Vec<T>: a <= b && c, &amp; is not &"
+
+
+def test_an_atom_text_title_keeps_its_characters_and_an_html_one_its_text() -> None:
+    """Atom says which titles are plain text: their "<" and "&" are characters,
+    decoded once by the XML parser and never again; an HTML title loses its
+    tags, not its words. RSS titles are HTML by custom and stay so."""
+    escaped = PLAIN.replace("&", "&amp;").replace("<", "&lt;")
+    feed = (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>f</title>'
+        f'<entry><id>1</id><title type="text">{escaped}</title>'
+        '<link href="https://a.example/1"/><updated>2026-01-05T10:00:00Z</updated></entry>'
+        f"<entry><id>2</id><title>{escaped}</title>"
+        '<link href="https://a.example/2"/><updated>2026-01-05T10:00:00Z</updated></entry>'
+        '<entry><id>3</id><title type="html">&lt;b&gt;Bold&lt;/b&gt; &amp;amp; more</title>'
+        '<link href="https://a.example/3"/><updated>2026-01-05T10:00:00Z</updated></entry>'
+        "</feed>"
+    ).encode()
+    titles = [item.title for item in parse_feed(feed, "https://a.example/feed", "blog", "blog")]
+    assert titles == [PLAIN, PLAIN, "Bold & more"]
+
+
+def test_plain_text_titles_of_json_sources_keep_their_characters() -> None:
+    from gazette.sources.github import parse_rest_releases
+
+    topics = load("discourse/elixirforum_latest_2026-01.json")
+    topics["topic_list"]["topics"][0]["title"] = PLAIN
+    [first, *_] = parse_topic_list(topics, "forum", "https://elixirforum.com")
+    hits = load("hn/algolia_search_story_anthropic_2026-05.json")
+    hits["hits"][0]["title"] = PLAIN
+    [story, *_] = parse_hits(hits, "hn")
+    packages = load("hexpm/packages_sort_inserted_at_2022-03-24.json")
+    packages[0]["meta"]["description"] = PLAIN
+    [package, *_] = parse_packages(packages, "hex", "inserted_at")
+    release = {"tag_name": "v1.0.0", "name": PLAIN, "published_at": "2026-01-06T10:00:00Z"}
+    [released] = parse_rest_releases([release], "gh", "o/r")
+    assert first.title == story.title == PLAIN
+    assert package.text == PLAIN
+    assert released.title == f"r {PLAIN}"
+
+
+def test_a_plain_title_that_would_run_as_script_is_still_cleaned() -> None:
+    from gazette.clean import plain_title
+
+    assert plain_title("<script>alert(1)</script>Forum topic") == "Forum topic"
+    assert plain_title('Hi <img src=x onerror="alert(1)"> there') == "Hi there"
+    assert plain_title("  two\n lines\x00\ufeff ") == "two lines"

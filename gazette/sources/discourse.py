@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
-from gazette.clean import clean_html, clean_title, html_to_text
+from gazette.clean import clean_html, clean_title, html_to_text, plain_title
 from gazette.config import SourceConfig
 from gazette.http import FetchFailed
 from gazette.models import Item
@@ -187,7 +187,9 @@ def _topic_item(
     if topic_id is not None and not _is_key(topic_id):
         raise BadField("id", topic_id, "not an id")
     created = timestamp(topic, "created_at")
-    title = clean_title(text(topic, "title") or text(topic, "fancy_title"))
+    # "title" is the title as typed; "fancy_title", its HTML-escaped form.
+    typed = text(topic, "title")
+    title = plain_title(typed) if typed else clean_title(text(topic, "fancy_title"))
     if topic_id is None or created is None or not title:
         return None
     # Slugs and ids go into a path: quoted, so a hostile one cannot add markup,

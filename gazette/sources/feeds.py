@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import feedparser
 
-from gazette.clean import clean_html, clean_title, html_to_text
+from gazette.clean import clean_html, clean_title, html_to_text, plain_title
 from gazette.config import SourceConfig
 from gazette.http import Page
 from gazette.models import Item
@@ -107,11 +107,14 @@ def _parse_feed(
         start = content[:60].decode("utf-8", "replace").strip()
         raise ParseError(f"not a feed at {url} ({reason}); it starts with {start!r}")
     feed_link = safe_url(parsed.feed.get("link"), url) or url
+    # Atom and JSON Feed say when a title is plain text; an RSS title is
+    # entity-escaped HTML by custom, whatever feedparser guesses of it.
+    typed_titles = feed_type.startswith(("atom", "json"))
     items = []
     skipped = []
     for entry in parsed.entries:
         try:
-            item = _entry_item(entry, url, feed_link, source, kind)
+            item = _entry_item(entry, url, feed_link, source, kind, typed_titles)
         except RECORD_ERRORS as exc:
             skipped.append(record_problem(exc))
             continue
@@ -185,11 +188,14 @@ def _as_utf8(content: bytes, content_type: str) -> tuple[bytes, str]:
     return content, "application/xml; charset=utf-8"
 
 
-def _entry_item(entry: Any, feed_url: str, feed_link: str, source: str, kind: str) -> Item | None:
+def _entry_item(
+    entry: Any, feed_url: str, feed_link: str, source: str, kind: str, typed_titles: bool
+) -> Item | None:
     link = safe_url(_own_link(entry), feed_url)
     if link == feed_url:  # href="" resolved to the feed document: not the entry's page
         link = ""
-    title = clean_title(entry.get("title"))
+    plain = typed_titles and (entry.get("title_detail") or {}).get("type") == "text/plain"
+    title = (plain_title if plain else clean_title)(entry.get("title"))
     published = (
         _struct_time(entry.get("published_parsed"))
         or _struct_time(entry.get("updated_parsed"))

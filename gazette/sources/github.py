@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
-from gazette.clean import clean_title, html_to_text
+from gazette.clean import clean_title, html_to_text, plain_title
 from gazette.config import SourceConfig
 from gazette.http import FetchFailed
 from gazette.markdown import to_html
@@ -136,7 +136,7 @@ def _rest_item(release: Mapping[str, Any], source: str, repo: str, public: str) 
     if not isinstance(tag, str) or not tag or published is None:
         return None
     package = repo.split("/")[-1]
-    name = clean_title(text(release, "name")) or clean_title(tag)
+    name = plain_title(text(release, "name")) or plain_title(tag)
     url = safe_url(text(release, "html_url")) or f"{public}/{repo}/releases/tag/{tag}"
     body = release.get("body")
     # Release notes are GitHub-flavoured Markdown, raw HTML allowed: to_html

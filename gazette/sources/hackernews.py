@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from gazette.clean import clean_html, clean_title, html_to_text
+from gazette.clean import clean_html, clean_title, html_to_text, plain_title
 from gazette.config import SourceConfig
 from gazette.models import Item
 from gazette.sources.base import (
@@ -85,7 +85,7 @@ def _hit_item(hit: Mapping[str, Any], source: str) -> Item | None:
     if story_id is not None and not isinstance(story_id, str | int):
         raise BadField("objectID", story_id, "not an id")
     created = timestamp(hit, "created_at_i") or timestamp(hit, "created_at")
-    title = clean_title(text(hit, "title"))
+    title = plain_title(text(hit, "title"))
     if not story_id or created is None or not title:
         return None
     discussion = f"{DISCUSSION}{story_id}"

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from gazette.clean import clean_title
+from gazette.clean import clean_title, plain_title
 from gazette.config import SourceConfig
 from gazette.models import Item
 from gazette.sources.base import (
@@ -95,7 +95,7 @@ def package_item(package: Mapping[str, Any], source: str, sort: str = "updated_a
     if not isinstance(name, str) or not name or not version or stamp is None:
         return None
     meta = as_mapping(package.get("meta"))
-    description = clean_title(
+    description = plain_title(
         meta["description"] if isinstance(meta.get("description"), str) else ""
     )
     downloads = as_mapping(package.get("downloads"))
