@@ -54,9 +54,10 @@ import pyromark
 import yaml
 
 from gazette.errors import GazetteError
+from gazette.heading_ids import with_heading_ids
 from gazette.markdown_dialect import linkify_html, python_markdown
 from gazette.models import ORIGIN_IMPORT, PublishedIssue
-from gazette.render.web import body_digest, sanitize_body_html, slugify
+from gazette.render.web import PAGE_IDS, body_digest, sanitize_body_html, slugify
 from gazette.store import Store
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -82,6 +83,7 @@ _SECTION_FILES = ("_index.md", "_index.markdown", "_index.mdown", "_index.mkd")
 _PAGE_FOLDERS = ("pages",)
 _NUMBER_KEYS = ("number", "issue", "issue_number")
 _SUBTITLE_KEYS = ("subtitle", "summary", "description")
+_NAMED_ANCHOR = re.compile(r"""(<a\s(?:[^>]*?\s)?)name=(?=["'])""", re.I)
 _MARKDOWN_OPTIONS = (
     pyromark.Options.ENABLE_TABLES
     | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -125,9 +127,10 @@ class ArchiveFile:
     # none, and where it was read ("the title 'This Week in X 12'").
     inferred_number: int | None = None
     inferred_from: str = ""
-    # How the body's Markdown is read, after the generator that wrote the
-    # archive: "python-markdown" (Pelican), "goldmark" (Hugo) or "commonmark"
-    # (Jekyll's kramdown in GFM mode, Zola's pulldown-cmark); see _dialect.
+    # How the body's Markdown is read and its headings named, after the
+    # generator that wrote the archive: "python-markdown" (Pelican), "goldmark"
+    # (Hugo), "kramdown" (Jekyll, in GFM mode), "pulldown-cmark" (Zola) or
+    # "commonmark" (none of those); see _dialect.
     dialect: str = "commonmark"
 
     @property
@@ -422,14 +425,22 @@ def render_body(markdown: str, dialect: str = "commonmark", base_url: str = "") 
     reading of Markdown where it differs (``ArchiveFile.dialect``); footnotes,
     which all four generators render, are on. Relative links resolve against
     ``base_url`` (where the archive was published); without one they are
-    dropped, as they would point nowhere on this site.
+    dropped, as they would point nowhere on this site. Headings get the ids
+    the generator gave them (``gazette.heading_ids``), so the post's links to
+    its own sections still land.
     """
     if dialect == "python-markdown":
         markdown = python_markdown(markdown)
     html = pyromark.html(markdown, options=_MARKDOWN_OPTIONS)
     if dialect == "goldmark":
         html = linkify_html(html)
-    return sanitize_body_html(html, base_url=base_url)
+    if "name=" in html:
+        # <a name="tool"> is how older posts mark a place to link to; HTML5 has
+        # it as an id (the sanitizer keeps ids, not the obsolete name).
+        html = _NAMED_ANCHOR.sub(r"\1id=", html)
+    # After the sanitizer, which keeps ids: the ones added are made of the
+    # headings' words, escaped, and never one the issue page uses itself.
+    return with_heading_ids(sanitize_body_html(html, base_url=base_url), dialect, PAGE_IDS)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, str]:
@@ -584,16 +595,17 @@ def _dialect(style: str, meta: Mapping[str, Any], filename: str) -> str:
     """Which generator's Markdown a file was written for, from its front matter.
 
     Pelican's header lines: Python-Markdown. Zola's TOML (an ``[extra]`` table,
-    a ``path``, a ``template``) and Jekyll's YAML (the date in the file name, a
-    ``layout``): CommonMark, near enough. Other front matter with a ``date``:
-    Hugo's goldmark, which links bare URLs.
+    a ``path``, a ``template``): pulldown-cmark; Jekyll's YAML (the date in the
+    file name, a ``layout``): kramdown in GFM mode; both read Markdown as
+    CommonMark does, near enough. Other front matter with a ``date``: Hugo's
+    goldmark, which links bare URLs.
     """
     if style == "headers":
         return "python-markdown"
     if any(key in meta for key in ("extra", "path", "template")):
-        return "commonmark"
+        return "pulldown-cmark"
     if style == "yaml" and (_FILENAME_DATE.match(filename) or "layout" in meta):
-        return "commonmark"
+        return "kramdown"
     return "goldmark" if "date" in meta else "commonmark"
 
 

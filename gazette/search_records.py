@@ -95,7 +95,8 @@ _SKIPPED = re.compile(
 )
 # Imported issues (Markdown of another tool) carry no story markup: a heading
 # and what follows it up to the next heading is a story.
-_HEADING = re.compile(r"<h[1-6][^>]*>(.*?)</h[1-6]>", re.S)
+_HEADING = re.compile(r"<h[1-6]([^>]*)>(.*?)</h[1-6]>", re.S)
+_ID = re.compile(r'\sid="([^"]+)"')
 _LINK = re.compile(r'<a href="([^"]*)"', re.S)
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK_END = re.compile(r"</(?:p|li|div|h[1-6]|pre|blockquote|tr)>|<br>")
@@ -176,13 +177,17 @@ def _plain_stories(body: str) -> Iterator[_Story]:
     for number, heading in enumerate(headings):
         end = headings[number + 1].start() if number + 1 < len(headings) else len(body)
         section = body[heading.end() : end]
-        headline = _text(heading.group(1))
+        headline = _text(heading.group(2))
         text = _leading_text(section)
         if not headline or not text:
             continue  # a section label: its stories have headings of their own
         last = _LINK.search(section, section.rfind('<a href="'))
         source = html.unescape(last.group(1)) if last else ""
-        yield _Story(_fragment(headline), "pick", headline, text, source)
+        # The id the import gave the heading (gazette.heading_ids); a body
+        # imported before that has none, and a text fragment finds the heading.
+        named = _ID.search(heading.group(1))
+        anchor = quote(html.unescape(named.group(1))) if named else _fragment(headline)
+        yield _Story(anchor, "pick", headline, text, source)
 
 
 def _cut(text: str) -> str:

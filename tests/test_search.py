@@ -138,6 +138,22 @@ def test_an_imported_issue_gives_a_record_per_headed_section(settings: Settings)
     assert records[0].url.endswith("#:~:text=Oban%20%26%20friends")
 
 
+def test_an_imported_section_links_to_the_id_its_heading_was_given(settings: Settings) -> None:
+    """The import names headings as the archive's generator did (Hugo here):
+    a search result lands on the heading by its id, in every browser."""
+    from gazette.importer import render_body
+
+    body = render_body(
+        "## Oban & friends\n\nJobs, [oban](https://hex.pm/packages/oban).\n", "goldmark"
+    )
+    imported = dataclasses.replace(
+        three_issues()[0], html_utf8=body.encode("utf-8"), html_digest=""
+    )
+    [record] = issue_records(archive_of([imported], settings).issues[0])
+    assert record.url.endswith("#oban--friends")  # goldmark: "&" dropped, both spaces kept
+    assert ' id="oban--friends"' in body
+
+
 def test_a_bundle_a_year_and_a_new_issue_reindexes_only_its_year(
     tmp_path: Path, settings: Settings
 ) -> None:

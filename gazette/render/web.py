@@ -140,6 +140,20 @@ def issue_body_html(issue: Issue, env: jinja2.Environment | None = None) -> str:
     return sanitize_body_html(html)
 
 
+# The ids the issue page's own markup uses (templates/site): a body must not
+# give them to its headings (gazette.heading_ids), or the page would hold one twice.
+PAGE_IDS = frozenset(
+    {
+        "content",
+        "picks-heading",
+        "quick-links-heading",
+        "sponsor-heading",
+        "subscribe-email",
+        "subscribe-heading",
+    }
+)
+
+
 def sanitize_body_html(html: str, *, strict_links: bool = True, base_url: str = "") -> str:
     """Sanitize stored issue HTML, keeping the classes and anchors the site styles.
 

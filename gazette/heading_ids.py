@@ -1,0 +1,179 @@
+"""Heading ids for an imported body, named as the archive's generator named them.
+
+Hugo, Jekyll, Zola (and Pelican with its ``toc`` extension) give every heading
+an id made from its text, and posts link to them: a table of contents
+(``[So... What's next?](#so-what-s-next)``), or another site's link to
+``post/#changes``. An imported body without those ids keeps the links and
+loses where they lead, so each heading gets the id its generator made:
+
+* Hugo (goldmark): GitHub's ids, Hugo's default since 0.60; before it,
+  Blackfriday's, which the older posts of an archive link to;
+* Jekyll: kramdown's GFM parser's ids;
+* Zola: the ``slug`` crate's (its default ``slugify.anchors = "on"``);
+* Pelican: Python-Markdown's ``toc`` extension's.
+
+Where a generator had more than one scheme, the one that resolves most of the
+post's own in-page links wins (the posts were written against the site as it
+was), and the current default when none tells. A heading that has an id keeps
+it, and an id the page already uses (the post's own, the page template's) is
+never given twice.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+
+def github_id(text: str) -> str:
+    """goldmark's GitHub ids as Hugo makes them: letters, digits and "_"
+    lower-cased, spaces and "-" as "-", anything else left out."""
+    kept = (
+        "-" if char in " -" else char.lower()
+        for char in text
+        if char in " -_" or char.isalpha() or char.isdigit()
+    )
+    return "".join(kept)
+
+
+def blackfriday_id(text: str) -> str:
+    """Blackfriday's ``SanitizedAnchorName`` (Hugo before 0.60): runs of
+    letters and digits, lower-cased, joined by single dashes."""
+    return "-".join(_LETTERS_AND_DIGITS.findall(text)).lower()
+
+
+def kramdown_gfm_id(text: str) -> str:
+    """kramdown's GFM parser (Jekyll): lower-cased, anything but word
+    characters, "-", spaces and tabs left out, spaces and tabs as "-"."""
+    kept = _NOT_GFM_ID.sub("", text.lower())
+    return kept.replace(" ", "-").replace("\t", "-")
+
+
+def zola_id(text: str) -> str:
+    """The ``slug`` crate's ``slugify`` (Zola): ASCII letters and digits
+    lower-cased, every other run of characters one "-", none at either end.
+    Accents are dropped from their letters; other characters are separators
+    (the crate transliterates them, which a heading here seldom needs)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return "-".join(_ASCII_ALNUM.findall(ascii_text.lower()))
+
+
+def toc_id(text: str) -> str:
+    """Python-Markdown's ``toc`` extension's ``slugify`` (Pelican)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    kept = re.sub(r"[^\w\s-]", "", ascii_text).strip().lower()
+    return re.sub(r"[-\s]+", "-", kept)
+
+
+_LETTERS_AND_DIGITS = re.compile(r"[^\W_]+")
+_NOT_GFM_ID = re.compile(r"[^\w\- \t]")
+_ASCII_ALNUM = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Scheme:
+    make: Callable[[str], str]
+    repeat: str  # what joins a repeated id and its count: "changes-1" or "changes_1"
+    # goldmark and kramdown name a heading after its Markdown, not its text:
+    # "## [Scheduler](https://en.wikipedia.org/…)" is "schedulerhttpsenwikipediaorg…".
+    from_markdown: bool = False
+
+
+GITHUB = Scheme(github_id, "-", from_markdown=True)
+BLACKFRIDAY = Scheme(blackfriday_id, "-", from_markdown=True)
+KRAMDOWN_GFM = Scheme(kramdown_gfm_id, "-", from_markdown=True)
+ZOLA = Scheme(zola_id, "-")
+TOC = Scheme(toc_id, "_")
+
+# The schemes of each generator (importer's dialects), its current default first.
+SCHEMES: dict[str, tuple[Scheme, ...]] = {
+    "goldmark": (GITHUB, BLACKFRIDAY),
+    "kramdown": (KRAMDOWN_GFM,),
+    "pulldown-cmark": (ZOLA,),
+    "python-markdown": (TOC,),
+    "commonmark": (GITHUB,),
+}
+
+# Headings as the sanitizer writes them: quoted attributes, one closing tag.
+_HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
+_HAS_ID = re.compile(r'\sid="')
+_ID = re.compile(r'\sid="([^"]*)"')
+_IN_PAGE_LINK = re.compile(r'href="#([^"]+)"')
+_TAG = re.compile(r"<[^>]*>")
+
+
+def with_heading_ids(body: str, dialect: str, reserved: Collection[str] = ()) -> str:
+    """``body`` (sanitized HTML) with an id on every heading that has none and
+    whose text makes one; ``reserved`` are ids the page around it uses."""
+    headings = list(_HEADING.finditer(body))
+    if not headings:
+        return body
+    texts = [_text(match.group(3)) for match in headings]
+    markdown = [_markdown(match.group(3)) for match in headings]
+    taken = {*reserved, *(html.unescape(found) for found in _ID.findall(body))}
+    schemes = SCHEMES.get(dialect, SCHEMES["commonmark"])
+    wanted = {unquote(html.unescape(target)) for target in _IN_PAGE_LINK.findall(body)}
+
+    def named(scheme: Scheme) -> list[str | None]:
+        return _ids(scheme, markdown if scheme.from_markdown else texts, headings, taken)
+
+    best = max(schemes, key=lambda scheme: len(wanted & set(named(scheme))))
+    ids = iter(named(best))
+
+    def add_id(match: re.Match[str]) -> str:
+        new = next(ids)
+        if new is None:
+            return match.group(0)
+        level, attributes, inner = match.groups()
+        return f'<h{level} id="{html.escape(new)}"{attributes}>{inner}</h{level}>'
+
+    return _HEADING.sub(add_id, body)
+
+
+def _ids(
+    scheme: Scheme, texts: list[str], headings: list[re.Match[str]], taken: Collection[str]
+) -> list[str | None]:
+    """Each heading's new id under ``scheme`` (None: it has one, or its text makes none)."""
+    used = set(taken)
+    ids: list[str | None] = []
+    for text, heading in zip(texts, headings, strict=True):
+        base = scheme.make(text)
+        if not base or _HAS_ID.search(heading.group(2)):
+            ids.append(None)
+            continue
+        new, count = base, 0
+        while new in used:
+            count += 1
+            new = f"{base}{scheme.repeat}{count}"
+        used.add(new)
+        ids.append(new)
+    return ids
+
+
+def _text(inner: str) -> str:
+    return html.unescape(_TAG.sub("", inner)).strip()
+
+
+_LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+_IMAGE = re.compile(r'<img\s[^>]*?src="([^"]*)"[^>]*>')
+_ALT = re.compile(r'\salt="([^"]*)"')
+
+
+def _markdown(inner: str) -> str:
+    """A heading's text as its Markdown wrote it, near enough for an id: its
+    links and images with their addresses (``[text](url)``, ``![alt](src)``).
+    Code spans' backticks and emphasis marks are left out, as every scheme
+    drops them anyway."""
+    if "<a " not in inner and "<img" not in inner:
+        return _text(inner)
+
+    def image(match: re.Match[str]) -> str:
+        alt = _ALT.search(match.group(0))
+        return f"![{alt.group(1) if alt else ''}]({match.group(1)})"
+
+    written = _IMAGE.sub(image, _LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", inner))
+    return _text(written)
