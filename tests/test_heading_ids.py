@@ -51,3 +51,17 @@ def test_a_heading_with_an_id_keeps_it_and_a_named_anchor_becomes_an_id() -> Non
     assert with_heading_ids('<h2 id="mine">Title</h2>', "goldmark") == '<h2 id="mine">Title</h2>'
     body = render_body('[see](#tool)\n\n- <a name="tool"></a> The tool\n', "pulldown-cmark")
     assert '<a id="tool" ' in body and "name=" not in body
+
+
+def test_every_id_the_site_templates_write_is_reserved() -> None:
+    """An imported heading must never take an id the page around it uses."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[1] / "templates" / "site"
+    written = {
+        found
+        for template in templates.glob("*.j2")
+        for found in re.findall(r' id="([^"{]+)"', template.read_text("utf-8"))
+    }
+    assert written and written <= PAGE_IDS

@@ -140,13 +140,17 @@ def issue_body_html(issue: Issue, env: jinja2.Environment | None = None) -> str:
     return sanitize_body_html(html)
 
 
-# The ids the issue page's own markup uses (templates/site): a body must not
-# give them to its headings (gazette.heading_ids), or the page would hold one twice.
+# The ids the site's own markup uses (templates/site): a body must not give
+# them to its headings (gazette.heading_ids), or a page would hold one twice.
 PAGE_IDS = frozenset(
     {
+        "archive",
+        "archive-heading",
         "content",
         "picks-heading",
         "quick-links-heading",
+        "search",
+        "search-status",
         "sponsor-heading",
         "subscribe-email",
         "subscribe-heading",
