@@ -31,13 +31,8 @@ from urllib.parse import unquote
 
 def github_id(text: str) -> str:
     """goldmark's GitHub ids as Hugo makes them: letters, digits and "_"
-    lower-cased, spaces and "-" as "-", anything else left out."""
-    kept = (
-        "-" if char in " -" else char.lower()
-        for char in text
-        if char in " -_" or char.isalpha() or char.isdigit()
-    )
-    return "".join(kept)
+    lower-cased, spaces, tabs and "-" as "-", anything else left out."""
+    return _NOT_GITHUB_ID.sub("", text).lower().replace(" ", "-").replace("\t", "-")
 
 
 def blackfriday_id(text: str) -> str:
@@ -69,6 +64,7 @@ def toc_id(text: str) -> str:
     return re.sub(r"[-\s]+", "-", kept)
 
 
+_NOT_GITHUB_ID = re.compile(r"[^\w\- \t]")
 _LETTERS_AND_DIGITS = re.compile(r"[^\W_]+")
 _NOT_GFM_ID = re.compile(r"[^\w\- \t]")
 _ASCII_ALNUM = re.compile(r"[a-z0-9]+")
@@ -114,21 +110,26 @@ def with_heading_ids(body: str, dialect: str, reserved: Collection[str] = ()) ->
     headings = list(_HEADING.finditer(body))
     if not headings:
         return body
-    texts = [_text(match.group(3)) for match in headings]
-    markdown = [_markdown(match.group(3)) for match in headings]
     taken = {*reserved}
     if ' id="' in body:
         taken.update(html.unescape(found) for found in _ID.findall(body))
 
+    read: dict[bool, list[str]] = {}  # the headings' text, or Markdown, read once
+
     def named(scheme: Scheme) -> list[str | None]:
-        return _ids(scheme, markdown if scheme.from_markdown else texts, headings, taken)
+        how = scheme.from_markdown
+        if how not in read:
+            read[how] = [(_markdown if how else _text)(match.group(3)) for match in headings]
+        return _ids(scheme, read[how], headings, taken)
 
     schemes = SCHEMES.get(dialect, SCHEMES["commonmark"])
-    if len(schemes) == 1:
-        ids = named(schemes[0])
-    else:
+    wanted = set()
+    if len(schemes) > 1 and 'href="#' in body:
         wanted = {unquote(html.unescape(target)) for target in _IN_PAGE_LINK.findall(body)}
+    if wanted:
         ids = max((named(scheme) for scheme in schemes), key=lambda got: len(wanted & set(got)))
+    else:  # nothing tells which: the generator's current default
+        ids = named(schemes[0])
     # The body again, each heading that gets an id rewritten in place.
     parts: list[str] = []
     done = 0
