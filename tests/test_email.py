@@ -35,6 +35,7 @@ from gazette.render.outputs import render_issue
 from gazette.render.text import render_text
 from gazette.render.theme import contrast
 from tests.conftest import launch_chromium, require_chromium, run_cli
+from tests.visible_text import read_visible
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "email"
 WEB_URL = "https://gazette.example.org/issues/12-drain-your-queue/"
@@ -652,28 +653,9 @@ def test_plain_email_is_left_as_rendered(issue: Issue, settings: Settings) -> No
     assert "Title {{ x }} *|EMAIL|*" in render_text(posing, settings)
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.skip += tag in ("style", "title")
-
-    def handle_endtag(self, tag: str) -> None:
-        self.skip -= tag in ("style", "title")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
 def _text_of(html: str) -> str:
     """The text a reader sees, on one line."""
-    parser = _Text()
-    parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
+    return " ".join(" ".join(read_visible(html).parts).split())
 
 
 def test_utm_parameters_on_outbound_links_only(issue: Issue, settings: Settings) -> None:

@@ -43,6 +43,7 @@ from gazette.replay import ReplayServer
 from gazette.store import open_store
 from gazette.urls import canonical_url
 from tests.conftest import ROOT
+from tests.visible_text import read_visible
 
 SHARED = ROOT.parent / "shared"
 FEEDS = SHARED / "corpora" / "feeds"
@@ -137,33 +138,9 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-class _Text(HTMLParser):
-    """The text a browser shows of an HTML fragment (stdlib, not Gazette's nh3)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self.hidden += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self.hidden:
-            self.hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data)
-
-
 def html_text(fragment: str) -> str:
     """An HTML title (RSS, or Atom ``type="html"``) as a reader sees it."""
-    parser = _Text()
-    parser.feed(fragment)
-    parser.close()
-    return one_line("".join(parser.parts))
+    return one_line("".join(read_visible(fragment).parts))
 
 
 def stories(entries: list[Any]) -> list[set[str]]:

@@ -12,7 +12,6 @@ each finding of the hostile-content run.
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,6 +31,7 @@ from gazette.render.links import href
 from gazette.render.text import render_text
 from gazette.render.web import issue_body_html
 from gazette.urls import safe_url
+from tests.visible_text import read_visible
 
 WEEK = "2026-W02"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -109,34 +109,9 @@ def test_any_title_body_note_and_url_come_back_from_the_draft(
     assert quick_link_line(as_link) in picked.text.split("\n")
 
 
-class _Visible(HTMLParser):
-    """The text a reader sees and every link's href."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text: list[str] = []
-        self.hrefs: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script", "head"):
-            self.hidden += 1
-        if tag == "a":
-            self.hrefs += [v for k, v in attrs if k == "href" and v is not None]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "head"):
-            self.hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.text.append(data)
-
-
 def _seen(html: str) -> tuple[str, list[str]]:
-    parser = _Visible()
-    parser.feed(html)
-    return _norm(" ".join(parser.text)), parser.hrefs
+    seen = read_visible(html)
+    return _norm(" ".join(seen.parts)), seen.hrefs
 
 
 def _norm(text: str) -> str:
