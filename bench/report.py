@@ -77,16 +77,13 @@ WHAT = {
         " thread per core (both let go of the GIL), and the site build trusts the stored"
         " HTML by its digest instead of sanitizing it again; the build renders and writes"
         " its pages in two processes, each file atomically and only when it changed."
-        " With search on, the same steps also index one Pagefind record per story, a"
-        " bundle a year (two `pagefind` processes at once, each sending its files back)."
+        " With search on, the same steps also index every word of every story, a"
+        " segment a year (gazette/search_index.py: static JSON, half of the years in a"
+        " fork)."
         " Then the four real archives of ../shared/corpora/archives (Jekyll, Hugo,"
         " Pelican and Zola blogs), each"
         " imported and built with search off and on, against Pelican building the same"
-        " posts (and Hugo, for the Hugo archive); beside each, what Pagefind alone takes"
-        " to index all of the archive's search text as one record (its CPU time shared"
-        " by the two indexing processes: about the least any arrangement of records can"
-        " cost) against"
-        " what the search target leaves for indexing. Gazette is compiled to bytecode"
+        " posts (and Hugo, for the Hugo archive). Gazette is compiled to bytecode"
         " first, as pip compiles the baselines."
     ),
 }
@@ -101,14 +98,9 @@ MISSED_HINTS = {
         " workers also share the CPU with the event loop and the replay server's process."
     ),
     ("site", "import + build with search"): (
-        'Pagefind\'s own indexing is most of it. The row "Pagefind alone" below is'
-        " the CPU time Pagefind takes for all of the archive's search text as one record,"
-        " shared by the two indexing processes, against what the target leaves once the"
-        " build without search is done: where its ratio nears or passes 1, no"
-        " arrangement of records or bundles meets the target with Pagefind on this"
-        " machine. On top of it come about 0.4 ms of Pagefind a record (every headed"
-        " section of a post is a story: 284 to 2,164 records an archive) and 20-30 ms a"
-        " bundle (one a year: 6 to 15 of them)."
+        "reading each story's text from the stored HTML and counting its words is"
+        " Python, about 0.1 s a megabyte of text on this machine, in two processes;"
+        " the build without search comes first."
     ),
     ("site", "import + build"): (
         "on an archive of 70 to 150 posts a good part is fixed: the thread pool, the"
@@ -116,10 +108,9 @@ MISSED_HINTS = {
         " to run."
     ),
     ("site", "archive full build with search"): (
-        "Pagefind's indexing (about 0.4 ms a record, 0.5 µs a byte of text and 20 ms a"
-        " bundle of its CPU on this machine, in two processes) comes on top of the"
-        " import and the build; publishing an issue re-indexes its year only (the"
-        " one-new-issue row)."
+        "indexing every word of 15 MB of stories' text (about 0.1 s a megabyte, in two"
+        " processes) comes on top of the import and the build; publishing an issue"
+        " re-indexes its year only (the one-new-issue row)."
     ),
     ("site", "archive full build"): (
         "the import converts and sanitizes 25 MB of HTML (nh3 alone is 1 s of CPU) and"

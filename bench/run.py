@@ -150,7 +150,7 @@ def site_rows(data: dict[str, Any]) -> tuple[list[Row], list[Memory]]:
                 note="" if p else data.get("pelican_skipped", "Pelican not installed"),
             )
         )
-    # With Pagefind search on (one record per story, a bundle a year).
+    # With search on (one record per story, a segment a year).
     s = data.get("gazette_search")
     if s:
         rows.append(
@@ -189,8 +189,6 @@ def site_rows(data: dict[str, Any]) -> tuple[list[Row], list[Memory]]:
                     note=f"{own['name']}: {own['seconds']:.2f} s" if own and not label else "",
                 )
             )
-        if "pagefind_floor" in entry and theirs:
-            rows.append(_pagefind_floor(name, entry, theirs, targets))
     # The full build's, as site_bench.py judges it (the largest step for both).
     peak_p = p["full"]["peak_mb"] if p else None
     memory = []
@@ -230,27 +228,6 @@ def _against_pelican(
         target=f"ratio <= {limit:g}",
         met=ours / theirs <= limit if theirs else None,
         note=note,
-    )
-
-
-def _pagefind_floor(
-    name: str, entry: dict[str, Any], pelican: float, targets: dict[str, float]
-) -> Row:
-    """What Pagefind alone needs for a real archive (its CPU time for all the
-    search text as one record, shared by the indexing processes) against what the
-    search target leaves for it: Pelican's time times the target, less
-    Gazette's build without search. A ratio above 1: no design of records or
-    bundles meets the target with Pagefind on this machine."""
-    floor = entry["pagefind_floor"]["seconds"] / entry.get("indexers", 1)
-    budget = pelican * targets.get("real_search_full_vs_pelican", 0.2) - entry["gazette"]["seconds"]
-    return Row(
-        benchmark="site",
-        name=f"real archive {name}: Pagefind alone, all its search text as one record (CPU / processes)",
-        gazette=round(floor, 3),
-        baseline=round(budget, 3) if budget > 0 else None,
-        baseline_name="what the search target leaves for indexing" if budget > 0 else "",
-        ratio=round(floor / budget, 3) if budget > 0 else None,
-        note="" if budget > 0 else "the build without search already takes the whole budget",
     )
 
 

@@ -20,11 +20,11 @@ What it does:
      each in its own process, on an empty database and folder (best of three);
      the same build again with nothing changed (best of three); one more issue
      imported and the site rebuilt. Search is off for the comparison (Pelican
-     builds none); the same three steps with Pagefind search on are reported
-     beside (targets: full build at most a fifth of Pelican's, one new issue
-     under 2 s, peak memory below Pelican's). A step's peak memory is its
-     largest process, Pagefind's included (``wait4`` counts the processes a
-     step waited for); a full build runs two Pagefind processes at once.
+     builds none); the same three steps with search on are reported beside
+     (targets: full build at most a fifth of Pelican's, one new issue under
+     2 s, peak memory below Pelican's). A step's peak memory is its largest
+     process (``wait4`` counts the processes a step waited for: a full build
+     writes half of its pages and half of its search segments in a fork).
    - Pelican (from PyPI, default theme, ``PLUGINS = []``; skipped with a
      message when it is not installed): the same folder built from scratch
      (best of three, each from an empty output folder and cache), built again,
@@ -41,9 +41,7 @@ What it does:
    Pelican's headers, since Pelican reads no TOML), and against the archive's
    own generator where it is installed (Hugo for Redox news); then Gazette's
    full build again with search on. Targets: Gazette's full build at most a
-   tenth of Pelican's with search off, a fifth with search on. Beside it, the
-   least Pagefind itself can take: the CPU time it spends indexing all the
-   archive's search text as one record (``pagefind_floor``).
+   tenth of Pelican's with search off, a fifth with search on.
 
     python bench/site_bench.py            # 650 issues, then the real archives
     python bench/site_bench.py --quick    # 60 issues (well under a minute), no real archives
@@ -68,7 +66,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -96,7 +94,7 @@ REAL = (
     ("fullstackpython-blog_pelican", "content/posts", "https://www.fullstackpython.com"),
     ("rust-blog_zola-toml", "content", "https://blog.rust-lang.org"),
 )
-# With Pagefind search on (one record per story, one bundle a year).
+# With search on (one record per story, one segment a year).
 SEARCH_TARGETS = {
     "search_full_vs_pelican": 0.2,
     "search_one_new_s": 2.0,
@@ -289,8 +287,6 @@ def child(step: str, work: Path) -> dict[str, float]:
         start = time.perf_counter()
         Pelican(settings).run()
         timings["build"] = time.perf_counter() - start
-    elif step == "pagefind-floor":
-        timings["pagefind_cpu"] = pagefind_floor(work / "site-search")
     elif step == "hugo":
         start = time.perf_counter()
         subprocess.run(
@@ -302,29 +298,6 @@ def child(step: str, work: Path) -> dict[str, float]:
     else:
         raise SystemExit(f"unknown step {step}")
     return timings
-
-
-def pagefind_floor(site: Path) -> float:
-    """Seconds of CPU Pagefind takes to index all the search text of the site
-    built with search in ``site`` as one record of one index: the least it can
-    cost, without the cost of a record, of a bundle or of Gazette's side."""
-    import resource
-
-    from gazette.search import RECORDS_CACHE, pagefind_binary
-    from gazette.search_records import StoryRecord
-    from gazette.search_service import run_service
-
-    cached = json.loads((site / RECORDS_CACHE).read_text("utf-8"))["issues"]
-    records = [StoryRecord.from_json(r) for entry in cached.values() for r in entry["records"]]
-    whole = replace(records[0], text=" ".join(r.content for r in records))
-
-    def used() -> float:
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return usage.ru_utime + usage.ru_stime
-
-    before = used()
-    run_service(pagefind_binary(), {"all": [whole]}, "en", lambda name, files: None, 300, site)
-    return used() - before
 
 
 @dataclass(frozen=True)
@@ -463,8 +436,6 @@ def prepare_real(name: str, content: str, base_url: str, work: Path) -> dict[str
 
 
 def bench_real_archives(work: Path, pelican: bool) -> dict[str, Any]:
-    from gazette.search import MAX_INDEXERS
-
     results: dict[str, Any] = {}
     for name, content, base_url in REAL:
         folder = work / "real" / name
@@ -483,9 +454,6 @@ def bench_real_archives(work: Path, pelican: bool) -> dict[str, Any]:
             )
         print(f"{name}: gazette with search, full build (best of {REPEATS})", flush=True)
         entry["gazette_search"] = asdict(fastest_of(partial(gazette_full_build, folder, "+search")))
-        print(f"{name}: pagefind alone, all the text as one record (best of {REPEATS})", flush=True)
-        entry["pagefind_floor"] = asdict(fastest_of(partial(run_step, "pagefind-floor", folder)))
-        entry["indexers"] = min(MAX_INDEXERS, os.cpu_count() or 1)  # pagefind processes at once
         if pelican:
             print(f"{name}: pelican, full build (best of {REPEATS})", flush=True)
             entry["pelican"] = asdict(fastest_of(partial(pelican_full_build, folder)))
@@ -505,9 +473,9 @@ def bench_real_archives(work: Path, pelican: bool) -> dict[str, Any]:
 
 def real_report(real: dict[str, Any]) -> str:
     lines = [
-        "real archives (import + build; with search: Pagefind index too):",
+        "real archives (import + build; with search: the search index too):",
         f"{'':32}{'posts':>6}{'gazette':>10}{'pelican':>10}{'ratio':>8}"
-        f"{'+search':>10}{'ratio':>8}{'pagefind alone':>16}{'own generator':>22}",
+        f"{'+search':>10}{'ratio':>8}{'own generator':>22}",
     ]
     for name, entry in real.items():
         pelican = entry.get("pelican")
@@ -520,11 +488,6 @@ def real_report(real: dict[str, Any]) -> str:
                 f"{search:>8.2f} s{entry['search_ratio']:>8.3f}"
                 if pelican
                 else f"{'-':>10}{'-':>8}{search:>8.2f} s{'-':>8}"
-            )
-            + (
-                f"{entry['pagefind_floor']['seconds']:>10.2f} s CPU"
-                if "pagefind_floor" in entry
-                else f"{'-':>16}"
             )
             + (f"{own['name']:>14} {own['seconds']:.2f} s" if own else f"{'-':>22}")
         )
@@ -568,7 +531,7 @@ def report(results: dict[str, Any]) -> str:
         "   (interpreter start-up and imports included)"
     )
     lines.append(
-        f"with search (Pagefind): full {s['full']['seconds']:.2f} s, no change"
+        f"with search: full {s['full']['seconds']:.2f} s, no change"
         f" {s['no_change']['seconds']:.2f} s, one new {s['one_new']['seconds']:.2f} s,"
         f" peak {s['full']['peak_mb']:.0f} MB (targets: full <= "
         f"{SEARCH_TARGETS['search_full_vs_pelican']} of Pelican's, one new"

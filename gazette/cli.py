@@ -898,8 +898,8 @@ def build_site(out_dir: Path) -> None:
     """Build the static archive of every published issue into --out.
 
     Only files whose content changed are written (each atomically), so a rebuild
-    with nothing new writes nothing. With [site] search = true, Pagefind then
-    indexes the issue pages into --out/pagefind/.
+    with nothing new writes nothing. With [site] search = true, every story is
+    then indexed into --out/search-index/ (only the years that changed).
     """
     from gazette.pipeline import build_archive
 

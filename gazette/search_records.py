@@ -19,16 +19,10 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from gazette.render.site.views import IssueView
 from gazette.urls import safe_url
-
-# What a record holds of a story's text. A Gazette story is a few hundred words;
-# an imported issue's list of links can be hundreds of them in one section, and
-# Pagefind's time grows faster than its input (13 MB of such text: a minute).
-TEXT_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -39,47 +33,27 @@ class StoryRecord:
     headline: str
     text: str  # the story's own words, headline excluded
     source: str  # the story's link, "" when it has none
-    kind: str  # "pick", "feature", "link", or "issue" (an imported one with no headings)
+    kind: str  # "pick", "feature", "link", or "issue" (an imported text before any heading)
     issue_number: int | None  # None: an imported issue without one
     issue_title: str
     date_iso: str
     date_text: str
     tags: tuple[str, ...]
 
-    @property
-    def content(self) -> str:
-        """What the index matches against: the headline, then the text."""
-        return f"{self.headline}. {self.text}" if self.text else self.headline
-
-    def meta(self) -> dict[str, str]:
-        """Pagefind's metadata (strings only): what a result shows."""
+    def shown(self) -> dict[str, object]:
+        """What a search result shows of the story (search.js reads these keys)."""
         return {
+            "url": self.url,
             "title": self.headline,
+            "text": self.text,
             "kind": self.kind,
-            "issue": "" if self.issue_number is None else str(self.issue_number),
+            "issue": self.issue_number,
             "issue_title": self.issue_title,
             "date": self.date_text,
             "date_iso": self.date_iso,
             "source": self.source,
-            "tags": ", ".join(self.tags),
+            "tags": list(self.tags),
         }
-
-    def filters(self) -> dict[str, list[str]]:
-        """Pagefind's filters: the year only. Pagefind writes a filter with
-        several values (tags) and any sort key in a different order on every
-        run (its hash maps), so the same records would give other files each
-        time; a bundle holds one year, so this one stays the same. search.js
-        filters by tag from the results' metadata."""
-        return {"year": [self.date_iso[:4]]}
-
-    def to_json(self) -> dict[str, object]:
-        # Not dataclasses.asdict, which deep-copies every field: a record cache
-        # of thousands of stories is written at every build that changes one.
-        return {**vars(self), "tags": list(self.tags)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StoryRecord:
-        return cls(**{**data, "tags": tuple(data["tags"])})
 
 
 # Regular expressions, not an HTML parser: a full archive is tens of megabytes
@@ -99,7 +73,13 @@ _HEADING = re.compile(r"<h[1-6]([^>]*)>(.*?)</h[1-6]>", re.S)
 _ID = re.compile(r'\sid="([^"]+)"')
 _LINK = re.compile(r'<a href="([^"]*)"', re.S)
 _TAG = re.compile(r"<[^>]*>")
-_BLOCK_END = re.compile(r"</(?:p|li|div|h[1-6]|pre|blockquote|tr)>|<br>")
+# Where a browser breaks the text: a block's or a table cell's start and end,
+# a line break. Text runs on across inline tags (<code>Error</code>s is a word).
+_BREAK = re.compile(
+    r"</?(?:address|article|aside|blockquote|dd|details|div|dl|dt|figcaption|figure|footer"
+    r"|h[1-6]|header|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr"
+    r"|ul)\b[^>]*>|<(?:br|hr)\b[^>]*>"
+)
 
 
 @dataclass(frozen=True)
@@ -115,7 +95,7 @@ def _text(fragment: str) -> str:
     """Plain text of an HTML fragment, blocks separated by a space."""
     if 'class="emoji"' in fragment or "remember-label" in fragment:
         fragment = _SKIPPED.sub("", fragment)
-    spaced = _BLOCK_END.sub(" ", fragment)
+    spaced = _BREAK.sub(" ", fragment)
     return " ".join(html.unescape(_TAG.sub("", spaced)).split())
 
 
@@ -142,45 +122,25 @@ def _marked_stories(body: str) -> Iterator[_Story]:
             yield _Story(anchor, "link", _text(label), note_text, html.unescape(href))
 
 
-def _leading_text(fragment: str) -> str:
-    """``_text(fragment)``, or its start when that is longer than a record keeps.
-
-    A list of hundreds of links is 30 KB of HTML, of which a record keeps the
-    first 2,000 characters of text: the HTML is read in growing pieces until
-    one gives more text than that. A piece ends before a tag or an entity it
-    would cut in two, so its text is the whole text's start (the last word
-    perhaps cut short, past what is kept).
-    """
-    if 'class="emoji"' in fragment or "remember-label" in fragment:
-        return _text(fragment)  # the parts _text leaves out may straddle a cut
-    size = 4 * TEXT_LIMIT
-    while size < len(fragment):
-        piece = fragment[:size]
-        if (tag := piece.rfind("<")) > piece.rfind(">"):
-            piece = piece[:tag]
-        if (entity := piece.rfind("&")) > piece.rfind(";"):
-            piece = piece[:entity]
-        text = _text(piece)
-        if len(text) > TEXT_LIMIT + 1:
-            return text
-        size *= 4
-    return _text(fragment)
-
-
-def _plain_stories(body: str) -> Iterator[_Story]:
+def _plain_stories(body: str, title: str) -> Iterator[_Story]:
     """Stories of an imported body: each headed section, a list of links too.
 
-    An imported issue can hold hundreds of links; a record each would make the
-    index hundreds of thousands of pages (Pagefind writes a file per record),
-    so a list of links is one result, under its heading."""
+    An imported issue can hold hundreds of links in one list: the list is one
+    result, under its heading, and every link of it is found by its words.
+    Text before the first heading (an introduction, or a whole post without
+    headings) is a result of the issue's own, under its title, as is a section
+    whose heading has no words (an image)."""
     headings = list(_HEADING.finditer(body))
+    intro = _text(body[: headings[0].start()] if headings else body)
+    if intro:
+        yield _Story("", "issue", title, intro, "")
     for number, heading in enumerate(headings):
         end = headings[number + 1].start() if number + 1 < len(headings) else len(body)
         section = body[heading.end() : end]
-        headline = _text(heading.group(2))
-        text = _leading_text(section)
-        if not headline or not text:
+        text = _text(section)
+        if not text:
             continue  # a section label: its stories have headings of their own
+        headline = _text(heading.group(2)) or title
         last = _LINK.search(section, section.rfind('<a href="'))
         source = html.unescape(last.group(1)) if last else ""
         # The id the import gave the heading (gazette.heading_ids); a body
@@ -188,12 +148,6 @@ def _plain_stories(body: str) -> Iterator[_Story]:
         named = _ID.search(heading.group(1))
         anchor = quote(html.unescape(named.group(1))) if named else _fragment(headline)
         yield _Story(anchor, "pick", headline, text, source)
-
-
-def _cut(text: str) -> str:
-    if len(text) <= TEXT_LIMIT:
-        return text
-    return text[:TEXT_LIMIT].rsplit(" ", 1)[0] + " …"
 
 
 def _fragment(text: str) -> str:
@@ -204,10 +158,10 @@ def _fragment(text: str) -> str:
 def issue_records(view: IssueView) -> Iterator[StoryRecord]:
     """The stories of one published issue, in the order the issue shows them."""
     body = view.source.html
-    stories = list(_marked_stories(body) if 'class="story"' in body else _plain_stories(body))
-    if not stories and (whole := _leading_text(body)):
-        # An imported issue with no headings: the issue itself is the one result.
-        stories = [_Story("", "issue", view.title, whole, "")]
+    if 'class="story"' in body:
+        stories: Iterator[_Story] = _marked_stories(body)
+    else:
+        stories = _plain_stories(body, view.title)
     tags = tuple(tag.name for tag in view.tags)
     for story in stories:
         if not story.headline:
@@ -215,7 +169,7 @@ def issue_records(view: IssueView) -> Iterator[StoryRecord]:
         yield StoryRecord(
             url=f"{view.href}#{story.anchor}" if story.anchor else view.href,
             headline=story.headline,
-            text=_cut(story.text),
+            text=story.text,
             source=safe_url(story.source),
             kind=story.kind,
             issue_number=view.number,

@@ -113,7 +113,7 @@ class Writer:
         """Delete files under ``out_dir`` that this build did not claim.
 
         Only files matching a glob of ``within`` (``issues/*``) are candidates;
-        ``keep`` holds globs (``pagefind/*``) of files another tool owns. Globs
+        ``keep`` holds globs (``search-index/*``) of files another module owns. Globs
         match across "/". Call it only after every write; returns the removed
         paths, sorted.
         """
@@ -155,8 +155,8 @@ def _files_within(out_dir: Path, globs: tuple[str, ...]) -> Iterator[str]:
 
 
 def _literal_folder(glob: str) -> str:
-    """The folder part of ``glob`` before its first wildcard: "pagefind/2024"
-    for "pagefind/2024/*", "" (the whole folder) for "*" or "*.html"."""
+    """The folder part of ``glob`` before its first wildcard: "search-index/2024"
+    for "search-index/2024/*", "" (the whole folder) for "*" or "*.html"."""
     literal = re.split(r"[*?\[]", glob, maxsplit=1)[0]
     return literal.rsplit("/", 1)[0] if "/" in literal else ""
 

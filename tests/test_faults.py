@@ -7,6 +7,7 @@ time, compression bombs (stacked or not), redirects to file:// and ftp://.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -418,11 +419,12 @@ def test_kill_9_leaves_no_parser_worker_behind(tmp_path: Path, command: str) -> 
 
 
 def test_a_killed_index_leaves_nothing_behind(tmp_path: Path) -> None:
-    """kill -9 while pagefind indexes: no file in the temporary folder, none
-    in the site but what the build wrote, and the next run indexes."""
+    """kill -9 while the index is written, one year's segment done and the
+    next one being made: no temporary file, no stamp nor listing that would
+    say the index is whole, and the next run indexes every year."""
     from gazette.render.site import build_site
-    from gazette.search import update_search
-    from tests.test_search import fake_pagefind
+    from gazette.search import LISTING, update_search
+    from gazette.search import STAMP_NAME as STAMP
     from tests.test_site import BASE_URL, three_issues
 
     config = tmp_path / "gazette.toml"
@@ -430,36 +432,49 @@ def test_a_killed_index_leaves_nothing_behind(tmp_path: Path) -> None:
     site = tmp_path / "site"
     build_site(three_issues(), load_settings(config), site)
     built = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
-    temp = tmp_path / "temp"
-    temp.mkdir()
-    started = tmp_path / "pagefind-started"
-    # A pagefind service that starts, then hangs until it is killed.
-    hanging = fake_pagefind(tmp_path, f"touch {started}\nexec sleep 60")
+    started = tmp_path / "second-segment"
+    # Three years: this process indexes the first and the third, a forked one
+    # the second; the third waits to be killed.
     index = (
-        "import sys; from pathlib import Path; from gazette.config import load_settings; "
-        "from gazette.search import update_search; from tests.test_site import three_issues; "
-        "update_search(Path(sys.argv[1]), three_issues(), load_settings(Path(sys.argv[2])))"
+        "import sys, time, dataclasses; from pathlib import Path; import gazette.search as s\n"
+        "from gazette.config import load_settings; from tests.test_site import three_issues\n"
+        "made, real = [], s.segment_files\n"
+        "def slow(records):\n"
+        "    made.append(1)\n"
+        "    if len(made) == 2:\n"
+        "        Path(sys.argv[3]).touch(); time.sleep(60)\n"
+        "    return real(records)\n"
+        "s.segment_files = slow\n"
+        "issues = [dataclasses.replace(i, published_on=f'{2024 + n}-03-04')\n"
+        "          for n, i in enumerate(three_issues())]\n"
+        "s.update_search(Path(sys.argv[1]), issues, load_settings(Path(sys.argv[2])))\n"
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", index, str(site), str(config)],
-        env={**os.environ, "TMPDIR": str(temp), "PAGEFIND_BINARY_PATH": str(hanging)},
+        [sys.executable, "-c", index, str(site), str(config), str(started)],
         start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 30
         while not started.exists() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert started.exists(), "the stand-in pagefind never ran"
+        assert started.exists(), "the index never reached its second segment"
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    assert sorted(p.name for p in temp.iterdir()) == []
     left = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
-    # The records cache is written before pagefind starts; nothing else is new.
-    assert [rel for rel in left if rel not in built] == [".gazette-search.json"]
-    report = update_search(site, three_issues(), load_settings(config))
+    new = [rel for rel in left if rel not in built]
+    assert new and all(rel.split("/")[0] == "search-index" for rel in new)
+    assert not [rel for rel in new if rel.endswith((".tmp", STAMP)) or rel == LISTING]
+    assert not [rel for rel in new if "/." in rel]  # no hidden temporary file
+    issues = [
+        dataclasses.replace(issue, published_on=f"{2024 + n}-03-04")
+        for n, issue in enumerate(three_issues())
+    ]
+    report = update_search(site, issues, load_settings(config))
     assert report.ran
-    assert (site / "pagefind" / "2026" / "pagefind-entry.json").is_file()
+    for year in ("2024", "2025", "2026"):
+        assert (site / "search-index" / year / STAMP).is_file(), year
+    assert (site / LISTING).is_file()
 
 
 # -- every server fault with a healthy source beside it ---------------------------------

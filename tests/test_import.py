@@ -362,15 +362,13 @@ def test_imported_issues_make_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "Issue #None" not in special.read_text("utf-8") and "#None" not in index
     assert broken_links(site) == []
     # Search holds the imported issues' stories (their headed sections), a
-    # bundle for each year.
-    bundles = json.loads((site / "pagefind" / "bundles.json").read_text("utf-8"))["bundles"]
-    pages = sum(
-        json.loads((site / "pagefind" / year / "pagefind-entry.json").read_text("utf-8"))[
-            "languages"
-        ]["en"]["page_count"]
-        for year in bundles
+    # segment for each year.
+    years = json.loads((site / "search-index" / "index.json").read_text("utf-8"))["years"]
+    stories = sum(
+        json.loads((site / "search-index" / year / "meta.json").read_text("utf-8"))["stories"]
+        for year in years
     )
-    assert pages >= 6
+    assert stories >= 6
     # Imported issues live beside drafted ones: candidates see them without stories.
     with open_store(tmp_path / "g.db") as store:
         assert [p.picks for p in published_issues(store)] == [()] * 6

@@ -1,16 +1,15 @@
-"""The search index: Pagefind (the real bundled binary) over a built archive.
+"""The search index (gazette.search, gazette.search_index) over a built archive.
 
-Incremental like the site (nothing changed, nothing written), atomic (files
-land whole, the entry file last) and with one-line errors when pagefind is
-missing, fails or hangs. The browser half (a search that finds a story) is in
-test_site.py."""
+Incremental like the site (nothing changed, nothing written; a new issue
+re-indexes its year only), atomic (files land whole, each segment's meta.json
+after the files it names) and byte-for-byte the same from the same issues.
+The browser half (search.js finding a story) is in test_site.py; the index's
+words against every real archive's text are in test_search_index.py."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
-import stat
 from pathlib import Path
 
 import pytest
@@ -21,20 +20,17 @@ from gazette.render.site import build_site
 from gazette.render.site.manifest import MANIFEST
 from gazette.render.site.views import archive_of
 from gazette.search import (
-    BUNDLES,
-    RECORDS_CACHE,
+    LISTING,
     STAMP_NAME,
-    UNUSED,
-    SearchError,
     build_searchable_site,
-    pagefind_binary,
     update_search,
 )
 from gazette.search_records import issue_records
+from tests.search_reader import find, stories_of
 from tests.test_site import BASE_URL, ISSUE_DIRS, issue_four, three_issues
 
-ENTRY = "pagefind/2026/pagefind-entry.json"  # every test issue is from 2026
-STAMP = f"pagefind/2026/{STAMP_NAME}"
+META = "search-index/2026/meta.json"  # every test issue is from 2026
+STAMP = f"search-index/2026/{STAMP_NAME}"
 
 
 @pytest.fixture
@@ -52,14 +48,6 @@ def files(root: Path) -> dict[str, int]:
     }
 
 
-def fake_pagefind(tmp_path: Path, script: str) -> Path:
-    """A stand-in executable for the failure cases a real pagefind rarely shows."""
-    path = tmp_path / "pagefind"
-    path.write_text(f"#!/bin/sh\n{script}\n", "utf-8")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
-
-
 def story_count(issues: list[PublishedIssue], settings: Settings) -> int:
     return sum(len(list(issue_records(view))) for view in archive_of(issues, settings).issues)
 
@@ -68,22 +56,33 @@ def test_index_is_built_from_one_record_per_story(tmp_path: Path, settings: Sett
     build_site(three_issues(), settings, tmp_path)
     report = update_search(tmp_path, three_issues(), settings)
     assert report.ran
-    assert ENTRY in report.written
+    assert META in report.written
     assert report.written == tuple(sorted(report.written))
-    entry = json.loads((tmp_path / ENTRY).read_text("utf-8"))
+    meta = json.loads((tmp_path / META).read_text("utf-8"))
     # One record per story (issue 1: two picks, the feature, two quick links;
     # issue 2: a pick and a quick link; issue 3: a pick), never whole pages,
     # navigation or footers.
     stories = story_count(three_issues(), settings)
     assert stories == 8
-    assert entry["languages"]["en"]["page_count"] == stories
-    assert json.loads((tmp_path / BUNDLES).read_text("utf-8")) == {
-        "bundles": ["2026"],
+    assert meta["stories"] == stories == len(stories_of(tmp_path, "2026"))
+    assert json.loads((tmp_path / LISTING).read_text("utf-8")) == {
+        "format": 1,
+        "years": ["2026"],
         "tags": ["<script>alert('tag')</script>", "liveview", "nerves", "otp", "testing"],
     }
-    assert (tmp_path / "pagefind/2026/pagefind.js").is_file()
-    assert len(list((tmp_path / "pagefind/2026/fragment").iterdir())) == stories
-    assert list((tmp_path / "pagefind/2026/index").iterdir())
+    # Each tag lists exactly its stories, so the tag filter misses none.
+    tagged = {
+        tag: sorted(r.url for v in archive_of(three_issues(), settings).issues
+                    for r in issue_records(v) if tag in r.tags)
+        for tag in ("nerves", "otp", "liveview")
+    }  # fmt: skip
+    for tag, urls in tagged.items():
+        assert sorted(stories_of(tmp_path, "2026")[i]["url"] for i in meta["tags"][tag]) == urls
+    # A word of a headline, of a story's text, and the start of a word.
+    assert find(tmp_path, "homex") == [f"{ISSUE_DIRS[1]}/index.html#pick-2"]
+    assert find(tmp_path, "dormant") == [f"{ISSUE_DIRS[1]}/index.html#feature"]
+    assert find(tmp_path, "dorm") == find(tmp_path, "DORMANT")
+    assert find(tmp_path, "homex dormant") == []  # every word, in one story
     assert not list(tmp_path.rglob("*.tmp"))
 
 
@@ -103,9 +102,13 @@ def test_every_story_is_a_record_with_its_anchor_issue_and_source(settings: Sett
     assert homex.source == "https://hex.pm/packages/homex"
     assert "See the package on Hex.pm" not in homex.text  # the link's label is not text
     assert (homex.issue_number, homex.date_iso) == (1, "2026-01-05")
-    assert homex.tags == ("nerves", "otp") and homex.filters() == {"year": ["2026"]}
-    assert homex.meta()["tags"] == "nerves, otp"
-    assert homex.meta()["date"] == "January 5, 2026"
+    assert homex.tags == ("nerves", "otp")
+    shown = homex.shown()
+    assert (shown["tags"], shown["date"], shown["issue"]) == (
+        ["nerves", "otp"],
+        "January 5, 2026",
+        1,
+    )
     feature = records[2]
     assert feature.kind == "feature" and "Remember" not in feature.text
     assert "usage_rules library = agent" in feature.text  # its key points are searchable
@@ -116,26 +119,34 @@ def test_every_story_is_a_record_with_its_anchor_issue_and_source(settings: Sett
         "scopes, magic links and more",
     )
     # Section labels and tag names are no story's text.
-    assert not any("WEEKLY PICKS" in r.content for r in records)
+    assert not any("WEEKLY PICKS" in r.headline + r.text for r in records)
 
 
 def test_an_imported_issue_gives_a_record_per_headed_section(settings: Settings) -> None:
     imported = dataclasses.replace(
         three_issues()[0],
         html_utf8=(
+            b"<p>Hello from the editor.</p>"
             b"<h2>. WEEKLY PICKS .</h2><h3>Oban &amp; friends</h3><p>Jobs, "
             b'<a href="https://hex.pm/packages/oban">oban</a>.</p>'
             b'<h2>Quick links</h2><ul><li><a href="https://a.example/">ex_aws</a> S3</li></ul>'
+            b'<h2><img src="https://a.example/logo.png" alt=""></h2><p>Under a logo.</p>'
         ),
         html_digest="",
     )
-    records = list(issue_records(archive_of([imported], settings).issues[0]))
+    view = archive_of([imported], settings).issues[0]
+    records = list(issue_records(view))
+    # Every word of the body is some record's: the text before the first
+    # heading and a section headed by a picture are the issue's own.
     assert [(r.headline, r.text, r.source) for r in records] == [
+        (view.title, "Hello from the editor.", ""),
         ("Oban & friends", "Jobs, oban.", "https://hex.pm/packages/oban"),
         ("Quick links", "ex_aws S3", "https://a.example/"),
+        (view.title, "Under a logo.", ""),
     ]
+    assert (records[0].kind, records[0].url) == ("issue", view.href)
     # No ids there: a text fragment scrolls the browser to the heading.
-    assert records[0].url.endswith("#:~:text=Oban%20%26%20friends")
+    assert records[1].url.endswith("#:~:text=Oban%20%26%20friends")
 
 
 def test_an_imported_section_links_to_the_id_its_heading_was_given(settings: Settings) -> None:
@@ -154,31 +165,33 @@ def test_an_imported_section_links_to_the_id_its_heading_was_given(settings: Set
     assert ' id="oban--friends"' in body
 
 
-def test_a_bundle_a_year_and_a_new_issue_reindexes_only_its_year(
+def test_a_segment_a_year_and_a_new_issue_reindexes_only_its_year(
     tmp_path: Path, settings: Settings
 ) -> None:
     old = dataclasses.replace(three_issues()[0], number=9, published_on="2024-03-04")
     issues = [old, *three_issues()[1:]]
     update_search(tmp_path, issues, settings)
-    assert json.loads((tmp_path / BUNDLES).read_text("utf-8"))["bundles"] == ["2026", "2024"]
-    before = files(tmp_path / "pagefind/2024")
+    assert json.loads((tmp_path / LISTING).read_text("utf-8"))["years"] == ["2026", "2024"]
+    assert find(tmp_path, "homex") == [f"{ISSUE_DIRS[1].replace('1-', '9-', 1)}/index.html#pick-2"]
+    before = files(tmp_path / "search-index/2024")
     report = update_search(tmp_path, [*issues, issue_four()], settings)
     assert report.ran
-    assert not any(p.startswith("pagefind/2024/") for p in report.written + report.removed)
-    assert files(tmp_path / "pagefind/2024") == before
-    # An issue gone from a year: its bundle goes when the year has no issue left.
+    assert not any(p.startswith("search-index/2024/") for p in report.written + report.removed)
+    assert files(tmp_path / "search-index/2024") == before
+    # An issue gone from a year: its segment goes when the year has no issue left.
     update_search(tmp_path, three_issues()[1:], settings)
-    assert not (tmp_path / "pagefind/2024").exists()
-    assert json.loads((tmp_path / BUNDLES).read_text("utf-8"))["bundles"] == ["2026"]
+    assert not (tmp_path / "search-index/2024").exists()
+    assert json.loads((tmp_path / LISTING).read_text("utf-8"))["years"] == ["2026"]
+    assert find(tmp_path, "homex") == []
 
 
 def test_the_same_records_give_the_same_files(tmp_path: Path, settings: Settings) -> None:
-    """Byte for byte, so a forced or interrupted run rewrites nothing it need
-    not (Pagefind's tag filters and sort keys would not: see filters())."""
+    """Byte for byte, so a forced or interrupted run rewrites nothing it need not."""
     first = update_search(tmp_path / "a", three_issues(), settings)
     second = update_search(tmp_path / "b", three_issues(), settings, force=True)
     assert first.written == tuple(p.replace("b/", "a/", 1) for p in second.written)
-    assert files_bytes(tmp_path / "a" / "pagefind") == files_bytes(tmp_path / "b" / "pagefind")
+    index = "search-index"
+    assert files_bytes(tmp_path / "a" / index) == files_bytes(tmp_path / "b" / index)
     again = update_search(tmp_path / "a", three_issues(), settings, force=True)
     assert again.ran and again.written == () and again.removed == ()
 
@@ -187,7 +200,7 @@ def files_bytes(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_nothing_changed_means_pagefind_does_not_run(tmp_path: Path, settings: Settings) -> None:
+def test_nothing_changed_means_nothing_is_indexed(tmp_path: Path, settings: Settings) -> None:
     build_site(three_issues(), settings, tmp_path)
     update_search(tmp_path, three_issues(), settings)
     before = files(tmp_path)
@@ -197,70 +210,45 @@ def test_nothing_changed_means_pagefind_does_not_run(tmp_path: Path, settings: S
     assert files(tmp_path) == before
 
 
-def test_a_new_issue_rewrites_only_the_index_files_that_change(
+def test_a_new_issue_keeps_the_numbers_of_the_stories_before_it(
     tmp_path: Path, settings: Settings
 ) -> None:
+    """Stories are numbered oldest first, so a new issue's stories come after
+    the others and a reader's cached files of the year still agree."""
     build_site(three_issues(), settings, tmp_path)
     update_search(tmp_path, three_issues(), settings)
-    before = files(tmp_path / "pagefind")
+    before = stories_of(tmp_path, "2026")
     build_site([*three_issues(), issue_four()], settings, tmp_path)
     report = update_search(tmp_path, [*three_issues(), issue_four()], settings)
-    assert report.ran
-    assert ENTRY in report.written
-    # The UI and the wasm did not change, so they were not rewritten.
-    assert "pagefind/2026/pagefind.js" in report.unchanged
-    assert "pagefind/2026/wasm.en.pagefind" in report.unchanged
-    after = files(tmp_path / "pagefind")
-    assert after["2026/pagefind.js"] == before["2026/pagefind.js"]
+    assert report.ran and META in report.written
+    after = stories_of(tmp_path, "2026")
     new_stories = len(list(issue_records(archive_of([issue_four()], settings).issues[0])))
-    old_stories = story_count(three_issues(), settings)
-    assert len(list((tmp_path / "pagefind/2026/fragment").iterdir())) == old_stories + new_stories
-    # Only the new stories' fragments are new; the others stay as they were.
-    written = [p for p in report.written if p.startswith("pagefind/2026/fragment/")]
-    assert len(written) == new_stories
-    # The replaced index chunk and metadata are gone: nothing references them any more.
-    assert report.removed
-    assert set(report.removed) <= {f"pagefind/{p}" for p in before}
-    assert all(p.endswith((".pf_index", ".pf_meta", ".pf_filter")) for p in report.removed)
+    assert after[: len(before)] == before and len(after) == len(before) + new_stories
+    assert [s["date_iso"] for s in after] == sorted(s["date_iso"] for s in after)
 
 
 def test_a_failed_index_is_redone_next_time(tmp_path: Path, settings: Settings) -> None:
     build_site(three_issues(), settings, tmp_path)
     update_search(tmp_path, three_issues(), settings)
     build_site([*three_issues(), issue_four()], settings, tmp_path)
-    (tmp_path / STAMP).unlink()  # as if pagefind had died after the site was built
+    (tmp_path / STAMP).unlink()  # as if the run had died before its stamp
     report = update_search(tmp_path, [*three_issues(), issue_four()], settings)
     assert report.ran
-    entry = json.loads((tmp_path / ENTRY).read_text("utf-8"))
-    assert entry["languages"]["en"]["page_count"] > 7
+    assert json.loads((tmp_path / META).read_text("utf-8"))["stories"] > 8
 
 
-def test_missing_binary_is_one_clear_line(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-pagefind"))
-    with pytest.raises(SearchError, match=r"pagefind binary .*pip install 'pagefind\[bin\]'"):
-        pagefind_binary()
-    build_site(three_issues(), settings, tmp_path / "site")
-    with pytest.raises(SearchError) as error:
-        update_search(tmp_path / "site", three_issues(), settings)
-    assert "\n" not in str(error.value)
-    assert "search = false" in str(error.value)
-
-
-def test_pagefind_failure_and_timeout(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    build_site(three_issues(), settings, tmp_path / "site")
-    failing = fake_pagefind(tmp_path, "echo 'Error: no html found' >&2; exit 3")
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(failing))
-    with pytest.raises(SearchError, match=r"pagefind failed on .*: Error: no html found"):
-        update_search(tmp_path / "site", three_issues(), settings)
-    slow = fake_pagefind(tmp_path, "sleep 30")
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
-    with pytest.raises(SearchError, match=r"did not finish within 0.5 s"):
-        update_search(tmp_path / "site", three_issues(), settings, timeout=0.5)
-    assert not (tmp_path / "site" / "pagefind").exists()  # nothing half-written
+def test_an_index_from_an_older_gazette_is_removed(tmp_path: Path, settings: Settings) -> None:
+    """Gazette kept a Pagefind index in pagefind/ before it wrote its own:
+    the first update removes it, and only when it is Gazette's."""
+    build_site(three_issues(), settings, tmp_path)
+    (tmp_path / "pagefind/2026").mkdir(parents=True)
+    (tmp_path / "pagefind/bundles.json").write_text('{"bundles": ["2026"]}')
+    (tmp_path / "pagefind/2026/pagefind.js").write_text("old")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine/pagefind.js").write_text("the user's")
+    report = update_search(tmp_path, three_issues(), settings)
+    assert "pagefind/bundles.json" in report.removed
+    assert not (tmp_path / "pagefind").exists() and (tmp_path / "mine/pagefind.js").exists()
 
 
 def test_search_off_builds_no_index(tmp_path: Path) -> None:
@@ -268,7 +256,7 @@ def test_search_off_builds_no_index(tmp_path: Path) -> None:
     config.write_text(f'[publication]\nbase_url = "{BASE_URL}"\n[site]\nsearch = false\n')
     report = build_searchable_site(three_issues(), load_settings(config), tmp_path / "out")
     assert report.search is None
-    assert not (tmp_path / "out" / "pagefind").exists()
+    assert not (tmp_path / "out" / "search-index").exists()
     assert report.summary(Path("out")).endswith("(search off)")
 
 
@@ -287,71 +275,40 @@ def test_searchable_site_uses_the_configured_subscribe_url(tmp_path: Path) -> No
     assert "0 files written" in again.summary(Path("out"))
 
 
-def test_bundles_are_shared_between_the_indexers_by_their_size() -> None:
-    """A full build's years go to two pagefind processes with about as many
-    records each; never more groups than bundles."""
-    from gazette.search import _groups
-
-    sizes = {"2021": 50, "2022": 40, "2023": 30, "2024": 20, "2025": 10}
-    bundles = {year: [object()] * n for year, n in sizes.items()}
-    groups = _groups(bundles, 2)  # type: ignore[arg-type]
-    assert sorted(name for group in groups for name in group) == sorted(sizes)
-    totals = sorted(sum(len(records) for records in group.values()) for group in groups)
-    assert totals == [70, 80]
-    assert len(_groups(bundles, 8)) == 5  # type: ignore[arg-type]
-    assert _groups({}, 2) == []
-
-
-def test_only_the_files_the_site_serves_are_written(tmp_path: Path, settings: Settings) -> None:
-    """Pagefind's own search widgets (420 KB a bundle) are not written, and
-    nothing is left beside the index: no scratch folder, no temporary file."""
+def test_only_the_index_is_written(tmp_path: Path, settings: Settings) -> None:
+    """A segment holds its meta.json, its buckets of terms and its chunks of
+    stories, and nothing is left beside them: no temporary file."""
     build_site(three_issues(), settings, tmp_path)
     update_search(tmp_path, three_issues(), settings)
-    bundle = tmp_path / "pagefind" / "2026"
-    names = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
-    assert {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json"} <= names
-    assert not [name for name in names if name.startswith(UNUSED)]
-    # The search code of the index's language only (the browser test searches with it).
-    assert [name for name in names if name.startswith("wasm.")] == ["wasm.en.pagefind"]
-    ours = {STAMP_NAME, RECORDS_CACHE, MANIFEST}  # the build's and the index's own records
+    segment = tmp_path / "search-index" / "2026"
+    names = sorted(p.name for p in segment.iterdir())
+    meta = json.loads((segment / "meta.json").read_text("utf-8"))
+    assert names == sorted(
+        [".gazette-stamp", "meta.json"]
+        + [f"terms-{b}.json" for b in range(meta["buckets"])]
+        + [f"stories-{c}.json" for c in range(len(meta["chunks"]))]
+    )
+    ours = {STAMP_NAME, MANIFEST}  # the build's and the index's own records
     assert [p.name for p in tmp_path.rglob(".*") if p.name not in ours] == []
 
 
-def test_a_file_pagefind_sends_outside_its_bundle_is_refused() -> None:
-    from gazette.search_service import _Failed, _files
+def test_a_large_year_is_split_into_buckets_and_chunks(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query reads one bucket a word and the chunks of the stories it
+    shows; with small limits the same three issues take several of each and
+    every story is still found by every word."""
+    from gazette import search_index
 
-    content = base64.b64encode(b"x").decode("ascii")
-    reply = {
-        "type": "GetFiles",
-        "files": [
-            {"path": "pagefind.js", "content": content},
-            {"path": "pagefind-ui.js", "content": content},
-        ],
-    }
-    assert _files(reply) == {"pagefind.js": b"x", "pagefind-ui.js": b"x"}
-    for path in ("../index.html", "fragment/../../index.html"):
-        with pytest.raises(_Failed, match="outside its bundle"):
-            _files({"type": "GetFiles", "files": [{"path": path, "content": content}]})
-    with pytest.raises(_Failed, match="did not send the index"):
-        _files({"type": "Error", "message": "no"})
-
-
-def test_the_search_code_kept_is_the_one_the_entry_names() -> None:
-    """pagefind.js loads wasm.<the entry's wasm>.pagefind, or wasm.unknown
-    for a language Pagefind has no stemmer for (Esperanto, Chinese)."""
-    from gazette.search import _served
-
-    wasm = {
-        "wasm.en.pagefind": b"en",
-        "wasm.unknown.pagefind": b"?",
-        "pagefind.js": b"js",
-        "pagefind-ui.js": b"widget",  # Pagefind's own widgets: never served
-    }
-    english = {"pagefind-entry.json": b'{"languages": {"en": {"wasm": "en"}}}', **wasm}
-    assert sorted(_served(english)) == ["pagefind-entry.json", "pagefind.js", "wasm.en.pagefind"]
-    other = {"pagefind-entry.json": b'{"languages": {"eo": {"wasm": null}}}', **wasm}
-    assert sorted(_served(other)) == ["pagefind-entry.json", "pagefind.js", "wasm.unknown.pagefind"]
-    with pytest.raises(SearchError, match="cannot be read"):
-        _served({"pagefind-entry.json": b"{not json", **wasm})
-    with pytest.raises(SearchError, match=r"without writing pagefind-entry\.json"):
-        _served(wasm)
+    build_site(three_issues(), settings, tmp_path / "one")
+    update_search(tmp_path / "one", three_issues(), settings)
+    monkeypatch.setattr(search_index, "POSTINGS_PER_BUCKET", 20)
+    monkeypatch.setattr(search_index, "CHUNK_CHARS", 100)
+    update_search(tmp_path / "many", three_issues(), settings)
+    meta = json.loads((tmp_path / "many" / META).read_text("utf-8"))
+    assert meta["buckets"] > 3 and len(meta["chunks"]) > 3
+    assert stories_of(tmp_path / "many", "2026") == stories_of(tmp_path / "one", "2026")
+    for story in stories_of(tmp_path / "one", "2026"):
+        for word in set(search_index.words(story["title"] + " " + story["text"])):
+            assert story["url"] in find(tmp_path / "many", word), word
+            assert find(tmp_path / "many", word) == find(tmp_path / "one", word)

@@ -38,6 +38,7 @@ from gazette.models import Issue, Pick, PublishedIssue, Sponsor
 from gazette.publish import archive_issues
 from gazette.render import BUILTIN_TEMPLATES
 from gazette.render.site import MANIFEST, SiteReport, build_site
+from gazette.render.site.views import archive_of
 from gazette.render.web import body_digest, issue_body_html, sanitize_body_html, slugify
 from gazette.search import update_search
 from gazette.store import open_store
@@ -544,15 +545,15 @@ def test_links_resolve_with_the_search_index(tmp_path: Path, settings: Settings)
     build(tmp_path, settings)
     update_search(tmp_path, three_issues(), settings)
     assert broken_links(tmp_path) == []
-    # Every page links to the search page, which loads search.js, which loads
-    # the list of bundles and Pagefind from the newest one.
+    # Every page links to the search page, which loads search.js, which reads
+    # the list of segments, then each segment's files.
     assert 'href="../../search/index.html"' in (tmp_path / ISSUE_DIRS[1] / "index.html").read_text()
     search_js = (tmp_path / "search.js").read_text("utf-8")
-    assert 'new URL("bundles.json", bundleRoot)' in search_js
-    bundles = json.loads((tmp_path / "pagefind/bundles.json").read_text("utf-8"))["bundles"]
-    for year in bundles:
-        assert (tmp_path / "pagefind" / year / "pagefind.js").is_file(), year
-    assert 'data-bundle="../pagefind/"' in (tmp_path / "search/index.html").read_text("utf-8")
+    assert 'load("index.json")' in search_js and '"/meta.json"' in search_js
+    years = json.loads((tmp_path / "search-index/index.json").read_text("utf-8"))["years"]
+    for year in years:
+        assert (tmp_path / "search-index" / year / "meta.json").is_file(), year
+    assert 'data-index="../search-index/"' in (tmp_path / "search/index.html").read_text("utf-8")
 
 
 def test_internal_links_are_relative(tmp_path: Path, settings: Settings) -> None:
@@ -811,8 +812,8 @@ def test_a_template_override_rebuilds_every_page(tmp_path: Path) -> None:
 
 def test_stale_pages_go_and_other_files_stay(tmp_path: Path, settings: Settings) -> None:
     build(tmp_path, settings)
-    (tmp_path / "pagefind").mkdir()
-    (tmp_path / "pagefind" / "pagefind.js").write_text("search index")
+    (tmp_path / "search-index").mkdir()
+    (tmp_path / "search-index" / "index.json").write_text("search index")
     (tmp_path / "CNAME").write_text("gazette.example.org")  # the user's own file
     # Issue 2 is gone (say, withdrawn): its page and its only tags go with it.
     report = build(tmp_path, settings, [issue_one(), issue_three()])
@@ -825,7 +826,7 @@ def test_stale_pages_go_and_other_files_stay(tmp_path: Path, settings: Settings)
     }
     assert not (tmp_path / ISSUE_DIRS[2]).exists()
     assert not (tmp_path / "tags/testing").exists()
-    assert (tmp_path / "pagefind" / "pagefind.js").is_file()
+    assert (tmp_path / "search-index" / "index.json").is_file()
     assert (tmp_path / "CNAME").is_file()
     assert broken_links(tmp_path) == []
 
@@ -903,9 +904,9 @@ def test_writer(tmp_path: Path) -> None:
     assert again.write("a/b.txt", "hé".encode()) is False
     assert again.write("c.txt", "new") is True
     (tmp_path / "stale.html").write_text("old")
-    (tmp_path / "pagefind").mkdir()
-    (tmp_path / "pagefind" / "index.js").write_text("keep")
-    assert again.remove_stale(keep=("pagefind/*",)) == ["stale.html"]
+    (tmp_path / "search-index").mkdir()
+    (tmp_path / "search-index" / "index.json").write_text("keep")
+    assert again.remove_stale(keep=("search-index/*",)) == ["stale.html"]
     assert again.written == ["c.txt"] and again.unchanged == ["a/b.txt"]
     assert not [p for p in tmp_path.rglob("*.tmp")]
     # keep() claims without writing; a later write of the same path is refused.
@@ -969,7 +970,7 @@ def test_site_golden(tmp_path: Path, settings: Settings, page: str) -> None:
 @pytest.fixture
 def served_site(tmp_path: Path, settings: Settings) -> Iterator[str]:
     """The three issues built with their search index, served over loopback
-    HTTP (search needs http: browsers refuse Pagefind's fetches on file://)."""
+    HTTP (search needs http: browsers refuse search.js's fetches on file://)."""
     build(tmp_path, settings)
     update_search(tmp_path, three_issues(), settings)
 
@@ -994,7 +995,7 @@ WIDTHS = (375, 1280)  # a phone, a desktop
 
 @pytest.mark.parametrize(
     ("glob", "folder"),
-    [("*", ""), ("*.html", ""), ("issues/*", "issues"), ("pagefind/2024/*", "pagefind/2024"),
+    [("*", ""), ("*.html", ""), ("issues/*", "issues"), ("search-index/2024/*", "search-index/2024"),
      ("tags/[a-z]*/x", "tags"), ("search.js", "")],
 )  # fmt: skip
 def test_stale_files_are_looked_for_only_where_a_glob_can_match(glob: str, folder: str) -> None:
@@ -1067,8 +1068,13 @@ def test_pages_in_a_browser(served_site: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_search_in_a_browser(served_site: str) -> None:
+def test_search_in_a_browser(served_site: str, settings: Settings) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
+    from gazette.search_records import issue_records
+
+    views = archive_of(three_issues(), settings).issues
+    tagged = [record for view in views for record in issue_records(view) if "otp" in record.tags]
+    otp, newest = len(tagged), max(tagged, key=lambda record: record.date_iso).date_text
     dialogs: list[str] = []
     failed: list[str] = []
     with sync_api.sync_playwright() as pw:
@@ -1100,10 +1106,17 @@ def test_search_in_a_browser(served_site: str) -> None:
                 assert "Homex" in item.locator("mark").first.inner_text()
                 overflow = _overflow(page)
                 assert overflow <= 0, f"search results overflow by {overflow}px at {width}px"
-                # Text from the feature is the feature's result, not the picks'.
-                box.fill("dormant")
+                # Text from the feature is the feature's result, not the picks';
+                # the case, the start of a word and an accent are read as the
+                # index reads them (gazette/search_index.py).
+                box.fill("GARCÍ")
                 page.wait_for_function(
                     "document.querySelector('.search-result-link')?.href.endsWith('#feature')"
+                )
+                assert page.locator(".search-result mark").first.inner_text() == "García"
+                box.fill("dormant")
+                page.wait_for_function(
+                    "document.querySelector('.search-result mark')?.textContent === 'dormant'"
                 )
                 # Filters by year and tag; a query that finds nothing says so plainly.
                 page.select_option("#search-tag", "liveview")
@@ -1113,6 +1126,15 @@ def test_search_in_a_browser(served_site: str) -> None:
                 box.fill("")
                 page.wait_for_function("document.querySelectorAll('.search-result').length === 1")
                 assert "Streams now reset" in page.inner_text(".search-results")
+                # A tag alone: every story that has it, the newest first.
+                page.select_option("#search-tag", "otp")
+                page.wait_for_function(
+                    f"document.getElementById('search-status').textContent === '{otp} stories'"
+                )
+                dates = page.locator(".search-result-issue").all_inner_texts()
+                assert len(dates) == otp and newest in dates[0]
+                page.select_option("#search-tag", "liveview")
+                page.wait_for_function("document.querySelectorAll('.search-result').length === 1")
                 result = page.locator(".search-result-link").first
                 result.click()
                 page.wait_for_url(f"**/{ISSUE_DIRS[3]}/index.html#pick-1")

@@ -24,7 +24,6 @@ NOT_MESSAGES = {
     ("draft/surgery.py", "`gazette pick ID` moves a story up"),  # a note in the draft file
     ("opml.py", "(gazette sources import-opml)"),  # a comment in gazette.toml
     ("output.py", "gazette doctor"),  # the title of the doctor's table
-    ("search_service.py", "--service"),  # pagefind's option
 }
 
 

@@ -1,19 +1,23 @@
 // The archive's search page, and only it, loads this file. Every story of
-// every issue is a result of its own: its headline, summary, tags and issue,
-// a link to the story in its issue and one to its source. The index is one
-// Pagefind bundle a year (pagefind/bundles.json lists them, newest first),
-// written by `gazette build-site` with [site] search = true; this script loads
-// Pagefind from the newest and merges the others, and Pagefind fetches only the
-// chunks a query needs. The site reads fine without any of it.
+// every issue is a result of its own: its headline, an excerpt of its text,
+// its tags and issue, a link to the story in its issue and one to its source.
+// The index is one segment a year (search-index/index.json lists them, newest
+// first), written by `gazette build-site` with [site] search = true; what each
+// file holds is said in gazette/search_index.py. A query fetches a segment's
+// meta.json, the one bucket of terms each of its words needs, and the chunks of
+// stories the results shown are in. The site reads fine without any of it.
 (function () {
   "use strict";
+  var FORMAT = 1; // gazette.search_index.FORMAT
+  var PAGE = 30; // results shown
+  var PREFIX_WEIGHT = 0.5; // "release" finds "releases", as half a match
   var container = document.getElementById("search");
   var status = document.getElementById("search-status");
   if (!container || !status) {
     return;
   }
-  var bundleRoot = new URL(container.getAttribute("data-bundle"), document.baseURI);
-  var siteRoot = new URL("../", bundleRoot);
+  var indexRoot = new URL(container.getAttribute("data-index"), document.baseURI);
+  var siteRoot = new URL("../", indexRoot);
 
   function say(text) {
     status.textContent = text;
@@ -36,12 +40,6 @@
       node.textContent = text;
     }
     return node;
-  }
-
-  function unescapeHtml(text) {
-    return text.replace(/&(lt|gt|quot|#39|#x27|amp);/g, function (all, name) {
-      return { lt: "<", gt: ">", quot: '"', "#39": "'", "#x27": "'", amp: "&" }[name];
-    });
   }
 
   function safeHref(raw) {
@@ -86,43 +84,179 @@
   container.appendChild(form);
   container.appendChild(results);
 
-  function resultItem(data) {
-    var meta = data.meta || {};
+  // The words of a text as gazette/search_index.py reads them (its `words`):
+  // runs of letters and digits, NFC, lower case.
+  function wordsOf(text) {
+    return text.normalize("NFC").toLowerCase().match(/[\p{L}\p{N}]+/gu) || [];
+  }
+
+  // The bucket of every term that starts as `term` does (search_index.bucket_of).
+  function bucketOf(term, buckets) {
+    var chars = Array.from(term);
+    var first = chars[0].codePointAt(0);
+    var second = chars.length > 1 ? chars[1].codePointAt(0) : 0;
+    return (first * 31 + second) % buckets;
+  }
+
+  // A word of a result is a match when it is a query word or, for query words
+  // of two letters or more, starts with one.
+  function matcher(terms) {
+    return function (word) {
+      var w = word.normalize("NFC").toLowerCase();
+      return terms.some(function (t) {
+        return w === t || (t.length > 1 && w.indexOf(t) === 0);
+      });
+    };
+  }
+
+  var files = {};
+  function load(path) {
+    if (!files[path]) {
+      files[path] = fetch(new URL(path, indexRoot).href).then(function (response) {
+        if (!response.ok) {
+          throw new Error(path + ": " + response.status);
+        }
+        return response.json();
+      });
+      files[path].catch(function () {
+        delete files[path]; // tried again by the next search
+      });
+    }
+    return files[path];
+  }
+
+  function segment(year) {
+    return load(year + "/meta.json").then(function (meta) {
+      if (meta.format !== FORMAT) {
+        throw new Error("the index of " + year + " is from another version");
+      }
+      return meta;
+    });
+  }
+
+  // Every story of `year` that has every word of `terms` (as a word or the
+  // start of one) and the tag, when one is chosen: [{year, story, score}].
+  function matchesIn(year, terms, tag) {
+    return segment(year).then(function (meta) {
+      var allowed = tag ? meta.tags[tag] || [] : null;
+      if (!terms.length) {
+        var all = allowed || Array.from({ length: meta.stories }, function (_, i) { return i; });
+        return all.map(function (story) {
+          return { year: year, story: story, score: 0 };
+        });
+      }
+      var buckets = terms.map(function (term) {
+        return load(year + "/terms-" + bucketOf(term, meta.buckets) + ".json");
+      });
+      return Promise.all(buckets).then(function (tables) {
+        var scores = null;
+        terms.forEach(function (term, i) {
+          var weights = new Map();
+          Object.keys(tables[i]).forEach(function (key) {
+            var factor = key === term ? 1 : term.length > 1 && key.indexOf(term) === 0 ? PREFIX_WEIGHT : 0;
+            if (!factor) {
+              return;
+            }
+            var postings = tables[i][key];
+            for (var j = 0; j < postings.length; j += 2) {
+              weights.set(postings[j], (weights.get(postings[j]) || 0) + factor * postings[j + 1]);
+            }
+          });
+          // Rarer words weigh more; many mentions count, with diminishing returns.
+          var rarity = Math.log(1 + meta.stories / Math.max(1, weights.size));
+          var next = new Map();
+          weights.forEach(function (weight, story) {
+            if (scores === null || scores.has(story)) {
+              next.set(story, (scores ? scores.get(story) : 0) + (rarity * weight) / (weight + 1.2));
+            }
+          });
+          scores = next;
+        });
+        var chosen = allowed ? new Set(allowed) : null;
+        var found = [];
+        scores.forEach(function (score, story) {
+          if (!chosen || chosen.has(story)) {
+            found.push({ year: year, story: story, score: score });
+          }
+        });
+        return found;
+      });
+    });
+  }
+
+  function storyOf(hit) {
+    return segment(hit.year).then(function (meta) {
+      var chunk = 0;
+      while (chunk + 1 < meta.chunks.length && meta.chunks[chunk + 1] <= hit.story) {
+        chunk += 1;
+      }
+      return load(hit.year + "/stories-" + chunk + ".json").then(function (stories) {
+        return stories[hit.story - meta.chunks[chunk]];
+      });
+    });
+  }
+
+  // `text` into `node` as text nodes, each match in a <mark>: nothing in a
+  // story's text is ever read as HTML.
+  function marked(node, text, isMatch) {
+    var words = /[\p{L}\p{N}]+/gu;
+    var at = 0;
+    var found;
+    while ((found = words.exec(text))) {
+      if (isMatch(found[0])) {
+        node.appendChild(document.createTextNode(text.slice(at, found.index)));
+        node.appendChild(element("mark", "", found[0]));
+        at = found.index + found[0].length;
+      }
+    }
+    node.appendChild(document.createTextNode(text.slice(at)));
+    return node;
+  }
+
+  // About 30 words of `text` around its first match.
+  function excerptOf(text, isMatch) {
+    var words = [];
+    var pattern = /[\p{L}\p{N}]+/gu;
+    var found;
+    while ((found = pattern.exec(text))) {
+      words.push({ start: found.index, end: found.index + found[0].length, hit: isMatch(found[0]) });
+    }
+    if (!words.length) {
+      return text;
+    }
+    var first = words.findIndex(function (w) { return w.hit; });
+    var from = Math.max(0, first - 10);
+    var to = Math.min(words.length, from + 30);
+    var start = from === 0 ? 0 : words[from].start;
+    var end = to === words.length ? text.length : words[to - 1].end;
+    return (start > 0 ? "… " : "") + text.slice(start, end) + (end < text.length ? " …" : "");
+  }
+
+  function resultItem(story, isMatch) {
     var item = element("li", "search-result");
     var heading = element("h2", "search-result-title");
-    var link = element("a", "search-result-link", meta.title || data.url);
-    link.href = new URL(data.url, siteRoot).href;
+    var link = marked(element("a", "search-result-link"), story.title || story.url, isMatch);
+    link.href = new URL(story.url, siteRoot).href;
     heading.appendChild(link);
     item.appendChild(heading);
     var issue = element("p", "search-result-issue");
-    var issueLink = element("a", "", meta.issue ? "Issue #" + meta.issue : "The issue");
-    issueLink.href = new URL(data.url.split("#")[0], siteRoot).href;
+    var issueLink = element("a", "", story.issue != null ? "Issue #" + story.issue : "The issue");
+    issueLink.href = new URL(story.url.split("#")[0], siteRoot).href;
     issue.appendChild(issueLink);
-    issue.appendChild(document.createTextNode(" · " + (meta.date || "") + " · " + (meta.issue_title || "")));
+    issue.appendChild(document.createTextNode(" · " + story.date + " · " + story.issue_title));
     item.appendChild(issue);
-    var excerpt = element("p", "search-result-excerpt");
-    // Pagefind's excerpt is the record's text, HTML-escaped, with <mark> around
-    // the matches: rebuilt here from text nodes, so nothing in it can run.
-    (data.excerpt || "").split(/(<mark>|<\/mark>)/).reduce(function (marked, part) {
-      if (part === "<mark>") {
-        return true;
-      }
-      if (part === "</mark>") {
-        return false;
-      }
-      var text = unescapeHtml(part);
-      excerpt.appendChild(marked ? element("mark", "", text) : document.createTextNode(text));
-      return marked;
-    }, false);
-    item.appendChild(excerpt);
-    var source = safeHref(meta.source || "");
-    if (source || meta.tags) {
+    if (story.text) {
+      item.appendChild(marked(element("p", "search-result-excerpt"), excerptOf(story.text, isMatch), isMatch));
+    }
+    var source = safeHref(story.source || "");
+    var tags = (story.tags || []).join(", ");
+    if (source || tags) {
       var extra = element("p", "search-result-extra");
-      if (meta.tags) {
-        extra.appendChild(document.createTextNode("Tags: " + meta.tags));
+      if (tags) {
+        extra.appendChild(document.createTextNode("Tags: " + tags));
       }
       if (source) {
-        if (meta.tags) {
+        if (tags) {
           extra.appendChild(document.createTextNode(" · "));
         }
         var sourceLink = element("a", "search-result-source", "Source");
@@ -134,71 +268,70 @@
     return item;
   }
 
-  var PAGE = 30; // results shown
-  var SCAN = 300; // results read at most to find those with the chosen tag
-
-  function start(pagefind, others, listing) {
+  function start(listing) {
     var latest = 0;
     function run() {
-      var query = input.value.trim();
+      var terms = Array.from(new Set(wordsOf(input.value)));
       var tag = selects.tag.value;
       var year = selects.year.value;
       var ticket = ++latest;
-      if (!query && !tag && !year) {
+      if (!terms.length && !tag && !year) {
         results.textContent = "";
         say("");
         return;
       }
-      // Without a query, every story of the chosen years (all, or one).
-      var years = year ? [year] : listing.bundles;
-      pagefind
-        .search(query || null, { filters: { year: { any: years } } })
-        .then(function (found) {
-          // Pagefind filters by year; the tag is read from each result's
-          // metadata (see gazette/search_records.py for why).
-          var candidates = found.results.slice(0, tag ? SCAN : PAGE);
-          return Promise.all(candidates.map(function (r) { return r.data(); }));
+      var years = year ? [year] : listing.years;
+      Promise.all(years.map(function (y) { return matchesIn(y, terms, tag); }))
+        .then(function (perYear) {
+          var hits = [].concat.apply([], perYear);
+          // The best first; the newest first among equals, and without a query.
+          var order = listing.years;
+          hits.sort(function (a, b) {
+            return b.score - a.score || order.indexOf(a.year) - order.indexOf(b.year) || b.story - a.story;
+          });
+          return Promise.all(hits.slice(0, PAGE).map(storyOf)).then(function (stories) {
+            return { stories: stories, total: hits.length };
+          });
         })
-        .then(function (datas) {
+        .then(function (found) {
           if (ticket !== latest) {
             return;
           }
-          var shown = datas.filter(function (data) {
-            var tags = ((data.meta || {}).tags || "").split(", ");
-            return !tag || tags.indexOf(tag) >= 0;
-          });
-          if (!query) {
-            shown.sort(function (a, b) {
-              return (b.meta.date_iso || "").localeCompare(a.meta.date_iso || "");
-            });
-          }
-          shown = shown.slice(0, PAGE);
+          var isMatch = matcher(terms);
           results.textContent = "";
-          shown.forEach(function (data) {
-            results.appendChild(resultItem(data));
+          found.stories.forEach(function (story) {
+            results.appendChild(resultItem(story, isMatch));
           });
-          var count = shown.length + (shown.length === PAGE ? "+" : "");
-          say(shown.length ? count + (shown.length === 1 ? " story" : " stories") : "No results");
+          var total = found.total;
+          if (!total) {
+            say("No results");
+          } else {
+            var count = total + (total === 1 ? " story" : " stories");
+            say(total > PAGE ? count + "; the first " + PAGE + " are shown" : count);
+          }
+        })
+        .catch(function () {
+          if (ticket === latest) {
+            say("Search failed: the index could not be read. Try again.");
+          }
         });
     }
-    Promise.all(others).then(function () {
-      (listing.tags || []).forEach(function (value) {
-        selects.tag.appendChild(new Option(value, value));
-      });
-      listing.bundles.forEach(function (value) {
-        selects.year.appendChild(new Option(value, value));
-      });
-      var query = new URLSearchParams(window.location.search).get("q");
-      if (query && !input.value) {
-        input.value = query;
-      }
-      search = run;
-      run();
+    (listing.tags || []).forEach(function (value) {
+      selects.tag.appendChild(new Option(value, value));
     });
+    listing.years.forEach(function (value) {
+      selects.year.appendChild(new Option(value, value));
+    });
+    var query = new URLSearchParams(window.location.search).get("q");
+    if (query && !input.value) {
+      input.value = query;
+    }
+    search = run;
+    run();
   }
 
-  // Listening from the start: a reader may type before Pagefind has loaded,
-  // and the first search runs as soon as it has.
+  // Listening from the start: a reader may type before the index's list has
+  // loaded, and the first search runs as soon as it has.
   var search = function () {};
   input.addEventListener("input", function () {
     search();
@@ -210,27 +343,12 @@
   });
   input.focus();
 
-  fetch(new URL("bundles.json", bundleRoot).href)
-    .then(function (response) {
-      if (!response.ok) {
+  load("index.json")
+    .then(function (listing) {
+      if (listing.format !== FORMAT || !(listing.years || []).length) {
         throw new Error("no index");
       }
-      return response.json();
-    })
-    .then(function (listing) {
-      var bundles = listing.bundles || [];
-      if (!bundles.length) {
-        throw new Error("empty index");
-      }
-      var first = new URL(bundles[0] + "/", bundleRoot);
-      return import(new URL("pagefind.js", first).href).then(function (pagefind) {
-        return pagefind.options({ basePath: first.pathname, baseUrl: siteRoot.pathname, excerptLength: 30 }).then(function () {
-          var others = bundles.slice(1).map(function (year) {
-            return pagefind.mergeIndex(new URL(year + "/", bundleRoot).pathname);
-          });
-          start(pagefind, others, { bundles: bundles, tags: listing.tags || [] });
-        });
-      });
+      start(listing);
     })
     .catch(unavailable);
 })();

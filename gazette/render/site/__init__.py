@@ -19,7 +19,7 @@ Layout of the output folder::
     search/index.html  search.js     the search page, when [site] search is on
     sitemap.xml  robots.txt  404.html  style.css  favicon.svg
     .gazette-build.json              what each file was built from (manifest.py)
-    pagefind/                        the search index, written by gazette.search
+    search-index/                    the search index, written by gazette.search
 
 The modules of this package, in the order a build uses them:
 
@@ -54,9 +54,9 @@ from gazette.writer import Writer
 
 __all__ = ["MANIFEST", "SiteReport", "build_site"]
 
-# Files other tools put into the output folder: gazette.search writes pagefind/
-# after build_site (one record per story, read from the stored issue HTML).
-FOREIGN_OUTPUTS = ("pagefind/*",)
+# Files other modules put into the output folder: gazette.search writes
+# search-index/ after build_site (one record per story, read from the stored issue HTML).
+FOREIGN_OUTPUTS = ("search-index/*",)
 # Folders and files wholly the site's own: a file there that no page of this
 # build claims (an issue or a tag that is gone) is removed. Anything else in the
 # output folder is the user's and stays.

@@ -176,7 +176,7 @@ class SitePages:
 
     def search(self) -> Iterator[Output]:
         """search/index.html and search.js, when [site] search is on (the index
-        itself, pagefind/, is written by gazette.search after the build)."""
+        itself, search-index/, is written by gazette.search after the build)."""
         if not self.site.search:
             return
         yield Output(

@@ -1,4 +1,5 @@
-"""Rendering and writing the site's pages, half of them in a forked process.
+"""Rendering and writing the site's pages, half of them in a forked process
+(``in_two_processes``, which the search index uses too).
 
 A build with at least ``PARALLEL_MIN_PAGES`` pages to render (a full build of a
 large archive) renders and writes every other page in a forked copy of this
@@ -11,9 +12,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from gazette.errors import RenderError
 from gazette.render.site.manifest import Entries, digest
@@ -25,32 +26,56 @@ if TYPE_CHECKING:
 
 PARALLEL_MIN_PAGES = 40
 
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
 
 def write_all(todo: list[Output], writer: Writer) -> Entries:
     """Render and write ``todo``; returns the manifest entries of the keyed ones.
 
     With enough pages and a second core, every other page goes to a forked copy
-    of this process (fork: the outputs are closures over this build's views,
-    which no pickling would carry). Paths are checked for repeats first, since
-    the two Writers cannot see each other's claims.
+    of this process (see ``in_two_processes``). Paths are checked for repeats
+    first, since the two Writers cannot see each other's claims.
+    """
+    if len(todo) >= PARALLEL_MIN_PAGES:
+        writer.check_free(output.path for output in todo)
+    entries: Entries = {}
+    for share in in_two_processes(todo, _write_share, writer, min_items=PARALLEL_MIN_PAGES):
+        entries.update(share)
+    return entries
+
+
+def in_two_processes(
+    items: Sequence[Item],
+    work: Callable[[Sequence[Item], Writer], Result],
+    writer: Writer,
+    *,
+    min_items: int,
+) -> list[Result]:
+    """``work(share, writer)`` over ``items``: every other item in a forked
+    copy of this process, with a Writer of its own that this one then adopts,
+    when there are at least ``min_items`` and a second core; else all of them
+    here. Returns the results of each share (``work``'s must pickle).
+
+    Fork, because the items are often closures over this build's views, which
+    no pickling would carry.
     """
     forkable = "fork" in multiprocessing.get_all_start_methods()
-    if len(todo) < PARALLEL_MIN_PAGES or (os.cpu_count() or 1) < 2 or not forkable:
-        return _write_share(todo, writer)
-    writer.check_free(output.path for output in todo)
+    if len(items) < min_items or (os.cpu_count() or 1) < 2 or not forkable:
+        return [work(items, writer)]
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_write_share_in_child, args=(todo[1::2], writer.out_dir, sender), daemon=True
+        target=_share_in_child, args=(work, items[1::2], writer.out_dir, sender), daemon=True
     )
     child.start()
     sender.close()
     try:
-        entries = _write_share(todo[0::2], writer)
+        mine = work(items[0::2], writer)
         try:
             status, payload = receiver.recv()
         except EOFError:
-            raise RenderError("the process writing half of the pages died") from None
+            raise RenderError("the process doing half of the work died") from None
     finally:
         receiver.close()
         child.join()
@@ -58,8 +83,7 @@ def write_all(todo: list[Output], writer: Writer) -> Entries:
         raise payload if isinstance(payload, Exception) else RenderError(str(payload))
     written, unchanged, theirs = payload
     writer.adopt(written, unchanged)
-    entries.update(theirs)
-    return entries
+    return [mine, theirs]
 
 
 def _write_share(outputs: Sequence[Output], writer: Writer) -> Entries:
@@ -72,11 +96,16 @@ def _write_share(outputs: Sequence[Output], writer: Writer) -> Entries:
     return entries
 
 
-def _write_share_in_child(outputs: Sequence[Output], out_dir: Path, sender: Connection) -> None:
+def _share_in_child(
+    work: Callable[[Sequence[Item], Writer], Result],
+    items: Sequence[Item],
+    out_dir: Path,
+    sender: Connection,
+) -> None:
     try:
         writer = Writer(out_dir)
-        entries = _write_share(outputs, writer)
-        sender.send(("ok", (writer.written, writer.unchanged, entries)))
+        result = work(items, writer)
+        sender.send(("ok", (writer.written, writer.unchanged, result)))
     except Exception as exc:  # sent to the parent, which raises it
         try:
             sender.send(("error", exc))
