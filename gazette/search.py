@@ -34,9 +34,11 @@ from gazette.search_records import issue_records
 from gazette.writer import Writer
 
 INDEX_DIR = "search-index"
-# Where Gazette kept a Pagefind index before it wrote its own; removed by the
-# first index update (its bundles.json says it is Gazette's).
+# Where Gazette kept a Pagefind index before it wrote its own, and that index's
+# cache of records: removed by the first index update (a bundles.json says the
+# folder is Gazette's).
 OLD_INDEX = "pagefind"
+OLD_RECORDS_CACHE = ".gazette-search.json"
 LISTING = f"{INDEX_DIR}/index.json"
 META_NAME = "meta.json"
 STAMP_NAME = ".gazette-stamp"
@@ -84,6 +86,7 @@ def update_search(
     listing += "\n"
     gone = _gone_segments(site_dir, years)
     old_index = (site_dir / OLD_INDEX / "bundles.json").is_file()
+    old_index = old_index or (site_dir / OLD_RECORDS_CACHE).is_file()
     if not todo and not gone and not old_index and _read(site_dir / LISTING) == listing:
         return SearchReport(ran=False)
     writer = Writer(site_dir)
@@ -98,7 +101,10 @@ def update_search(
     # A year with no issue left loses its whole segment, stamp included.
     removed += Writer(site_dir).remove_stale(within=[f"{_segment(g)}/*" for g in gone])
     if old_index:
-        removed += Writer(site_dir).remove_stale(within=[f"{OLD_INDEX}/*"])
+        within = [OLD_RECORDS_CACHE]
+        if (site_dir / OLD_INDEX / "bundles.json").is_file():
+            within.append(f"{OLD_INDEX}/*")
+        removed += Writer(site_dir).remove_stale(within=within)
     # Last: a segment that failed half-way has no fresh stamp and is redone next time.
     stamp_writer = Writer(site_dir)
     for year in todo:

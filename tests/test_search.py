@@ -244,11 +244,19 @@ def test_an_index_from_an_older_gazette_is_removed(tmp_path: Path, settings: Set
     (tmp_path / "pagefind/2026").mkdir(parents=True)
     (tmp_path / "pagefind/bundles.json").write_text('{"bundles": ["2026"]}')
     (tmp_path / "pagefind/2026/pagefind.js").write_text("old")
+    (tmp_path / ".gazette-search.json").write_text("{}")  # its cache of records
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine/pagefind.js").write_text("the user's")
     report = update_search(tmp_path, three_issues(), settings)
-    assert "pagefind/bundles.json" in report.removed
+    assert {"pagefind/bundles.json", ".gazette-search.json"} <= set(report.removed)
     assert not (tmp_path / "pagefind").exists() and (tmp_path / "mine/pagefind.js").exists()
+    assert not (tmp_path / ".gazette-search.json").exists()
+    # A pagefind/ folder that is not Gazette's stays.
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind/pagefind.js").write_text("the user's")
+    (tmp_path / ".gazette-search.json").write_text("{}")
+    update_search(tmp_path, three_issues(), settings)
+    assert (tmp_path / "pagefind/pagefind.js").exists()
 
 
 def test_search_off_builds_no_index(tmp_path: Path) -> None:
