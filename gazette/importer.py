@@ -25,11 +25,11 @@ rendered to sanitized HTML once, here (GitHub-flavoured Markdown, see
 The issue's week key is the ISO week of its date, or ``<week>-<number>`` (for
 an unnumbered issue ``<week>-<date>``) when that week already has an issue.
 
-Every file is read and its front matter parsed first, so that numbers and week
-keys can be given; the bodies are rendered meanwhile (by one thread per core
-for a large archive: converting and sanitizing 23 MB of Markdown is most of an
-import) and the issues written as they come, all in one transaction, so a
-failure or a killed process leaves nothing half-imported. A file that cannot
+Every file is read, its front matter parsed and its body rendered first (half
+of a large archive's files in a forked process: converting and sanitizing 23 MB
+of Markdown is most of an import), so that numbers and week keys can be given;
+then the issues are written, all in one transaction, so a failure or a killed
+process leaves nothing half-imported. A file that cannot
 be read is reported with the reason and skipped; importing the same files
 again finds them unchanged.
 """
@@ -43,10 +43,10 @@ import os
 import re
 import sqlite3
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ import pyromark
 import yaml
 
 from gazette.errors import GazetteError
+from gazette.forked import in_two_processes, interleaved
 from gazette.heading_ids import with_heading_ids
 from gazette.markdown_dialect import linkify_html, python_markdown
 from gazette.models import ORIGIN_IMPORT, PublishedIssue
@@ -62,8 +63,8 @@ from gazette.store import Store
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 MAX_FILE_BYTES = 10 * 1024 * 1024
-# Below this many files one thread renders them all: handing bodies to other
-# threads costs more than it saves on a handful of issues.
+# Below this many files one process reads them all: a fork costs more than it
+# saves on a handful of issues.
 PARALLEL_MIN_FILES = 50
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*):[ \t]*(.*?)\s*$")
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?!\d)")
@@ -217,24 +218,19 @@ def import_archive(store: Store, directory: Path, base_url: str = "") -> ImportR
     ]
     unchanged: list[str] = []
     files: list[ArchiveFile] = []
-    with _Bodies(parallel=len(paths) >= PARALLEL_MIN_FILES, base_url=base_url) as bodies:
-        for path in paths:
-            rel = path.relative_to(directory).as_posix()
-            try:
-                text, text_utf8 = _read(path)
-                if _digest(text_utf8) in archive.texts:
-                    # Imported before: not parsed nor rendered again, so importing
-                    # a folder that gained one file costs about one file.
-                    unchanged.append(rel)
-                    continue
-                file, body = _parse(text, text_utf8, path.name, rel)
-                files.append(file)
-                bodies.add(file, body_start=len(text) - len(body))
-            except UnreadableFile as exc:
-                skipped.append(Skipped(rel, str(exc)))
-        plan = _plan(archive, files)
-        skipped += plan.skipped
-        _save(store, plan, bodies)
+    # Reading, parsing and rendering is Python over independent files: a large
+    # import shares them with a forked copy of this process (gazette.forked).
+    read = partial(_read_files, directory, archive.texts, base_url)
+    for outcome in interleaved(in_two_processes(paths, read, min_items=PARALLEL_MIN_FILES)):
+        if isinstance(outcome, ArchiveFile):
+            files.append(outcome)
+        elif isinstance(outcome, Skipped):
+            skipped.append(outcome)
+        else:
+            unchanged.append(outcome)
+    plan = _plan(archive, files)
+    skipped += plan.skipped
+    _save(store, plan)
     return ImportReport(
         imported=tuple(
             Imported(n.file.path, n.number, n.week, n.file.title, n.note) for n in plan.new
@@ -244,25 +240,47 @@ def import_archive(store: Store, directory: Path, base_url: str = "") -> ImportR
     )
 
 
-def _save(store: Store, plan: _Plan, bodies: _Bodies) -> None:
-    """Every new issue in one transaction, each written as soon as its body is ready."""
+def _read_files(
+    directory: Path, known: frozenset[str], base_url: str, paths: Sequence[Path]
+) -> list[ArchiveFile | Skipped | str]:
+    """Each of ``paths`` read and its body rendered (an ArchiveFile), or why it
+    is not imported (Skipped), or its relative path when the archive holds its
+    text already: imported before, it is not parsed nor rendered again, so
+    importing a folder that gained one file costs about one file."""
+    outcomes: list[ArchiveFile | Skipped | str] = []
+    for path in paths:
+        rel = path.relative_to(directory).as_posix()
+        try:
+            text, text_utf8 = _read(path)
+            if _digest(text_utf8) in known:
+                outcomes.append(rel)
+                continue
+            file, body = _parse(text, text_utf8, path.name, rel)
+            html = render_body(body, file.dialect, base_url).encode("utf-8")
+            outcomes.append(replace(file, html_utf8=html, html_digest=body_digest(html)))
+        except UnreadableFile as exc:
+            outcomes.append(Skipped(rel, str(exc)))
+    return outcomes
+
+
+def _save(store: Store, plan: _Plan) -> None:
+    """Every new issue in one transaction."""
 
     def issues() -> Iterator[PublishedIssue]:
         for new in plan.new:
             issue, number, week = new.file, new.number, new.week
-            html, digest = bodies.get(issue)
             yield PublishedIssue(
                 week=week,
                 number=number,
                 slug=issue.slug,
                 title=issue.title,
                 published_on=issue.day.isoformat(),
-                html_utf8=html,
+                html_utf8=issue.html_utf8,
                 markdown=issue.text,
                 tags=issue.tags,
                 subtitle=issue.subtitle,
                 origin=ORIGIN_IMPORT,
-                html_digest=digest,
+                html_digest=issue.html_digest,
             )
 
     try:
@@ -277,52 +295,6 @@ def _save(store: Store, plan: _Plan, bodies: _Bodies) -> None:
         raise ArchiveImportError(
             f"the database refused the import ({exc}); nothing was imported"
         ) from None
-
-
-class _Bodies:
-    """The files' bodies as sanitized HTML (and its digest), rendered once each.
-
-    pyromark and nh3 let go of the GIL while they work, so for a large import
-    threads (one per core) render the bodies as the files are read, while this
-    thread reads on, gives numbers and writes the issues already rendered. A
-    body is taken from its file's text held in ``ArchiveFile`` (as UTF-8, from
-    ``body_start`` on), so nothing is read twice or held twice. A small import
-    renders each body in this thread, when it is asked for.
-    """
-
-    def __init__(self, parallel: bool, base_url: str = "") -> None:
-        self._base_url = base_url
-        workers = os.cpu_count() or 1
-        self._pool = ThreadPoolExecutor(workers) if parallel and workers > 1 else None
-        self._pending: dict[str, Future[tuple[bytes, str]] | int] = {}
-
-    def __enter__(self) -> _Bodies:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-    def add(self, file: ArchiveFile, body_start: int) -> None:
-        """Start rendering ``file``'s body: its text from character ``body_start`` on."""
-        if self._pool is None:
-            self._pending[file.path] = body_start
-        else:
-            self._pending[file.path] = self._pool.submit(
-                _render_body_of, file, body_start, self._base_url
-            )
-
-    def get(self, file: ArchiveFile) -> tuple[bytes, str]:
-        """``file``'s body as (UTF-8 HTML, body_digest); call once per file."""
-        pending = self._pending.pop(file.path)
-        if isinstance(pending, int):
-            return _render_body_of(file, pending, self._base_url)
-        return pending.result()
-
-
-def _render_body_of(file: ArchiveFile, body_start: int, base_url: str) -> tuple[bytes, str]:
-    html = render_body(file.text[body_start:], file.dialect, base_url).encode("utf-8")
-    return html, body_digest(html)
 
 
 def find_issue_files(directory: Path) -> list[Path]:

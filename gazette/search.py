@@ -22,13 +22,14 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from gazette.config import Settings
+from gazette.forked import in_two_processes
 from gazette.models import PublishedIssue
 from gazette.render.site import SiteReport, build_site
 from gazette.render.site.views import Archive, IssueView, archive_of
-from gazette.render.site.writing import in_two_processes
 from gazette.search_index import FORMAT, segment_files
 from gazette.search_records import issue_records
 from gazette.writer import Writer
@@ -92,7 +93,10 @@ def update_search(
     writer = Writer(site_dir)
     # A full build's years are shared with a second process (two cores: half the time).
     segments = [(year, by_year[year]) for year in todo]
-    in_two_processes(segments, _write_segments, writer, min_items=2)
+    for written, unchanged in in_two_processes(
+        segments, partial(_write_segments, site_dir), min_items=2
+    ):
+        writer.adopt(written, unchanged)
     # The listing names the segments search.js reads: after them, before the stamps.
     writer.write(LISTING, listing)
     removed = writer.remove_stale(
@@ -117,12 +121,17 @@ def update_search(
     )
 
 
-def _write_segments(segments: Sequence[tuple[str, Sequence[IssueView]]], writer: Writer) -> None:
+def _write_segments(
+    site_dir: Path, segments: Sequence[tuple[str, Sequence[IssueView]]]
+) -> tuple[list[str], list[str]]:
+    """Index and write ``segments``; returns the files written and unchanged."""
+    writer = Writer(site_dir)
     for year, views in segments:
         files = segment_files([record for view in views for record in issue_records(view)])
         # meta.json names the other files, so it goes in after them.
         for rel in sorted(files, key=lambda r: r == META_NAME):
             writer.write(f"{_segment(year)}/{rel}", files[rel])
+    return writer.written, writer.unchanged
 
 
 def _segment(year: str) -> str:

@@ -224,9 +224,9 @@ def test_the_import_is_one_transaction(tmp_path: Path) -> None:
 def test_a_large_archive_is_read_in_parallel_with_the_same_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Above PARALLEL_MIN_FILES the bodies are rendered by a thread per core
-    while the files are read; the rows, skips and digests are exactly those
-    of one thread."""
+    """Above PARALLEL_MIN_FILES every other file is read and rendered by a
+    forked copy of the process; the rows, skips and digests are exactly those
+    of one process."""
     archive = write_archive(tmp_path)
     for number in range(1, 80):
         (archive / "content" / f"issue-{number:03d}.md").write_text(
