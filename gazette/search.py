@@ -36,8 +36,8 @@ from gazette.writer import Writer
 
 INDEX_DIR = "search-index"
 # Where Gazette kept a Pagefind index before it wrote its own, and that index's
-# cache of records: removed by the first index update (a bundles.json says the
-# folder is Gazette's).
+# cache of records: removed by the first index update (``_old_index``; a
+# bundles.json says the folder is Gazette's).
 OLD_INDEX = "pagefind"
 OLD_RECORDS_CACHE = ".gazette-search.json"
 LISTING = f"{INDEX_DIR}/index.json"
@@ -86,8 +86,7 @@ def update_search(
     )
     listing += "\n"
     gone = _gone_segments(site_dir, years)
-    old_index = (site_dir / OLD_INDEX / "bundles.json").is_file()
-    old_index = old_index or (site_dir / OLD_RECORDS_CACHE).is_file()
+    old_index = _old_index(site_dir)
     if not todo and not gone and not old_index and _read(site_dir / LISTING) == listing:
         return SearchReport(ran=False)
     writer = Writer(site_dir)
@@ -105,10 +104,7 @@ def update_search(
     # A year with no issue left loses its whole segment, stamp included.
     removed += Writer(site_dir).remove_stale(within=[f"{_segment(g)}/*" for g in gone])
     if old_index:
-        within = [OLD_RECORDS_CACHE]
-        if (site_dir / OLD_INDEX / "bundles.json").is_file():
-            within.append(f"{OLD_INDEX}/*")
-        removed += Writer(site_dir).remove_stale(within=within)
+        removed += Writer(site_dir).remove_stale(within=old_index)
     # Last: a segment that failed half-way has no fresh stamp and is redone next time.
     stamp_writer = Writer(site_dir)
     for year in todo:
@@ -132,6 +128,14 @@ def _write_segments(
         for rel in sorted(files, key=lambda r: r == META_NAME):
             writer.write(f"{_segment(year)}/{rel}", files[rel])
     return writer.written, writer.unchanged
+
+
+def _old_index(site_dir: Path) -> list[str]:
+    """Globs of what an older Gazette's Pagefind index left in ``site_dir``."""
+    found = [OLD_RECORDS_CACHE] if (site_dir / OLD_RECORDS_CACHE).is_file() else []
+    if (site_dir / OLD_INDEX / "bundles.json").is_file():
+        found.append(f"{OLD_INDEX}/*")
+    return found
 
 
 def _segment(year: str) -> str:
