@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -32,13 +33,17 @@ def in_two_processes(
 ) -> list[Result]:
     """``work(share)`` for ``items``: every other item (``items[1::2]``) in a
     forked copy of this process, the others here, when there are at least
-    ``min_items`` and a second core; else all of them here. Returns the
+    ``min_items``, a second core and no other thread; else all of them here. Returns the
     results of this process's share, then the child's (``work``'s must pickle).
 
     An exception in the child is raised here, after this share is done.
     """
     forkable = "fork" in multiprocessing.get_all_start_methods()
-    if len(items) < min_items or (os.cpu_count() or 1) < 2 or not forkable:
+    # A fork copies the calling thread only: a lock another thread held then
+    # (a logging handler's, the studio server's) would stay locked in the
+    # child. With other threads running, everything is done here.
+    alone = threading.active_count() == 1
+    if len(items) < min_items or (os.cpu_count() or 1) < 2 or not forkable or not alone:
         return [work(items)]
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)

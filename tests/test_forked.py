@@ -4,6 +4,7 @@ in order, and a failure or a death in the child is an error here."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 
 import pytest
@@ -30,6 +31,19 @@ def test_few_items_are_done_here() -> None:
     [share] = in_two_processes([1, 2, 3], _pids, min_items=4)
     assert share == [(1, os.getpid()), (2, os.getpid()), (3, os.getpid())]
     assert interleaved([share]) == share
+
+
+def test_nothing_is_forked_while_another_thread_runs() -> None:
+    """A fork would copy a lock the other thread holds, locked for good."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        [share] = in_two_processes(list(range(7)), _pids, min_items=2)
+    finally:
+        stop.set()
+        other.join()
+    assert {pid for _, pid in share} == {os.getpid()} and len(share) == 7
 
 
 def _fails_in_child(items: Sequence[int]) -> int:
