@@ -68,17 +68,7 @@ def bucket_of(term: str, buckets: int) -> int:
 def segment_files(records: Sequence[StoryRecord]) -> dict[str, bytes]:
     """The files of one segment of ``records`` (in date order, oldest first),
     by their path in the segment."""
-    postings: dict[str, list[int]] = {}
-    for story, record in enumerate(records):
-        counts = Counter(words(record.text))
-        for term in words(record.headline):
-            counts[term] += HEADLINE_WEIGHT
-        for term, weight in counts.items():
-            entry = postings.get(term)
-            if entry is None:
-                postings[term] = [story, weight]
-            else:
-                entry += (story, weight)
+    postings = _postings(records)
     total = sum(len(entry) for entry in postings.values()) // 2
     buckets = min(MAX_BUCKETS, max(1, math.ceil(total / POSTINGS_PER_BUCKET)))
     by_bucket: list[dict[str, list[int]]] = [{} for _ in range(buckets)]
@@ -98,6 +88,22 @@ def segment_files(records: Sequence[StoryRecord]) -> dict[str, bytes]:
             "chunks": starts, "tags": tags}  # fmt: skip
     files["meta.json"] = _json(meta)
     return files
+
+
+def _postings(records: Sequence[StoryRecord]) -> dict[str, list[int]]:
+    """Each term's ``[story, weight, story, weight, ...]``, in story order."""
+    postings: dict[str, list[int]] = {}
+    for story, record in enumerate(records):
+        counts = Counter(words(record.text))
+        for term in words(record.headline):
+            counts[term] += HEADLINE_WEIGHT
+        for term, weight in counts.items():
+            entry = postings.get(term)
+            if entry is None:
+                postings[term] = [story, weight]
+            else:
+                entry += (story, weight)
+    return postings
 
 
 def _chunks(records: Sequence[StoryRecord]) -> Iterator[tuple[int, Sequence[StoryRecord]]]:

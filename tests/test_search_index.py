@@ -6,6 +6,7 @@ issue. The same rule in search.js is checked by the browser test (test_site.py).
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,6 +22,7 @@ from gazette.publish import archive_issues
 from gazette.render.site.views import archive_of
 from gazette.search_index import MAX_BUCKETS, bucket_of, words
 from gazette.store import open_store
+from tests.conftest import launch_chromium
 from tests.generators import ALL, ARCHIVES
 
 
@@ -39,6 +41,46 @@ def test_every_start_of_a_word_names_the_bucket_of_the_word(text: str, buckets: 
     for word in words(text):
         for end in range(2, len(word) + 1):
             assert bucket_of(word[:end], buckets) == bucket_of(word, buckets)
+
+
+# Every code point search.js's /[\p{L}\p{N}]/u accepts, and those its
+# toLowerCase changes (to what), computed in Chromium.
+_JS_CHARACTERS = """() => {
+  const letters = [];
+  const lower = {};
+  const word = /[\\p{L}\\p{N}]/u;
+  for (let cp = 0; cp < 0x110000; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const s = String.fromCodePoint(cp);
+    if (word.test(s)) letters.push(cp);
+    if (s.toLowerCase() !== s) lower[cp] = s.toLowerCase();
+  }
+  return [letters, lower];
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_search_js_reads_words_as_the_index_does() -> None:
+    """Letters, digits and lower case, character by character, in Chromium
+    and in Python, for every character Python's Unicode tables know (Chromium's
+    may be newer: characters assigned since are left out of the comparison)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            letters, lower = browser.new_page().evaluate(_JS_CHARACTERS)
+        finally:
+            browser.close()
+    js_letters = set(letters)
+    known = [
+        cp
+        for cp in range(0x110000)
+        if not 0xD800 <= cp <= 0xDFFF and unicodedata.category(chr(cp)) != "Cn"
+    ]
+    assert len(known) > 140_000
+    assert [hex(cp) for cp in known if bool(words(chr(cp))) != (cp in js_letters)] == []
+    assert [hex(cp) for cp in known if chr(cp).lower() != lower.get(str(cp), chr(cp))] == []
 
 
 class _BodyWords(HTMLParser):
