@@ -6,6 +6,7 @@ issue. The same rule in search.js is checked by the browser test (test_site.py).
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections import defaultdict
 from html.parser import HTMLParser
@@ -43,12 +44,12 @@ def test_every_start_of_a_word_names_the_bucket_of_the_word(text: str, buckets: 
             assert bucket_of(word[:end], buckets) == bucket_of(word, buckets)
 
 
-# Every code point search.js's /[\p{L}\p{N}]/u accepts, and those its
-# toLowerCase changes (to what), computed in Chromium.
-_JS_CHARACTERS = """() => {
+# Every code point search.js's word pattern accepts (WORD, read from
+# search.js), and those its toLowerCase changes (to what), in Chromium.
+_JS_CHARACTERS = """(source) => {
   const letters = [];
   const lower = {};
-  const word = /[\\p{L}\\p{N}]/u;
+  const word = new RegExp(source, "u");
   for (let cp = 0; cp < 0x110000; cp++) {
     if (cp >= 0xd800 && cp <= 0xdfff) continue;
     const s = String.fromCodePoint(cp);
@@ -57,6 +58,7 @@ _JS_CHARACTERS = """() => {
   }
   return [letters, lower];
 }"""
+SEARCH_JS = Path(__file__).resolve().parents[1] / "templates" / "site" / "search.js"
 
 
 @pytest.mark.browser
@@ -69,7 +71,9 @@ def test_search_js_reads_words_as_the_index_does() -> None:
     with sync_api.sync_playwright() as pw:
         browser = launch_chromium(pw)
         try:
-            letters, lower = browser.new_page().evaluate(_JS_CHARACTERS)
+            pattern = re.search(r"return /(.+)/gu;", SEARCH_JS.read_text("utf-8"))
+            assert pattern is not None, "search.js has no word pattern"
+            letters, lower = browser.new_page().evaluate(_JS_CHARACTERS, pattern.group(1))
         finally:
             browser.close()
     js_letters = set(letters)

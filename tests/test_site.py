@@ -968,11 +968,21 @@ def test_site_golden(tmp_path: Path, settings: Settings, page: str) -> None:
 
 
 @pytest.fixture
-def served_site(tmp_path: Path, settings: Settings) -> Iterator[str]:
+def served_site(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """The three issues built with their search index, served over loopback
-    HTTP (search needs http: browsers refuse search.js's fetches on file://)."""
+    HTTP (search needs http: browsers refuse search.js's fetches on file://).
+    The index is cut in small buckets and chunks, as a large year is, so that
+    search.js must find the right one of each (its bucketOf, its chunks)."""
+    from gazette import search_index
+
+    monkeypatch.setattr(search_index, "POSTINGS_PER_BUCKET", 20)
+    monkeypatch.setattr(search_index, "CHUNK_CHARS", 100)
     build(tmp_path, settings)
     update_search(tmp_path, three_issues(), settings)
+    meta = json.loads((tmp_path / "search-index/2026/meta.json").read_text("utf-8"))
+    assert meta["buckets"] > 3 and len(meta["chunks"]) > 3
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:

@@ -84,10 +84,15 @@
   container.appendChild(form);
   container.appendChild(results);
 
-  // The words of a text as gazette/search_index.py reads them (its `words`):
-  // runs of letters and digits, NFC, lower case.
+  // A word, as gazette/search_index.py reads one (its WORD): a run of letters
+  // and digits. A new RegExp for each use, since a /g one keeps its place.
+  function wordPattern() {
+    return /[\p{L}\p{N}]+/gu;
+  }
+
+  // The words of a text as the index holds them: NFC, lower case.
   function wordsOf(text) {
-    return text.normalize("NFC").toLowerCase().match(/[\p{L}\p{N}]+/gu) || [];
+    return text.normalize("NFC").toLowerCase().match(wordPattern()) || [];
   }
 
   // The bucket of every term that starts as `term` does (search_index.bucket_of).
@@ -199,7 +204,7 @@
   // `text` into `node` as text nodes, each match in a <mark>: nothing in a
   // story's text is ever read as HTML.
   function marked(node, text, isMatch) {
-    var words = /[\p{L}\p{N}]+/gu;
+    var words = wordPattern();
     var at = 0;
     var found;
     while ((found = words.exec(text))) {
@@ -216,7 +221,7 @@
   // About 30 words of `text` around its first match.
   function excerptOf(text, isMatch) {
     var words = [];
-    var pattern = /[\p{L}\p{N}]+/gu;
+    var pattern = wordPattern();
     var found;
     while ((found = pattern.exec(text))) {
       words.push({ start: found.index, end: found.index + found[0].length, hit: isMatch(found[0]) });
